@@ -1,0 +1,47 @@
+"""Atom feed of the newest published initiatives; takes the same filters as the list page."""
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from .filters import InitiativeFilter
+from .models import Initiative
+
+FEED_SIZE = 50
+
+
+class InitiativeFeed(Feed):
+    feed_type = Atom1Feed
+    title = "MPDB Directory — newest initiatives"
+    subtitle = "Newly listed civic and democracy-building initiatives in the U.S."
+    link = "/initiatives/"
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request
+        return None
+
+    def items(self):
+        filterset = InitiativeFilter(
+            self.request.GET, queryset=Initiative.objects.published(), request=self.request
+        )
+        queryset = filterset.qs if filterset.is_valid() else Initiative.objects.none()
+        return queryset.select_related("organization").order_by("-published_at", "-pk")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_author_name(self, item):
+        return item.organization.name
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_guid(self, item):
+        return f"urn:uuid:{item.uuid}"
+
+    item_guid_is_permalink = False

@@ -1,0 +1,191 @@
+"""One FilterSet per listing. The HTML pages and the API use the same classes, so they agree."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import F
+
+from goals.models import Goal
+from roles.models import Kind, Role, RoleGroup
+
+from .geo import US_STATES, lookup_zip
+from .models import Initiative, Organization, Scope
+
+DEFAULT_RADIUS = 25
+MAX_RADIUS = 500
+SORT_CHOICES = [
+    ("relevance", "Best match"),
+    ("newest", "Newest"),
+    ("name", "Name (A–Z)"),
+    ("distance", "Distance"),
+]
+
+
+def _unknown(thing: str) -> dict[str, str]:
+    return {"invalid_choice": f"There is no {thing} “%(value)s”."}
+
+
+class ListingFilterForm(forms.Form):
+    """Cross-field rules for the filters: a place to search near, a radius in range, a sort."""
+
+    def clean_near(self):
+        value = (self.cleaned_data.get("near") or "").strip()
+        if not value:
+            return ""
+        if not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError(f"“{value}” is not a 5-digit ZIP code.")
+        if lookup_zip(value) is None:
+            raise forms.ValidationError(f"We don’t know the ZIP code {value}.")
+        return value
+
+    def clean_radius(self):
+        value = self.cleaned_data.get("radius")
+        if value is not None and not (1 <= value <= MAX_RADIUS):
+            raise forms.ValidationError(f"Choose a radius from 1 to {MAX_RADIUS} miles.")
+        return value
+
+    def clean_state(self):
+        return [code.upper() for code in self.cleaned_data.get("state") or []]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sort") == "distance" and not data.get("near"):
+            self.add_error("sort", "Sorting by distance needs a ZIP code to measure from.")
+        if data.get("radius") is not None and not data.get("near") and "near" not in self.errors:
+            self.add_error("near", "Enter a ZIP code to search within a radius.")
+        return data
+
+
+class UpperMultipleChoiceField(forms.MultipleChoiceField):
+    """Accepts ``co`` as well as ``CO``."""
+
+    def to_python(self, value):
+        return [str(v).strip().upper() for v in super().to_python(value)]
+
+
+class StateFilter(filters.MultipleChoiceFilter):
+    field_class = UpperMultipleChoiceField
+
+
+class ListingFilter(filters.FilterSet):
+    """Filters shared by organizations and initiatives (see ARCHITECTURE.md, "Filters")."""
+
+    q = filters.CharFilter(method="filter_q", max_length=200, label="Keywords")
+    goal = filters.ModelMultipleChoiceFilter(
+        queryset=Goal.objects.all(), to_field_name="slug", method="filter_goal",
+        error_messages=_unknown("goal"), label="Goal",
+    )  # fmt: skip
+    role = filters.ModelMultipleChoiceFilter(
+        queryset=Role.objects.all(), to_field_name="slug", method="filter_role",
+        error_messages=_unknown("role"), label="Role",
+    )  # fmt: skip
+    group = filters.ModelMultipleChoiceFilter(
+        queryset=RoleGroup.objects.all(), to_field_name="slug", method="filter_group",
+        error_messages=_unknown("role group"), label="Role group",
+    )  # fmt: skip
+    kind = filters.ChoiceFilter(choices=Kind.choices, method="filter_kind", label="Kind of role")
+    state = StateFilter(
+        choices=sorted(US_STATES.items()), label="State",
+        error_messages={"invalid_choice": "“%(value)s” is not a U.S. state code."},
+    )  # fmt: skip
+    scope = filters.MultipleChoiceFilter(choices=Scope.choices, label="Scope")
+    near = filters.CharFilter(method="filter_noop", max_length=5, label="Near ZIP code")
+    radius = filters.NumberFilter(method="filter_noop", label="Within (miles)")
+    include_national = filters.BooleanFilter(
+        method="filter_noop", label="Include national and online work",
+        widget=filters.widgets.BooleanWidget,
+    )  # fmt: skip
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label="Sort by")
+
+    #: the default order when no ``sort`` applies
+    default_sort = "newest"
+    name_field = "name"
+
+    class Meta:
+        form = ListingFilterForm
+        fields: list[str] = []
+
+    # Many-to-many filters use a subquery on the link table, so rows never repeat and no
+    # DISTINCT is needed (it is costly on large result sets).
+    def _linked(self, queryset, field: str, lookup: str, value):
+        if not value:
+            return queryset
+        through = self._meta.model._meta.get_field(field).remote_field.through
+        owner = self._meta.model._meta.model_name
+        ids = through.objects.filter(**{lookup: value}).values(f"{owner}_id")
+        return queryset.filter(pk__in=ids)
+
+    def filter_goal(self, queryset, name, value):
+        return self._linked(queryset, "goals", "goal__in", value)
+
+    def filter_role(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__in", value)
+
+    def filter_group(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__group__in", value)
+
+    def filter_kind(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__group__kind", value)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        place = lookup_zip(data["near"]) if data.get("near") else None
+        if place is not None:
+            radius = float(data.get("radius") or DEFAULT_RADIUS)
+            queryset = queryset.near(place, radius, bool(data.get("include_national")))
+        sort = data.get("sort") or (
+            "relevance" if data.get("q") else "distance" if place else self.default_sort
+        )
+        if sort == "relevance" and not data.get("q"):
+            sort = "distance" if place else self.default_sort
+        return queryset.order_by(*self.ordering_for(sort))
+
+    def ordering_for(self, sort: str) -> list:
+        tie = [self.name_field, "pk"]
+        if sort == "relevance":
+            return ["-rank", *tie]
+        if sort == "distance":
+            return [F("distance").asc(nulls_last=True), *tie]
+        if sort == "name":
+            return tie
+        return [F("published_at").desc(nulls_last=True), "-pk"]
+
+    @property
+    def active_sort(self) -> str:
+        data = getattr(self.form, "cleaned_data", {}) or {}
+        return data.get("sort") or ""
+
+
+class InitiativeFilter(ListingFilter):
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published(), to_field_name="slug",
+        error_messages=_unknown("published organization"), label="Organization",
+    )  # fmt: skip
+    newcomers = filters.BooleanFilter(
+        field_name="welcomes_newcomers", widget=filters.widgets.BooleanWidget,
+        label="Welcomes newcomers",
+    )  # fmt: skip
+
+    name_field = "title"
+
+    class Meta(ListingFilter.Meta):
+        model = Initiative
+
+
+class OrganizationFilter(ListingFilter):
+    network = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published().filter(is_network=True), to_field_name="slug",
+        field_name="networks", error_messages=_unknown("network"), label="Member of network",
+    )  # fmt: skip
+
+    default_sort = "name"
+
+    class Meta(ListingFilter.Meta):
+        model = Organization

@@ -1,0 +1,96 @@
+"""Offline U.S. ZIP code look-ups (the ``zipcodes`` package; no network) and distance maths."""
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import zipcodes
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+
+EARTH_RADIUS_MILES = 3958.8
+ZIP_RE = re.compile(r"^\d{5}$")
+
+# USPS codes: the 50 states, DC and the inhabited territories.
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands", "PR": "Puerto Rico",
+    "VI": "U.S. Virgin Islands",
+}  # fmt: skip
+STATE_CHOICES = sorted(US_STATES.items(), key=lambda item: item[1])
+
+
+@dataclass(frozen=True)
+class ZipInfo:
+    postal_code: str
+    city: str
+    state: str
+    county: str
+    latitude: float
+    longitude: float
+
+
+@lru_cache(maxsize=4096)
+def lookup_zip(code: str) -> ZipInfo | None:
+    """The place a 5-digit ZIP code names, or ``None`` if it is malformed or unknown."""
+    code = (code or "").strip()
+    if not ZIP_RE.match(code):
+        return None
+    matches = zipcodes.matching(code)
+    if not matches:
+        return None
+    row = matches[0]
+    try:
+        lat, lon = float(row["lat"]), float(row["long"])
+    except (TypeError, ValueError):
+        return None
+    return ZipInfo(
+        postal_code=code,
+        city=row.get("city") or "",
+        state=row.get("state") or "",
+        county=row.get("county") or "",
+        latitude=lat,
+        longitude=lon,
+    )
+
+
+def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) of a box that contains the circle."""
+    dlat = miles / 69.0
+    cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    dlon = miles / (69.172 * cos_lat)
+    return lat - dlat, lat + dlat, max(lon - dlon, -180.0), min(lon + dlon, 180.0)
+
+
+def distance_expression(
+    lat: float, lon: float, lat_field: str = "latitude", lon_field: str = "longitude"
+):
+    """Great-circle distance in miles from (lat, lon), as a database expression (haversine).
+
+    Uses only functions Django provides on both SQLite and PostgreSQL, so no PostGIS is needed.
+    """
+    lat0 = Value(math.radians(lat), output_field=FloatField())
+    lon0 = Value(math.radians(lon), output_field=FloatField())
+    dlat = (Radians(F(lat_field)) - lat0) / 2
+    dlon = (Radians(F(lon_field)) - lon0) / 2
+    a = Power(Sin(dlat), 2) + Cos(lat0) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
+    return Value(2 * EARTH_RADIUS_MILES, output_field=FloatField()) * ASin(Sqrt(a))
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The same formula in Python (for tests and the demo)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))

@@ -1,0 +1,53 @@
+"""Load the curated fixtures (taxonomy, the paper's organizations) and the demo data.
+
+Create-only: an object whose natural key (slug) already exists is left as it is, so running this
+again changes nothing and never overwrites what curators have edited in the admin since.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+FIXTURES = ["goals.json", "roles.json", "organizations.json"]
+
+
+class Command(BaseCommand):
+    help = "Load the taxonomy, the paper's organizations and the demo initiatives (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-demo", action="store_true", help="Skip the demo initiatives.")
+
+    def handle(self, *args, no_demo: bool = False, **options):
+        for name in FIXTURES:
+            created, kept = load_fixture_create_only(Path(settings.BASE_DIR) / "fixtures" / name)
+            self.stdout.write(f"{name}: {created} created, {kept} already present")
+        if not no_demo:
+            call_command("seed_demo", stdout=self.stdout)
+
+
+@transaction.atomic
+def load_fixture_create_only(path: Path) -> tuple[int, int]:
+    """Save the objects of a natural-key fixture that do not exist yet; return (created, kept)."""
+    created = kept = 0
+    deferred = []
+    with path.open(encoding="utf-8") as handle:
+        # Streamed, so later objects can refer to earlier ones by natural key.
+        for item in serializers.deserialize("json", handle, handle_forward_references=True):
+            instance = item.object
+            if instance.pk is not None:  # the deserializer found its natural key in the database
+                kept += 1
+                continue
+            instance._change_reason = f"Seeded from fixtures/{path.name}"
+            instance.save()
+            for field_name, values in (item.m2m_data or {}).items():
+                getattr(instance, field_name).set(values)
+            if item.deferred_fields:
+                deferred.append(item)
+            created += 1
+    for item in deferred:
+        item.save_deferred_fields()
+    return created, kept

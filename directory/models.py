@@ -1,0 +1,242 @@
+"""Organizations and their initiatives: what the directory lists."""
+
+import uuid
+
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from goals.models import Goal
+from roles.models import Role
+
+from .geo import US_STATES, lookup_zip
+from .querysets import InitiativeQuerySet, OrganizationQuerySet
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    ARCHIVED = "archived", "Archived"
+
+
+class Scope(models.TextChoices):
+    LOCAL = "local", "Local"
+    STATE = "state", "Statewide"
+    REGIONAL = "regional", "Regional"
+    NATIONAL = "national", "National"
+    ONLINE = "online", "Online"
+
+
+class Source(models.TextChoices):
+    PAPER = "paper", "Named in the MPDB paper"
+    SELF = "self", "Self-registered"
+    CURATOR = "curator", "Added by a curator"
+    IMPORT = "import", "Imported"
+
+
+class Listing(models.Model):
+    """What organizations and initiatives share: identity, place, taxonomy, lifecycle."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(unique=True, max_length=120)
+    summary = models.CharField(max_length=280, help_text="One or two sentences.")
+    description = models.TextField(blank=True, max_length=10000)
+    website = models.URLField(blank=True, max_length=500)
+
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True, choices=sorted(US_STATES.items()))
+    postal_code = models.CharField(
+        "ZIP code", max_length=5, blank=True, help_text="5-digit ZIP; fills in the place."
+    )
+    county = models.CharField(max_length=100, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.LOCAL)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SELF)
+    is_demo = models.BooleanField(
+        "example (demo) entry", default=False, help_text="Made-up example data, labelled as such."
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Kept up to date by a database trigger on PostgreSQL (see migrations); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="%(class)s_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="%(class)s_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="") | models.Q(state__in=list(US_STATES)),
+                name="%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=list(Status.values)), name="%(class)s_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=list(Scope.values)), name="%(class)s_scope_valid"
+            ),
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.postal_code and (self.latitude is None or not self.city):
+            info = lookup_zip(self.postal_code)
+            if info is not None:
+                self.fill_location_from(info)
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.city, self.state) if part)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.postal_code:
+            info = lookup_zip(self.postal_code)
+            if info is None:
+                raise ValidationError(
+                    {"postal_code": f"“{self.postal_code}” is not a known 5-digit U.S. ZIP code."}
+                )
+            self.fill_location_from(info)
+
+    def fill_location_from(self, info) -> None:
+        """Set city, state, county and coordinates from a ZIP look-up, keeping what was given."""
+        self.city = self.city or info.city
+        self.state = self.state or info.state
+        self.county = self.county or info.county
+        if self.latitude is None or self.longitude is None:
+            self.latitude, self.longitude = info.latitude, info.longitude
+
+
+class OrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
+    def get_by_natural_key(self, slug: str) -> "Organization":
+        return self.get(slug=slug)
+
+
+class Organization(Listing):
+    name = models.CharField(max_length=200)
+    email = models.EmailField("public contact e-mail", blank=True)
+    is_network = models.BooleanField(
+        "network or coalition", default=False, help_text="A coalition that other groups join."
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="organizations")
+    goals = models.ManyToManyField(Goal, blank=True, related_name="organizations")
+    networks = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="members",
+        limit_choices_to={"is_network": True},
+        help_text="Coalitions and networks this organization belongs to.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+
+    objects = OrganizationManager()
+
+    class Meta(Listing.Meta):
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["status", "name"], name="org_status_name"),
+            models.Index(fields=["status", "-published_at"], name="org_status_published"),
+            models.Index(fields=["status", "state"], name="org_status_state"),
+            models.Index(fields=["status", "scope"], name="org_status_scope"),
+            models.Index(fields=["latitude", "longitude"], name="org_lat_lon"),
+            models.Index(fields=["updated_at"], name="org_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:organization-detail", args=[self.slug])
+
+
+class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
+    def get_by_natural_key(self, slug: str) -> "Initiative":
+        return self.get(slug=slug)
+
+
+class Initiative(Listing):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="initiatives"
+    )
+    title = models.CharField(max_length=200)
+    roles = models.ManyToManyField(Role, blank=True, related_name="initiatives")
+    goals = models.ManyToManyField(Goal, blank=True, related_name="initiatives")
+    welcomes_newcomers = models.BooleanField(
+        default=False, help_text="People with no experience can join in."
+    )
+    get_involved = models.TextField(
+        "how to get involved", blank=True, max_length=2000,
+        help_text="What a newcomer can do, and how to start.",
+    )  # fmt: skip
+    get_involved_url = models.URLField("sign-up or volunteer link", blank=True, max_length=500)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave blank if ongoing.")
+
+    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+
+    objects = InitiativeManager()
+
+    class Meta(Listing.Meta):
+        ordering = ["-published_at", "title"]
+        constraints = [
+            *Listing.Meta.constraints,
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="initiative_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="ini_status_published"),
+            models.Index(fields=["status", "title"], name="ini_status_title"),
+            models.Index(fields=["status", "state"], name="ini_status_state"),
+            models.Index(fields=["status", "scope"], name="ini_status_scope"),
+            models.Index(fields=["status", "welcomes_newcomers"], name="ini_status_newcomers"),
+            models.Index(fields=["latitude", "longitude"], name="ini_lat_lon"),
+            models.Index(fields=["updated_at"], name="ini_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:initiative-detail", args=[self.slug])
+
+    @property
+    def name(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The end date is before the start date."})

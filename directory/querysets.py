@@ -1,0 +1,108 @@
+"""Reads, as chainable QuerySet methods: ``Initiative.objects.published().near(...)``."""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, models
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+
+from .geo import ZipInfo, bounding_box, distance_expression
+
+SEARCH_CONFIG = "english"
+_WORD_RE = re.compile(r"[\w'-]+", re.UNICODE)
+
+
+def search_terms(text: str) -> list[str]:
+    """Words of a query for the SQLite fallback (quotes and operators dropped, "-word" kept out)."""
+    return [w.strip("'-") for w in _WORD_RE.findall(text) if w.strip("'-")][:10]
+
+
+class ListingQuerySet(models.QuerySet):
+    #: fields the SQLite fallback searches, most important first, with their weight
+    search_fields: tuple[tuple[str, int], ...] = ()
+
+    def published(self):
+        return self.filter(status="published")
+
+    def search(self, text: str):
+        """Full-text search; annotates ``rank`` (higher is better).
+
+        PostgreSQL: the stored, weighted ``search_vector`` (GIN index) with ``websearch`` syntax.
+        SQLite: every word must appear in one of the fields; rank by where it appears.
+        """
+        text = (text or "").strip()
+        if not text:
+            return self
+        if connection.vendor == "postgresql":
+            query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+            return self.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
+            )
+        terms = search_terms(text)
+        if not terms:
+            return self.none()
+        qs = self
+        rank = Value(0, output_field=IntegerField())
+        for term in terms:
+            match = Q()
+            for field, weight in self.search_fields:
+                match |= Q(**{f"{field}__icontains": term})
+                rank = rank + Case(
+                    When(**{f"{field}__icontains": term}, then=Value(weight)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            qs = qs.filter(match)
+        return qs.annotate(rank=rank)
+
+    def near(self, place: ZipInfo, miles: float, include_national: bool = False):
+        """Within ``miles`` of a ZIP's centre (bounding box, then great-circle distance).
+
+        Annotates ``distance`` in miles. With ``include_national``, national and online work
+        (which has no single place) is included too, with no distance.
+        """
+        min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, miles)
+        in_box = Q(
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
+        )
+        distance = distance_expression(place.latitude, place.longitude)
+        nearby = in_box & Q(latitude__isnull=False)
+        qs = self.annotate(
+            distance=Case(When(nearby, then=distance), default=Value(None)),
+        )
+        within = nearby & Q(distance__lte=miles)
+        if include_national:
+            return qs.filter(within | Q(scope__in=["national", "online"]))
+        return qs.filter(within)
+
+
+class OrganizationQuerySet(ListingQuerySet):
+    search_fields = (("name", 8), ("summary", 4), ("description", 1))
+
+    def for_list(self):
+        """What a list row shows, in a fixed number of queries."""
+        return self.prefetch_related(Prefetch("roles", queryset=_roles()), "goals")
+
+
+class InitiativeQuerySet(ListingQuerySet):
+    search_fields = (
+        ("title", 8),
+        ("summary", 4),
+        ("description", 1),
+        ("organization__name", 1),
+    )
+
+    def for_list(self):
+        """What a list row shows, in a fixed number of queries."""
+        return self.select_related("organization").prefetch_related(
+            Prefetch("roles", queryset=_roles()), "goals"
+        )
+
+
+def _roles():
+    from roles.models import Role
+
+    return Role.objects.select_related("group")

@@ -1,0 +1,40 @@
+"""Template helpers: JSON-LD blocks and query-string links that keep the current filters."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The same escapes Django's json_script uses, so user text cannot close the <script> element.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def jsonld(data) -> str:
+    """Render a dict as a ``<script type="application/ld+json">`` block, safely escaped."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """A link to page ``number`` of the current listing, keeping every filter."""
+    query = context.get("query_string", "")
+    return f"?{query}&page={number}" if query else f"?page={number}"
+
+
+@register.simple_tag(takes_context=True)
+def view_url(context, view: str) -> str:
+    """The current listing in list or map view."""
+    request = context["request"]
+    data = request.GET.copy()
+    data.pop("page", None)
+    data.pop("view", None)
+    if view == "map":
+        data["view"] = "map"
+    encoded = data.urlencode()
+    return f"?{encoded}" if encoded else request.path

@@ -1,0 +1,245 @@
+"""HTML pages of the public directory."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import render
+from django.views.generic import DetailView, TemplateView
+
+from goals.models import Goal
+from roles.models import Role, RoleGroup
+
+from .facets import facet_counts, query_without
+from .filters import (
+    DEFAULT_RADIUS,
+    MAX_RADIUS,
+    SORT_CHOICES,
+    InitiativeFilter,
+    OrganizationFilter,
+)
+from .geo import US_STATES
+from .models import Initiative, Organization
+from .structured_data import initiative_jsonld, organization_jsonld
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAP_LIMIT = 1000
+RADIUS_CHOICES = [5, 10, 25, 50, 100, 250, 500]
+
+
+def page_size_from(request) -> int:
+    try:
+        size = int(request.GET.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def home(request):
+    """What exists (counts), where (ZIP search), why (goals), and how (role groups)."""
+    initiatives = Initiative.objects.published()
+    stats = Initiative.objects.published().aggregate(
+        initiatives=Count("pk"),
+        states=Count("state", distinct=True, filter=~Q(state="")),
+    )
+    stats["organizations"] = Organization.objects.published().count()
+    stats["roles_covered"] = (
+        Role.objects.filter(
+            Q(initiatives__status="published") | Q(organizations__status="published")
+        )
+        .distinct()
+        .count()
+    )
+    context = {
+        "stats": stats,
+        "goals": Goal.objects.all(),
+        "groups": RoleGroup.objects.prefetch_related("roles"),
+        "newest": initiatives.for_list().order_by("-published_at", "-pk")[:6],
+    }
+    return render(request, "home.html", context)
+
+
+def about(request):
+    context = {
+        "groups": RoleGroup.objects.annotate(n=Count("roles")),
+        "role_count": Role.objects.count(),
+        "goal_count": Goal.objects.count(),
+    }
+    return render(request, "about.html", context)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+class FilteredListView(TemplateView):
+    """A listing filtered by its FilterSet, with facets, chips, pagination and a map view."""
+
+    model = None
+    filterset_class = None
+    template_name = ""
+
+    def get(self, request, *args, **kwargs):
+        base = self.model.objects.published()
+        self.filterset = self.filterset_class(request.GET, queryset=base, request=request)
+        context = self.get_context_data(**kwargs)
+        status = 200 if self.filterset.is_valid() else 400
+        return self.render_to_response(context, status=status)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request, filterset = self.request, self.filterset
+        view = "map" if request.GET.get("view") == "map" else "list"
+        context.update(
+            filter=filterset,
+            noun=self.noun,
+            noun_plural=self.noun + "s",
+            radius_choices=RADIUS_CHOICES,
+            sort_choices=SORT_CHOICES,
+            role_groups=RoleGroup.objects.prefetch_related("roles"),
+            selected_roles=request.GET.getlist("role"),
+            radius=request.GET.get("radius"),
+            facets=facet_counts(self.filterset_class, request.GET, self.model.objects.published()),
+            view=view,
+            query_string=query_without(request.GET, "page").lstrip("?"),
+            max_radius=MAX_RADIUS,
+            default_radius=DEFAULT_RADIUS,
+            states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
+        )
+        if not filterset.is_valid():
+            context.update(errors=filterset.errors, page_obj=None, object_list=[])
+            return context
+        queryset = filterset.qs.for_list()
+        paginator = Paginator(queryset, page_size_from(request))
+        page = paginator.get_page(request.GET.get("page"))
+        context.update(
+            page_obj=page,
+            paginator=paginator,
+            object_list=page.object_list,
+            chips=self.chips(filterset),
+            near=filterset.form.cleaned_data.get("near"),
+        )
+        if view == "map":
+            context["map_points"] = self.map_points(filterset.qs)
+            context["map_limit"] = MAP_LIMIT
+            context["map_tiles"] = {
+                "url": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+            }
+        return context
+
+    def map_points(self, queryset) -> list[dict]:
+        title = "title" if self.model is Initiative else "name"
+        rows = queryset.filter(latitude__isnull=False, longitude__isnull=False).values(
+            "slug", title, "latitude", "longitude", "city", "state"
+        )[:MAP_LIMIT]
+        base = "/initiatives/" if self.model is Initiative else "/organizations/"
+        return [
+            {
+                "title": row[title],
+                "url": f"{base}{row['slug']}/",
+                "lat": row["latitude"],
+                "lon": row["longitude"],
+                "place": ", ".join(p for p in (row["city"], row["state"]) if p),
+            }
+            for row in rows
+        ]
+
+    def chips(self, filterset) -> list[dict]:
+        """Active filters as removable chips: label and the URL without that filter."""
+        data = filterset.form.cleaned_data
+        request = self.request
+        chips = []
+        labels = {
+            "goal": lambda o: o.title,
+            "role": lambda o: o.name,
+            "group": lambda o: o.name,
+            "organization": lambda o: o.name,
+            "network": lambda o: o.name,
+        }
+        for key, field in filterset.form.fields.items():
+            value = data.get(key)
+            if key in ("sort", "radius", "include_national") or value in (None, "", []):
+                continue
+            if key in ("goal", "role", "group"):
+                for obj in value:
+                    chips.append(
+                        {"label": f"{field.label}: {labels[key](obj)}",
+                         "url": query_without(request.GET, key, obj.slug)}
+                    )  # fmt: skip
+            elif key in ("state", "scope"):
+                for raw in request.GET.getlist(key):
+                    shown = US_STATES.get(raw.upper(), raw) if key == "state" else raw.title()
+                    chips.append({"label": f"{field.label}: {shown}",
+                                  "url": query_without(request.GET, key, raw)})  # fmt: skip
+            elif key == "near":
+                radius = data.get("radius") or DEFAULT_RADIUS
+                chips.append({"label": f"Within {radius:g} miles of {value}",
+                              "url": query_without(query_without_dict(request, "radius"), "near")})  # fmt: skip
+            else:
+                shown = labels[key](value) if key in labels else value
+                if isinstance(value, bool):
+                    shown = "yes" if value else "no"
+                chips.append({"label": f"{field.label}: {shown}",
+                              "url": query_without(request.GET, key)})  # fmt: skip
+        return chips
+
+
+def query_without_dict(request, key):
+    data = request.GET.copy()
+    data.pop(key, None)
+    data.pop("include_national", None)
+    return data
+
+
+class InitiativeListView(FilteredListView):
+    noun = "initiative"
+    model = Initiative
+    filterset_class = InitiativeFilter
+    template_name = "directory/initiative_list.html"
+
+
+class OrganizationListView(FilteredListView):
+    noun = "organization"
+    model = Organization
+    filterset_class = OrganizationFilter
+    template_name = "directory/organization_list.html"
+
+
+class InitiativeDetailView(DetailView):
+    """An initiative: how to help first, then what it is, who runs it, and where."""
+
+    template_name = "directory/initiative_detail.html"
+    context_object_name = "initiative"
+
+    def get_queryset(self):
+        return Initiative.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jsonld"] = initiative_jsonld(self.object, self.request)
+        return context
+
+
+class OrganizationDetailView(DetailView):
+    """An organization with its published initiatives and the networks it belongs to."""
+
+    template_name = "directory/organization_detail.html"
+    context_object_name = "organization"
+
+    def get_queryset(self):
+        published = Organization.objects.published()
+        return published.for_list().prefetch_related(
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.published().order_by("title"),
+                to_attr="published_initiatives",
+            ),
+            Prefetch("networks", queryset=published.order_by("name"), to_attr="published_networks"),
+            Prefetch("members", queryset=published.order_by("name"), to_attr="published_members"),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jsonld"] = organization_jsonld(self.object, self.request)
+        return context

@@ -1,0 +1,31 @@
+"""URL configuration: HTML pages, feeds, crawlers, admin."""
+
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from directory import views as directory_views
+from directory.feeds import InitiativeFeed
+from directory.sitemaps import SITEMAPS
+
+admin.site.site_header = "MPDB Directory — curators"
+admin.site.site_title = "MPDB Directory admin"
+
+urlpatterns = [
+    path("", directory_views.home, name="home"),
+    path("about/", directory_views.about, name="about"),
+    path("goals/", include("goals.urls")),
+    path("roles/", include("roles.urls")),
+    path("", include("directory.urls")),
+    path("feeds/initiatives.atom", InitiativeFeed(), name="initiative-feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "directory.views.page_not_found"

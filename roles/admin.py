@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from .models import Role, RoleGroup
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    fields = ["number", "name", "slug", "summary"]
+    extra = 0
+    ordering = ["number"]
+
+
+@admin.register(RoleGroup)
+class RoleGroupAdmin(admin.ModelAdmin):
+    list_display = ["letter", "name", "kind", "function_name", "role_count"]
+    list_display_links = ["name"]
+    list_filter = ["kind"]
+    search_fields = ["name", "summary", "slug"]
+    ordering = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [RoleInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_role_count=Count("roles"))
+
+    @admin.display(description="roles", ordering="_role_count")
+    def role_count(self, obj):
+        return obj._role_count
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "group", "slug"]
+    list_display_links = ["name"]
+    list_filter = ["group__kind", "group"]
+    list_select_related = ["group"]
+    search_fields = ["name", "summary", "slug", "group__name"]
+    ordering = ["number"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,90 @@
+"""The paper's 53 strategist and actor roles, in 11 groups."""
+
+from django.db import models
+from django.urls import reverse
+
+
+class Kind(models.TextChoices):
+    STRATEGIST = "strategist", "Conflict strategist"
+    ACTOR = "actor", "Conflict actor"
+
+
+class RoleGroupManager(models.Manager):
+    def get_by_natural_key(self, slug: str) -> "RoleGroup":
+        return self.get(slug=slug)
+
+
+class RoleGroup(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    letter = models.CharField(max_length=1, unique=True, help_text="The paper's group letter, A–K.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(unique=True)
+    summary = models.TextField()
+    # Groups E–J each serve one of the six dispute-handling functions of a democracy.
+    function_number = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
+    function_name = models.CharField(max_length=120, blank=True)
+    paper_section = models.CharField(max_length=200, blank=True)
+
+    objects = RoleGroupManager()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["strategist", "actor"]), name="rolegroup_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(function_number__isnull=True)
+                | models.Q(function_number__gte=1, function_number__lte=6),
+                name="rolegroup_function_1_to_6",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter}. {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:role-list") + f"#group-{self.slug}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class RoleQuerySet(models.QuerySet):
+    def with_group(self) -> "RoleQuerySet":
+        return self.select_related("group")
+
+
+class RoleManager(models.Manager.from_queryset(RoleQuerySet)):
+    def get_by_natural_key(self, slug: str) -> "Role":
+        return self.get(slug=slug)
+
+
+class Role(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(max_length=120)
+    group = models.ForeignKey(RoleGroup, on_delete=models.PROTECT, related_name="roles")
+    number = models.PositiveSmallIntegerField(unique=True, help_text="1–53, the paper's order.")
+    summary = models.TextField()
+    paper_section = models.CharField(max_length=200, blank=True)
+
+    objects = RoleManager()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:role-detail", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    natural_key.dependencies = ["roles.rolegroup"]
+
+    @property
+    def kind(self) -> str:
+        return self.group.kind
