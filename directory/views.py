@@ -107,7 +107,7 @@ class FilteredListView(TemplateView):
             states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
         )
         if not filterset.is_valid():
-            context.update(errors=filterset.errors, page_obj=None, object_list=[])
+            context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context
         queryset = filterset.qs.for_list()
         paginator = Paginator(queryset, page_size_from(request))

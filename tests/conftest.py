@@ -1,0 +1,23 @@
+"""Shared test set-up: the real taxonomy is loaded once per test session into the test database."""
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} ({settings.DATABASES['default']['NAME']})"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test sees the curated goals and roles, as the product does."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "goals", "roles", verbosity=0)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

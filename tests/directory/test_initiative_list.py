@@ -1,0 +1,264 @@
+"""The initiatives list: every filter alone and combined, near-ZIP, ranking, pagination, errors."""
+
+import pytest
+
+from goals.models import Goal
+from roles.models import Role
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/initiatives/"
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return [obj.title for obj in response.context["object_list"]]
+
+
+@pytest.fixture
+def world():
+    """Four initiatives in different places with different roles, goals and scopes."""
+    role = {r.slug: r for r in Role.objects.all()}
+    goal = {g.slug: g for g in Goal.objects.all()}
+    braver = OrganizationFactory(name="Front Range Dialogue", slug="front-range-dialogue")
+    return {
+        "boulder": InitiativeFactory(
+            title="Boulder listening circles", postal_code="80302", organization=braver,
+            roles=[role["bridge-builders"]], goals=[goal["compromise"]], welcomes_newcomers=True,
+            summary="Neighbors who disagree meet monthly.",
+        ),
+        "denver": InitiativeFactory(
+            title="Denver poll worker drive", postal_code="80202", organization=braver,
+            roles=[role["civic-participants"]], goals=[goal["electoral-integrity"]],
+            summary="Recruits election workers.",
+        ),
+        "chicago": InitiativeFactory(
+            title="Chicago mediation clinic", postal_code="60601",
+            roles=[role["mediators"]], goals=[goal["compromise"], goal["reconciliation"]],
+            welcomes_newcomers=True, summary="Free community mediation.",
+        ),
+        "national": InitiativeFactory(
+            title="National fact-check network", scope="national",
+            roles=[role["disinformation-fighters"], role["governmental-watchdogs"]],
+            goals=[goal["bad-faith-actors"]], summary="Checks claims nationwide.",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("goal=compromise", {"boulder", "chicago"}),
+        ("goal=compromise&goal=bad-faith-actors", {"boulder", "chicago", "national"}),
+        ("role=mediators", {"chicago"}),
+        ("role=bridge-builders&role=civic-participants", {"boulder", "denver"}),
+        ("group=power-balancers", {"denver"}),
+        ("group=lookouts", {"national"}),
+        ("kind=strategist", {"national"}),
+        ("kind=actor", {"boulder", "denver", "chicago", "national"}),
+        ("state=CO", {"boulder", "denver"}),
+        ("state=co&state=IL", {"boulder", "denver", "chicago"}),
+        ("scope=national", {"national"}),
+        ("scope=local", {"boulder", "denver", "chicago"}),
+        ("organization=front-range-dialogue", {"boulder", "denver"}),
+        ("newcomers=true", {"boulder", "chicago"}),
+        ("newcomers=false", {"denver", "national"}),
+        ("q=mediation", {"chicago"}),
+        ("q=poll+worker", {"denver"}),
+        ("near=80302&radius=30", {"boulder", "denver"}),
+        ("near=80302&radius=30&include_national=true", {"boulder", "denver", "national"}),
+        ("near=60601", {"chicago"}),
+        ("goal=compromise&state=CO", {"boulder"}),
+        ("near=80302&radius=30&role=civic-participants", {"denver"}),
+        ("q=mediation&newcomers=true", {"chicago"}),
+        ("group=constructive-communicators&scope=local&goal=compromise", {"boulder"}),
+        ("kind=strategist&state=CO", set()),
+    ],
+)
+def test_filters_alone_and_combined(client, world, query, expected):
+    found = titles(client.get(f"{URL}?{query}"))
+    assert set(found) == {world[key].title for key in expected}
+    assert len(found) == len(set(found)), "a row appears twice"
+
+
+def test_near_boulder_finds_denver_within_30_miles_and_not_chicago(client, world):
+    response = client.get(f"{URL}?near=80302&radius=30")
+    rows = list(response.context["object_list"])
+    assert [r.title for r in rows] == ["Boulder listening circles", "Denver poll worker drive"]
+    boulder, denver = rows
+    assert boulder.distance < 2
+    assert 20 < denver.distance < 30
+    assert "mi away" in response.content.decode()
+
+
+def test_a_smaller_radius_leaves_denver_out(client, world):
+    assert titles(client.get(f"{URL}?near=80302&radius=10")) == ["Boulder listening circles"]
+
+
+def test_a_500_mile_radius_from_boulder_still_excludes_chicago(client, world):
+    found = titles(client.get(f"{URL}?near=80302&radius=500"))
+    assert "Chicago mediation clinic" not in found  # about 920 miles away
+
+
+def test_near_sorts_by_distance_by_default_and_national_work_comes_last(client, world):
+    found = titles(client.get(f"{URL}?near=60601&radius=500&include_national=true"))
+    assert found == ["Chicago mediation clinic", "National fact-check network"]
+
+
+def test_search_ranks_title_matches_above_summary_and_description_matches(client):
+    InitiativeFactory(title="Library programme", summary="Bridging talks.", description="x")
+    InitiativeFactory(title="Bridging the divide", summary="Talks.", description="y")
+    InitiativeFactory(title="Park clean-up", summary="Cleaning.", description="Bridging work.")
+    found = titles(client.get(f"{URL}?q=bridging"))
+    assert found == ["Bridging the divide", "Library programme", "Park clean-up"]
+
+
+def test_search_matches_the_organization_name(client):
+    org = OrganizationFactory(name="Riverside Peacemakers")
+    InitiativeFactory(organization=org, title="Summer forum")
+    InitiativeFactory(title="Unrelated")
+    assert titles(client.get(f"{URL}?q=peacemakers")) == ["Summer forum"]
+
+
+def test_search_finds_nothing_for_a_word_nobody_used(client, world):
+    response = client.get(f"{URL}?q=zeppelin")
+    assert titles(response) == []
+    assert "No initiatives match yet" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Alpha", "Bravo", "Charlie"]),
+        ("newest", ["Bravo", "Charlie", "Alpha"]),
+    ],
+)
+def test_sort_orders(client, sort, expected):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    InitiativeFactory(title="Charlie", published_at=now - timedelta(days=1))
+    InitiativeFactory(title="Alpha", published_at=now - timedelta(days=2))
+    InitiativeFactory(title="Bravo", published_at=now)
+    assert titles(client.get(f"{URL}?sort={sort}")) == expected
+
+
+def test_pagination_keeps_the_filters(client):
+    goal = Goal.objects.get(slug="reconciliation")
+    for i in range(25):
+        InitiativeFactory(title=f"Match {i:02}", goals=[goal])
+    InitiativeFactory.create_batch(5, title="Other")
+    response = client.get(f"{URL}?goal=reconciliation&sort=name&page_size=10")
+    assert response.context["paginator"].count == 25
+    assert response.context["paginator"].num_pages == 3
+    html = response.content.decode()
+    assert 'href="?goal=reconciliation&amp;sort=name&amp;page_size=10&amp;page=2"' in html
+    third = client.get(f"{URL}?goal=reconciliation&sort=name&page_size=10&page=3")
+    assert titles(third) == [f"Match {i:02}" for i in range(20, 25)]
+
+
+def test_page_size_is_capped_at_100(client):
+    InitiativeFactory.create_batch(3)
+    response = client.get(f"{URL}?page_size=100000")
+    assert response.context["paginator"].per_page == 100
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "999"])
+def test_odd_page_numbers_fall_back_to_a_real_page(client, world, page):
+    response = client.get(f"{URL}?page={page}")
+    assert response.status_code == 200
+    assert len(titles(response)) >= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("near=abc", "near", "is not a 5-digit ZIP code"),
+        ("near=00000", "near", "We don’t know the ZIP code 00000"),
+        ("near=80302&radius=0", "radius", "from 1 to 500 miles"),
+        ("near=80302&radius=501", "radius", "from 1 to 500 miles"),
+        ("near=80302&radius=far", "radius", "Enter a number"),
+        ("radius=50", "near", "Enter a ZIP code to search within a radius"),
+        ("goal=world-peace", "goal", "There is no goal “world-peace”"),
+        ("role=astronauts", "role", "There is no role “astronauts”"),
+        ("group=zz", "group", "There is no role group “zz”"),
+        ("state=XX", "state", "“XX” is not a U.S. state code"),
+        ("scope=galactic", "scope", "galactic"),
+        ("kind=wizard", "kind", "wizard"),
+        ("sort=distance", "sort", "needs a ZIP code"),
+        ("organization=nobody", "organization", "There is no published organization “nobody”"),
+        ("updated_since=yesterday", "updated_since", "Enter a valid date/time"),
+    ],
+)
+def test_bad_parameters_get_a_clear_message_not_an_error(client, query, field, message):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 400
+    assert field in response.context["errors"]
+    html = response.content.decode()
+    assert message in html.replace("&amp;", "&").replace("&#x27;", "'")
+    assert 'class="error-summary"' in html
+
+
+def test_the_form_keeps_what_the_user_typed(client, world):
+    html = client.get(f"{URL}?q=circles&near=80302&radius=50").content.decode()
+    assert 'name="q" value="circles"' in html
+    assert 'name="near" value="80302"' in html
+    assert '<option value="50" selected>' in html
+
+
+def test_active_filters_show_as_removable_chips(client, world):
+    response = client.get(f"{URL}?goal=compromise&state=CO&near=80302")
+    chips = {chip["label"]: chip["url"] for chip in response.context["chips"]}
+    assert chips["Goal: Cultivate Compromise"] == "?state=CO&near=80302"
+    assert chips["State: Colorado"] == "?goal=compromise&near=80302"
+    assert chips["Within 25 miles of 80302"] == "?goal=compromise&state=CO"
+
+
+def test_facet_counts_apply_the_other_filters(client, world):
+    response = client.get(f"{URL}?goal=compromise&state=CO")
+    goals = {o.value: o for o in response.context["facets"]["goal"]}
+    # Within Colorado: one initiative on compromise, one on electoral integrity.
+    assert goals["compromise"].count == 1 and goals["compromise"].selected
+    assert goals["electoral-integrity"].count == 1
+    assert goals["reconciliation"].count == 0
+    states = {o.value: o.count for o in response.context["facets"]["state"]}
+    assert states == {"CO": 1, "IL": 1}  # compromise work by state
+    scopes = {o.value: o.count for o in response.context["facets"]["scope"]}
+    assert scopes["local"] == 1
+
+
+def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_num_queries):
+    roles = list(Role.objects.all()[:3])
+    goals = list(Goal.objects.all()[:2])
+    for _ in range(60):
+        InitiativeFactory(roles=roles, goals=goals, postal_code="80302")
+    for size in (5, 50):
+        with django_assert_num_queries(10):
+            response = client.get(f"{URL}?page_size={size}")
+        assert len(response.context["object_list"]) == size
+
+
+def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
+    with django_assert_num_queries(19):
+        response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
+    assert titles(response) == ["Boulder listening circles"]
+
+
+def test_map_view_carries_the_same_results_as_points(client, world):
+    response = client.get(f"{URL}?view=map&state=CO")
+    points = response.context["map_points"]
+    assert {p["title"] for p in points} == {"Boulder listening circles", "Denver poll worker drive"}
+    html = response.content.decode()
+    assert 'id="map-points"' in html
+    assert "vendor/leaflet/leaflet.js" in html
+    assert "List view" in html  # the accessible alternative is one click away
+
+
+def test_empty_results_suggest_widening_the_search(client, world):
+    html = client.get(f"{URL}?near=80302&radius=5&role=mediators").content.decode()
+    assert "No initiatives match yet" in html
+    assert "radius=100" in html
+    assert "include_national=true" in html

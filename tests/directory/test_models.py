@@ -1,0 +1,102 @@
+"""Listings: places from ZIP codes, database constraints, unique slugs, history."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from directory.geo import haversine_miles, lookup_zip
+from directory.models import Initiative
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_zip_code_fills_city_state_county_and_coordinates():
+    initiative = InitiativeFactory(postal_code="80302")
+    assert (initiative.city, initiative.state, initiative.county) == (
+        "Boulder",
+        "CO",
+        "Boulder County",
+    )
+    assert initiative.latitude == pytest.approx(40.0172)
+    assert initiative.longitude == pytest.approx(-105.2851)
+
+
+def test_an_unknown_zip_code_is_a_validation_error_with_a_clear_message():
+    initiative = InitiativeFactory.build(postal_code="00000")
+    with pytest.raises(ValidationError) as error:
+        initiative.full_clean(exclude=["organization", "slug"])
+    assert "not a known 5-digit U.S. ZIP code" in str(error.value.message_dict["postal_code"])
+
+
+def test_zip_lookup_is_offline_and_rejects_malformed_codes():
+    assert lookup_zip("60601").city == "Chicago"
+    assert lookup_zip("6060") is None
+    assert lookup_zip("abcde") is None
+    boulder, denver = lookup_zip("80302"), lookup_zip("80202")
+    miles = haversine_miles(boulder.latitude, boulder.longitude, denver.latitude, denver.longitude)
+    assert 20 < miles < 30
+
+
+def test_an_end_date_before_the_start_is_rejected():
+    from datetime import date
+
+    initiative = InitiativeFactory.build(starts_on=date(2025, 5, 1), ends_on=date(2025, 4, 1))
+    with pytest.raises(ValidationError) as error:
+        initiative.full_clean(exclude=["organization", "slug"])
+    assert "ends_on" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("state", "ZZ"), ("latitude", 91.0), ("longitude", -181.0), ("status", "secret"),
+     ("scope", "galactic")],
+)  # fmt: skip
+def test_the_database_refuses_invalid_values(field, value):
+    initiative = InitiativeFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Initiative.objects.filter(pk=initiative.pk).update(**{field: value})
+
+
+def test_slugs_are_unique():
+    InitiativeFactory(slug="same")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InitiativeFactory(slug="same")
+
+
+def test_publishing_sets_published_at():
+    initiative = InitiativeFactory(status="pending", published_at=None)
+    assert initiative.published_at is None
+    initiative.status = "published"
+    initiative.save()
+    assert initiative.published_at is not None
+
+
+def test_every_change_is_recorded_in_history_with_what_changed():
+    org = OrganizationFactory(name="Before")
+    org.name = "After"
+    org.save()
+    records = list(org.history.order_by("history_date"))
+    assert [r.name for r in records] == ["Before", "After"]
+    delta = records[1].diff_against(records[0])
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("name", "Before", "After")]
+
+
+def test_history_can_restore_an_earlier_version():
+    initiative = InitiativeFactory(title="Original title")
+    initiative.title = "Vandalised"
+    initiative.save()
+    first = initiative.history.earliest("history_date")
+    first.instance.save()
+    initiative.refresh_from_db()
+    assert initiative.title == "Original title"
+    assert initiative.history.count() == 3
+
+
+def test_renaming_an_organization_updates_the_search_for_its_initiatives(client):
+    org = OrganizationFactory(name="Old Name Group")
+    InitiativeFactory(organization=org, title="Summer forum")
+    org.name = "Harbor Mediators"
+    org.save()
+    found = [i.title for i in client.get("/initiatives/?q=harbor").context["object_list"]]
+    assert found == ["Summer forum"]

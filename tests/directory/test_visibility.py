@@ -1,0 +1,97 @@
+"""Only published listings are ever public: lists, details, feeds, sitemaps, counts, search."""
+
+import pytest
+
+from goals.models import Goal
+from roles.models import Role
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = ["pending", "rejected", "archived"]
+
+
+@pytest.fixture
+def listings():
+    role = Role.objects.get(slug="convenors")
+    goal = Goal.objects.get(slug="reconciliation")
+    shown_org = OrganizationFactory(
+        name="Shown Org Zebra", slug="shown-org-zebra", postal_code="80302"
+    )
+    shown = InitiativeFactory(
+        title="Shown initiative zebra", organization=shown_org, roles=[role], goals=[goal],
+        postal_code="80302",
+    )  # fmt: skip
+    hidden = {}
+    for status in HIDDEN:
+        org = OrganizationFactory(
+            name=f"Hidden {status} org zebra", status=status, postal_code="80302",
+            roles=[role], goals=[goal],
+        )  # fmt: skip
+        hidden[status] = InitiativeFactory(
+            title=f"Hidden {status} initiative zebra", status=status, organization=shown_org,
+            roles=[role], goals=[goal], postal_code="80302",
+        )  # fmt: skip
+        hidden[f"{status}-org"] = org
+    return shown, hidden
+
+
+PUBLIC_URLS = [
+    "/",
+    "/initiatives/",
+    "/initiatives/?q=zebra",
+    "/initiatives/?near=80302&view=map",
+    "/initiatives/?role=convenors&goal=reconciliation&state=CO",
+    "/organizations/",
+    "/organizations/?q=zebra&view=map",
+    "/organizations/shown-org-zebra/",
+    "/roles/convenors/",
+    "/goals/reconciliation/",
+    "/feeds/initiatives.atom",
+    "/feeds/initiatives.atom?q=zebra",
+    "/sitemap.xml",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_hidden_listings_appear_on_no_public_page(client, listings, url):
+    _, hidden = listings
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    for obj in hidden.values():
+        assert str(obj) not in body, f"{obj} leaked on {url}"
+        assert obj.slug not in body, f"{obj} leaked on {url}"
+
+
+def test_the_published_listing_is_visible_where_the_hidden_ones_are_not(client, listings):
+    shown, _ = listings
+    for url in ["/initiatives/?q=zebra", "/roles/convenors/", "/feeds/initiatives.atom"]:
+        assert shown.title in client.get(url).content.decode(), url
+
+
+@pytest.mark.parametrize("status", HIDDEN)
+def test_hidden_detail_pages_are_404(client, listings, status):
+    _, hidden = listings
+    assert client.get(hidden[status].get_absolute_url()).status_code == 404
+    assert client.get(hidden[f"{status}-org"].get_absolute_url()).status_code == 404
+
+
+def test_counts_and_facets_ignore_hidden_listings(client, listings):
+    response = client.get("/initiatives/?near=80302")
+    assert response.context["paginator"].count == 1
+    goals = {o.value: o.count for o in response.context["facets"]["goal"]}
+    assert goals["reconciliation"] == 1
+    role_page = client.get("/roles/convenors/")
+    assert role_page.context["initiative_total"] == 1
+    assert role_page.context["organization_total"] == 0
+    assert client.get("/").context["stats"]["initiatives"] == 1
+
+
+def test_archiving_a_published_listing_removes_it_everywhere(client, listings):
+    shown, _ = listings
+    shown.status = "archived"
+    shown.save()
+    assert client.get(shown.get_absolute_url()).status_code == 404
+    assert shown.title not in client.get("/initiatives/?q=zebra").content.decode()
+    assert shown.title not in client.get("/feeds/initiatives.atom").content.decode()
