@@ -3,6 +3,8 @@
 import django_filters as filters
 from django import forms
 from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
@@ -18,6 +20,11 @@ SORT_CHOICES = [
     ("name", "Name (A–Z)"),
     ("distance", "Distance"),
 ]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """One or more slugs of a taxonomy term (repeat the parameter for "any of")."""
 
 
 def _unknown(thing: str) -> dict[str, str]:
@@ -70,15 +77,15 @@ class ListingFilter(filters.FilterSet):
     """Filters shared by organizations and initiatives (see ARCHITECTURE.md, "Filters")."""
 
     q = filters.CharFilter(method="filter_q", max_length=200, label="Keywords")
-    goal = filters.ModelMultipleChoiceFilter(
+    goal = SlugsFilter(
         queryset=Goal.objects.all(), to_field_name="slug", method="filter_goal",
         error_messages=_unknown("goal"), label="Goal",
     )  # fmt: skip
-    role = filters.ModelMultipleChoiceFilter(
+    role = SlugsFilter(
         queryset=Role.objects.all(), to_field_name="slug", method="filter_role",
         error_messages=_unknown("role"), label="Role",
     )  # fmt: skip
-    group = filters.ModelMultipleChoiceFilter(
+    group = SlugsFilter(
         queryset=RoleGroup.objects.all(), to_field_name="slug", method="filter_group",
         error_messages=_unknown("role group"), label="Role group",
     )  # fmt: skip

@@ -36,6 +36,7 @@ class Source(models.TextChoices):
     SELF = "self", "Self-registered"
     CURATOR = "curator", "Added by a curator"
     IMPORT = "import", "Imported"
+    PARTNER = "partner", "Submitted by a partner site"
 
 
 class Listing(models.Model):
@@ -240,3 +241,26 @@ class Initiative(Listing):
         super().clean()
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "The end date is before the start date."})
+
+
+def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Changing only roles, goals or networks still counts as a change to the listing.
+
+    The change feed, ETags and sitemaps read ``updated_at``; without this, a mirror would miss
+    a listing whose roles were edited.
+    """
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    now = timezone.now()
+    if not reverse:
+        type(instance).objects.filter(pk=instance.pk).update(updated_at=now)
+        instance.updated_at = now
+    elif pk_set:
+        model.objects.filter(pk__in=pk_set).update(updated_at=now)
+
+
+for _field in (Organization.roles, Organization.goals, Organization.networks,
+               Initiative.roles, Initiative.goals):  # fmt: skip
+    models.signals.m2m_changed.connect(
+        _touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path(
         "initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative-detail"
     ),
+    path("embed/initiatives/", views.InitiativeEmbedView.as_view(), name="initiative-embed"),
     path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
     path(
         "organizations/<slug:slug>/",

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, TemplateView
 
 from goals.models import Goal
@@ -117,6 +120,10 @@ class FilteredListView(TemplateView):
             paginator=paginator,
             object_list=page.object_list,
             chips=self.chips(filterset),
+            embed_url=request.build_absolute_uri(
+                reverse("directory:initiative-embed")
+                + ("?" + context["query_string"] if context["query_string"] else "")
+            ),
             near=filterset.form.cleaned_data.get("near"),
         )
         if view == "map":
@@ -242,4 +249,18 @@ class OrganizationDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["jsonld"] = organization_jsonld(self.object, self.request)
+        return context
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class InitiativeEmbedView(InitiativeListView):
+    """A small, self-contained list for partners' <iframe>s: the only page that may be framed."""
+
+    template_name = "directory/embed.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["full_list_url"] = self.request.build_absolute_uri(
+            reverse("directory:initiative-list") + "?" + context["query_string"]
+        )
         return context

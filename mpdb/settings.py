@@ -55,7 +55,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "corsheaders",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
     "goals",
@@ -66,8 +70,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -182,7 +188,52 @@ if not DEBUG and SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["directory.api.throttles.ReadThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Trust X-Forwarded-For only as far as the configured number of proxies.
+    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
+    if os.environ.get("DJANGO_NUM_PROXIES")
+    else 0,
 }
+# Requests per client: anonymous by IP, partners by API key; submissions per key.
+API_RATES = {
+    "anon": os.environ.get("API_RATE_ANON", "120/minute"),
+    "partner": os.environ.get("API_RATE_PARTNER", "1200/minute"),
+    "submissions": os.environ.get("API_RATE_SUBMISSIONS", "60/hour"),
+}
+API_KEY_CUSTOM_HEADER = None  # keys come as "Authorization: Api-Key <key>"
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MPDB Directory API",
+    "DESCRIPTION": (
+        "Published civic and democracy-building organizations and initiatives in the U.S., "
+        "classified by the MPDB paper's 7 goals and 53 roles. See docs/api.md for examples, "
+        "the sync recipe and limits."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
+                           "description": 'Send "Api-Key <your key>".'}
+        }
+    },
+}  # fmt: skip
+
+# CORS: anyone may read the API from a browser.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 # Map tiles for the initiatives map view. Any XYZ tile server; the attribution is shown on the map.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

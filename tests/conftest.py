@@ -21,3 +21,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_key():
+    from rest_framework_api_key.models import APIKey
+
+    _, key = APIKey.objects.create_key(name="Test partner")
+    return key

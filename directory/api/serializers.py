@@ -1,0 +1,191 @@
+"""The public shape of listings (ARCHITECTURE.md, "JSON API"). Partners depend on it."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from goals.models import Goal
+from goals.serializers import GoalRefSerializer
+from roles.models import Role
+from roles.serializers import RoleRefSerializer
+
+from ..geo import US_STATES
+from ..models import Initiative, Organization, Scope
+
+
+class LocationSerializer(serializers.Serializer):
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    county = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    url = serializers.SerializerMethodField()
+    roles = RoleRefSerializer(many=True, read_only=True)
+    goals = GoalRefSerializer(many=True, read_only=True)
+    location = serializers.SerializerMethodField()
+    distance_miles = serializers.SerializerMethodField()
+
+    common_fields = [
+        "id", "slug", "url", "summary", "description", "website", "roles", "goals", "location",
+        "scope", "source", "is_demo", "published_at", "last_verified_at", "created_at",
+        "updated_at", "distance_miles",
+    ]  # fmt: skip
+
+    def get_url(self, obj) -> str:
+        """The listing's public HTML page."""
+        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+    @extend_schema_field(LocationSerializer)
+    def get_location(self, obj) -> dict:
+        return {
+            "city": obj.city,
+            "state": obj.state,
+            "postal_code": obj.postal_code,
+            "county": obj.county,
+            "latitude": obj.latitude,
+            "longitude": obj.longitude,
+        }
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_distance_miles(self, obj) -> float | None:
+        """Miles from the `near` ZIP code; null without `near` or for national/online work."""
+        distance = getattr(obj, "distance", None)
+        return None if distance is None else round(distance, 1)
+
+
+class InitiativeSerializer(ListingSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            *ListingSerializer.common_fields[:3], "title", "organization",
+            *ListingSerializer.common_fields[3:], "welcomes_newcomers", "get_involved",
+            "get_involved_url", "starts_on", "ends_on",
+        ]  # fmt: skip
+
+
+class OrganizationSerializer(ListingSerializer):
+    networks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = [
+            *ListingSerializer.common_fields[:3], "name", "email", "is_network",
+            *ListingSerializer.common_fields[3:], "networks",
+        ]  # fmt: skip
+
+    @extend_schema_field(OrganizationRefSerializer(many=True))
+    def get_networks(self, obj) -> list[dict]:
+        """Published networks and coalitions this organization belongs to."""
+        return OrganizationRefSerializer(obj.published_networks, many=True).data
+
+
+class ChangeItemSerializer(serializers.Serializer):
+    """An upsert (`changed_at` and `object`) or a tombstone (`removed_at`)."""
+
+    type = serializers.ChoiceField(choices=["initiative", "organization"])
+    id = serializers.UUIDField()
+    changed_at = serializers.DateTimeField(required=False, help_text="Set on upserts.")
+    object = serializers.DictField(
+        required=False, help_text="The whole object, as the list endpoints give it."
+    )
+    removed_at = serializers.DateTimeField(required=False, help_text="Set on tombstones.")
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeItemSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class SubmittedOrganizationSerializer(serializers.Serializer):
+    """Either an existing published organization (`id`) or a new one (`name` and `summary`)."""
+
+    id = serializers.UUIDField(required=False)
+    name = serializers.CharField(required=False, max_length=200)
+    summary = serializers.CharField(required=False, max_length=280)
+    website = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    postal_code = serializers.RegexField(r"^\d{5}$", required=False, allow_blank=True)
+    scope = serializers.ChoiceField(choices=Scope.choices, required=False)
+
+    def validate(self, data):
+        if data.get("id"):
+            try:
+                data["instance"] = Organization.objects.published().get(uuid=data["id"])
+            except Organization.DoesNotExist:
+                raise serializers.ValidationError(
+                    {"id": "No published organization has this id."}
+                ) from None
+            return data
+        missing = [f for f in ("name", "summary") if not data.get(f)]
+        if missing:
+            raise serializers.ValidationError(
+                dict.fromkeys(missing, "Required for a new organization (or give the `id` of a listed one).")
+            )  # fmt: skip
+        return data
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """A partner's proposed initiative. It is always saved as `pending` for curators."""
+
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=280)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    website = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    organization = SubmittedOrganizationSerializer()
+    roles = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Role.objects.all(), required=False
+    )
+    goals = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Goal.objects.all(), required=False
+    )
+    postal_code = serializers.RegexField(
+        r"^\d{5}$", required=False, allow_blank=True,
+        error_messages={"invalid": "Enter a 5-digit ZIP code."},
+    )  # fmt: skip
+    city = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    state = serializers.ChoiceField(choices=sorted(US_STATES), required=False, allow_blank=True)
+    scope = serializers.ChoiceField(choices=Scope.choices, default=Scope.LOCAL)
+    welcomes_newcomers = serializers.BooleanField(default=False)
+    get_involved = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    get_involved_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+
+    def validate_postal_code(self, value):
+        from ..geo import lookup_zip
+
+        if value and lookup_zip(value) is None:
+            raise serializers.ValidationError(f"“{value}” is not a known U.S. ZIP code.")
+        return value
+
+    def validate(self, data):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise serializers.ValidationError({"ends_on": "The end date is before the start."})
+        if data.get("scope") in (Scope.LOCAL, Scope.STATE, Scope.REGIONAL) and not (
+            data.get("postal_code") or data.get("state")
+        ):
+            raise serializers.ValidationError(
+                {"postal_code": "Local, state and regional work needs a ZIP code or a state."}
+            )
+        return data
+
+
+class SubmissionResultSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    organization = OrganizationRefSerializer()

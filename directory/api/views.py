@@ -1,0 +1,244 @@
+"""Read endpoints, the change feed and partner submissions (``/api/v1/``)."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_api_key.permissions import HasAPIKey
+
+from ..filters import InitiativeFilter, OrganizationFilter
+from ..models import Initiative, Organization
+from ..services import initiative_submit
+from .changes import EPOCH, BadCursor, Key, changes
+from .exports import export_response, serialized_rows
+from .serializers import (
+    ChangePageSerializer,
+    InitiativeSerializer,
+    OrganizationSerializer,
+    SubmissionResultSerializer,
+    SubmissionSerializer,
+)
+from .throttles import SubmissionThrottle, api_key_of
+
+MAX_CHANGES = 500
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class CSVRenderer(BaseRenderer):
+    """Declares ``?format=csv``; list views stream the rows themselves (see exports.py)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)  # only errors reach here
+
+
+class GeoJSONRenderer(CSVRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+EXPORT_FORMATS = ("csv", "geojson")
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv", "geojson"],
+    description="`csv` or `geojson` stream every matching row (no pagination).",
+)  # fmt: skip
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors: {field: [messages]}")
+}
+
+
+class ListingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Shared behaviour: UUID look-ups, the HTML FilterSets, streaming exports, JSON errors."""
+
+    lookup_field = "uuid"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    pagination_class = StandardPagination
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, GeoJSONRenderer]
+    export_name = ""
+
+    def get_renderers(self):
+        if self.action != "list":
+            return [JSONRenderer(), BrowsableAPIRenderer()]
+        return super().get_renderers()
+
+    def handle_exception(self, exc):
+        # Errors are always JSON, whatever format was asked for.
+        response = super().handle_exception(exc)
+        if (
+            getattr(self.request, "accepted_renderer", None)
+            and self.request.accepted_renderer.format in EXPORT_FORMATS
+        ):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def list(self, request, *args, **kwargs):
+        fmt = request.accepted_renderer.format
+        if fmt in EXPORT_FORMATS:
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = serialized_rows(
+                queryset, self.get_serializer_class(), self.get_serializer_context()
+            )
+            return export_response(fmt, rows, self.export_name)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["Last-Modified"] = _http_date(response.data.get("updated_at"))
+        return response
+
+
+def _http_date(value) -> str:
+    from django.utils.http import http_date
+
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    return http_date(parsed.timestamp()) if parsed else ""
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published initiatives",
+        parameters=[FORMAT_PARAMETER],
+        responses={200: InitiativeSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="One published initiative, by its UUID"),
+)
+class InitiativeViewSet(ListingViewSet):
+    serializer_class = InitiativeSerializer
+    filterset_class = InitiativeFilter
+    export_name = "initiatives"
+
+    def get_queryset(self):
+        return Initiative.objects.published().for_list()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published organizations",
+        parameters=[FORMAT_PARAMETER],
+        responses={200: OrganizationSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="One published organization, by its UUID"),
+)
+class OrganizationViewSet(ListingViewSet):
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    export_name = "organizations"
+
+    def get_queryset(self):
+        return (
+            Organization.objects.published()
+            .for_list()
+            .prefetch_related(
+                Prefetch(
+                    "networks",
+                    queryset=Organization.objects.published().order_by("name"),
+                    to_attr="published_networks",
+                )
+            )
+        )
+
+
+class ChangesView(APIView):
+    """Everything that was published, changed or left the public set since a time."""
+
+    @extend_schema(
+        summary="Change feed for mirrors",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601; default: the beginning."),
+            OpenApiParameter("cursor", str, description="The `next_cursor` of the previous page."),
+            OpenApiParameter("limit", int, description=f"Items per page, 1–{MAX_CHANGES} (default 100)."),
+        ],
+        responses={200: ChangePageSerializer, **ERRORS},
+    )  # fmt: skip
+    def get(self, request):
+        since, cursor, limit = self._parse(request.query_params)
+        items, next_key = changes(
+            since=since, cursor=cursor, limit=limit, context={"request": request}
+        )
+        next_cursor = next_key.encode() if next_key else None
+        next_url = None
+        if next_cursor:
+            params = request.query_params.copy()
+            params["cursor"] = next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response({"results": items, "next_cursor": next_cursor, "next": next_url})
+
+    def _parse(self, params) -> tuple[datetime, Key | None, int]:
+        errors = {}
+        since = EPOCH
+        if params.get("since"):
+            since = parse_datetime(params["since"].replace(" ", "+"))
+            if since is None:
+                errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."]
+            elif since.tzinfo is None:
+                errors["since"] = ["Give a time zone, e.g. 2026-01-31T12:00:00Z."]
+        cursor = None
+        if params.get("cursor"):
+            try:
+                cursor = Key.decode(params["cursor"])
+            except BadCursor as exc:
+                errors["cursor"] = [str(exc)]
+        limit = 100
+        if params.get("limit"):
+            try:
+                limit = int(params["limit"])
+                if not 1 <= limit <= MAX_CHANGES:
+                    raise ValueError
+            except ValueError:
+                errors["limit"] = [f"Enter a whole number from 1 to {MAX_CHANGES}."]
+        if errors:
+            raise ValidationError(errors)
+        return since, cursor, limit
+
+
+class SubmissionView(generics.GenericAPIView):
+    """A partner proposes an initiative; it waits as ``pending`` for a curator."""
+
+    permission_classes = [HasAPIKey]
+    throttle_classes = [SubmissionThrottle]
+    serializer_class = SubmissionSerializer
+
+    @extend_schema(
+        summary="Submit an initiative for review (API key required)",
+        responses={201: SubmissionResultSerializer, **ERRORS},
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organization = data.pop("organization")
+        key = api_key_of(request)
+        initiative = initiative_submit(
+            by=f"partner API key “{key.name}” ({key.prefix})", organization=organization, data=data
+        )
+        result = {
+            "id": initiative.uuid,
+            "slug": initiative.slug,
+            "title": initiative.title,
+            "status": initiative.status,
+            "organization": initiative.organization,
+        }
+        return Response(SubmissionResultSerializer(result).data, status=status.HTTP_201_CREATED)

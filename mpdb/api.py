@@ -1,0 +1,23 @@
+"""The one DRF router: ``/api/v1/``."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from directory.api.views import ChangesView, InitiativeViewSet, OrganizationViewSet, SubmissionView
+from goals.api import GoalViewSet
+from roles.api import RoleGroupViewSet, RoleViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("roles", RoleViewSet, basename="role")
+router.register("role-groups", RoleGroupViewSet, basename="role-group")
+router.register("goals", GoalViewSet, basename="goal")
+
+urlpatterns = [
+    path("changes/", ChangesView.as_view(), name="changes"),
+    path("submissions/", SubmissionView.as_view(), name="submissions"),
+    *router.urls,
+]
