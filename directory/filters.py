@@ -73,6 +73,20 @@ class StateFilter(filters.MultipleChoiceFilter):
     field_class = UpperMultipleChoiceField
 
 
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """``true`` or ``false``; anything else is an error, not silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "yes"), ("false", "no")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": "Use “true” or “false”, not “%(value)s”."}
+        )
+        super().__init__(*args, **kwargs)
+
+
 class ListingFilter(filters.FilterSet):
     """Filters shared by organizations and initiatives (see ARCHITECTURE.md, "Filters")."""
 
@@ -97,10 +111,9 @@ class ListingFilter(filters.FilterSet):
     scope = filters.MultipleChoiceFilter(choices=Scope.choices, label="Scope")
     near = filters.CharFilter(method="filter_noop", max_length=5, label="Near ZIP code")
     radius = filters.NumberFilter(method="filter_noop", label="Within (miles)")
-    include_national = filters.BooleanFilter(
-        method="filter_noop", label="Include national and online work",
-        widget=filters.widgets.BooleanWidget,
-    )  # fmt: skip
+    include_national = StrictBooleanFilter(
+        method="filter_noop", label="Include national and online work"
+    )
     updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label="Sort by")
 
@@ -175,10 +188,7 @@ class InitiativeFilter(ListingFilter):
         queryset=Organization.objects.published(), to_field_name="slug",
         error_messages=_unknown("published organization"), label="Organization",
     )  # fmt: skip
-    newcomers = filters.BooleanFilter(
-        field_name="welcomes_newcomers", widget=filters.widgets.BooleanWidget,
-        label="Welcomes newcomers",
-    )  # fmt: skip
+    newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label="Welcomes newcomers")
 
     name_field = "title"
 

@@ -1,5 +1,6 @@
 """Read endpoints, the change feed and partner submissions (``/api/v1/``)."""
 
+import uuid
 from datetime import datetime
 
 from django.db.models import Prefetch
@@ -12,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -41,6 +42,20 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"Choose a page size from 1 to {self.max_page_size}."]}
+            )
+        return size
+
 
 class CSVRenderer(BaseRenderer):
     """Declares ``?format=csv``; list views stream the rows themselves (see exports.py)."""
@@ -66,6 +81,24 @@ FORMAT_PARAMETER = OpenApiParameter(
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors: {field: [messages]}")
 }
+FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def list_responses(serializer_class) -> dict:
+    """JSON pages, or every matching row as CSV or GeoJSON (``?format=``)."""
+    return {
+        (200, "application/json"): serializer_class(many=True),
+        (200, "text/csv"): OpenApiTypes.STR,
+        (200, "application/geo+json"): FEATURE_COLLECTION,
+        (400, "application/json"): ERRORS[400],
+    }
 
 
 class ListingViewSet(viewsets.ReadOnlyModelViewSet):
@@ -73,13 +106,13 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "uuid"
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    lookup_value_regex = "[^/]+"  # any id reaches the view, so a bad one gets a JSON 404
     pagination_class = StandardPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, GeoJSONRenderer]
     export_name = ""
 
     def get_renderers(self):
-        if self.action != "list":
+        if self.action == "retrieve":  # exports are for lists only
             return [JSONRenderer(), BrowsableAPIRenderer()]
         return super().get_renderers()
 
@@ -104,6 +137,13 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             return export_response(fmt, rows, self.export_name)
         return super().list(request, *args, **kwargs)
 
+    def get_object(self):
+        try:
+            uuid.UUID(self.kwargs[self.lookup_url_kwarg])
+        except ValueError:
+            raise NotFound("No published object has this id.") from None
+        return super().get_object()
+
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
         response["Last-Modified"] = _http_date(response.data.get("updated_at"))
@@ -121,7 +161,7 @@ def _http_date(value) -> str:
     list=extend_schema(
         summary="Published initiatives",
         parameters=[FORMAT_PARAMETER],
-        responses={200: InitiativeSerializer(many=True), **ERRORS},
+        responses=list_responses(InitiativeSerializer),
     ),
     retrieve=extend_schema(summary="One published initiative, by its UUID"),
 )
@@ -138,7 +178,7 @@ class InitiativeViewSet(ListingViewSet):
     list=extend_schema(
         summary="Published organizations",
         parameters=[FORMAT_PARAMETER],
-        responses={200: OrganizationSerializer(many=True), **ERRORS},
+        responses=list_responses(OrganizationSerializer),
     ),
     retrieve=extend_schema(summary="One published organization, by its UUID"),
 )
@@ -189,7 +229,7 @@ class ChangesView(APIView):
     def _parse(self, params) -> tuple[datetime, Key | None, int]:
         errors = {}
         since = EPOCH
-        if params.get("since"):
+        if "since" in params:
             since = parse_datetime(params["since"].replace(" ", "+"))
             if since is None:
                 errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."]

@@ -284,3 +284,16 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     docs = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn." not in docs and "unpkg" not in docs
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "101", "lots"])
+def test_an_out_of_range_page_size_is_a_400(client, size):
+    response = client.get(f"{API}?page_size={size}")
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Choose a page size from 1 to 100."]}
+
+
+def test_a_malformed_id_is_a_json_404(client):
+    response = client.get(f"{API}%C2%84/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
