@@ -1,14 +1,27 @@
 from django.contrib import admin
+from django.db import models
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Initiative, Organization
+from .models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Initiative,
+    Invitation,
+    Membership,
+    Organization,
+)
+from .participation import change_request_approve, change_request_diff, claim_grant
 
 LOCATION_FIELDS = ("postal_code", ("city", "state"), "county", ("latitude", "longitude"), "scope")
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 LIFECYCLE_FIELDS = ("status", "source", "is_demo", "published_at", "last_verified_at")
 
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "status", "scope", "state", "source", "is_network", "updated_at"]
     list_filter = [
         "status",
@@ -34,6 +47,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = [
         "title",
         "organization",
@@ -67,3 +81,91 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         ("Classification", {"fields": ("roles", "goals")}),
         ("Lifecycle", {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+OrganizationAdmin.inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(ClaimRequest)
+class ClaimRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "organization",
+        "user",
+        "evidence",
+        "work_email",
+        "email_verified_at",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "evidence"]
+    search_fields = ["organization__name", "user__email", "work_email"]
+    readonly_fields = [
+        "user",
+        "organization",
+        "evidence",
+        "work_email",
+        "message",
+        "email_verified_at",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    actions = ["grant"]
+
+    @admin.action(description="Grant the selected claims (the claimant becomes owner)")
+    def grant(self, request, queryset):
+        for claim in queryset.filter(status=Decision.PENDING):
+            claim_grant(claim=claim, by=request.user)
+        self.message_user(request, "Granted.")
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "submitted_by", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "organization",
+        "initiative",
+        "submitted_by",
+        "proposed",
+        "diff",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    actions = ["approve"]
+
+    @admin.display(description="What changes")
+    def diff(self, obj):
+        rows = change_request_diff(obj)
+        return format_html_join(
+            "\n", "<p><strong>{}</strong>: <del>{}</del> → <ins>{}</ins></p>",
+            ((r["label"], r["current"], r["proposed"]) for r in rows),
+        )  # fmt: skip
+
+    @admin.action(description="Approve the selected changes (they go public now)")
+    def approve(self, request, queryset):
+        for change in queryset.filter(status=Decision.PENDING):
+            change_request_approve(change=change, by=request.user)
+        self.message_user(request, "Approved.")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organization", "invited_by", "created_at", "accepted_at"]
+    search_fields = ["email", "organization__name"]
+    readonly_fields = ["token"]

@@ -125,6 +125,18 @@ class ListingFilter(filters.FilterSet):
         form = ListingFilterForm
         fields: list[str] = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        # As in an HTML form, an empty value ("state=", "role=") means "not given".
+        if data is not None and hasattr(data, "getlist"):
+            data = data.copy()
+            for key in list(data.keys()):
+                values = [v for v in data.getlist(key) if v.strip()]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        super().__init__(data, *args, **kwargs)
+
     # Many-to-many filters use a subquery on the link table, so rows never repeat and no
     # DISTINCT is needed (it is costly on large result sets).
     def _linked(self, queryset, field: str, lookup: str, value):

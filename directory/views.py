@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -21,7 +21,7 @@ from .filters import (
     OrganizationFilter,
 )
 from .geo import US_STATES
-from .models import Initiative, Organization
+from .models import Initiative, Membership, Organization
 from .structured_data import initiative_jsonld, organization_jsonld
 
 DEFAULT_PAGE_SIZE = 20
@@ -236,14 +236,23 @@ class OrganizationDetailView(DetailView):
 
     def get_queryset(self):
         published = Organization.objects.published()
-        return published.for_list().prefetch_related(
-            Prefetch(
-                "initiatives",
-                queryset=Initiative.objects.published().order_by("title"),
-                to_attr="published_initiatives",
-            ),
-            Prefetch("networks", queryset=published.order_by("name"), to_attr="published_networks"),
-            Prefetch("members", queryset=published.order_by("name"), to_attr="published_members"),
+        members = Membership.objects.filter(organization=OuterRef("pk"))
+        return (
+            published.for_list()
+            .annotate(has_members=Exists(members))
+            .prefetch_related(
+                Prefetch(
+                    "initiatives",
+                    queryset=Initiative.objects.published().order_by("title"),
+                    to_attr="published_initiatives",
+                ),
+                Prefetch(
+                    "networks", queryset=published.order_by("name"), to_attr="published_networks"
+                ),
+                Prefetch(
+                    "members", queryset=published.order_by("name"), to_attr="published_members"
+                ),
+            )
         )
 
     def get_context_data(self, **kwargs):

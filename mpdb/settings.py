@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
+    "allauth",
+    "allauth.account",
     "goals",
     "roles",
     "directory",
@@ -78,8 +80,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Accounts (django-allauth): log in by e-mail, which must be verified by a link.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MPDB Directory] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "directory:dashboard"
+
+# Public writes (submissions, claims, reports): per user (or IP) limits, counted atomically in
+# the shared cache. Exceeding one answers 429 (see directory.views.rate_limited).
+RATELIMIT_VIEW = "directory.account_views.rate_limited"
+WRITE_RATE = os.environ.get("WRITE_RATE", "30/h")
+MAX_PENDING_PER_ACCOUNT = int(os.environ.get("MAX_PENDING_PER_ACCOUNT", "10"))
 
 ROOT_URLCONF = "mpdb.urls"
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("mpdb.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
 

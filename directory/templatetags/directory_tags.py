@@ -38,3 +38,24 @@ def view_url(context, view: str) -> str:
         data["view"] = "map"
     encoded = data.urlencode()
     return f"?{encoded}" if encoded else request.path
+
+
+@register.filter
+def accessible(bound_field):
+    """Render a form widget tied to its help text and errors (aria-describedby, aria-invalid)."""
+    attrs = {}
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}-help")
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}-error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def listing_kind(obj) -> str:
+    """``organizations`` or ``initiatives``: the URL segment of a listing's member pages."""
+    return obj._meta.model_name + "s"

@@ -262,3 +262,16 @@ def test_empty_results_suggest_widening_the_search(client, world):
     assert "No initiatives match yet" in html
     assert "radius=100" in html
     assert "include_national=true" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["role=&kind=&sort=&q=&near=&radius=", "state=", "goal=&group=", "state=&state=CO",
+     "scope=&newcomers=&include_national="],
+)  # fmt: skip
+def test_empty_parameters_mean_not_given_as_in_an_html_form(client, world, query):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    api = client.get(f"/api/v1/initiatives/?{query}")
+    assert api.status_code == 200
+    assert api.json()["count"] == response.context["paginator"].count

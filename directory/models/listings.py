@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,8 +13,8 @@ from simple_history.models import HistoricalRecords
 from goals.models import Goal
 from roles.models import Role
 
-from .geo import US_STATES, lookup_zip
-from .querysets import InitiativeQuerySet, OrganizationQuerySet
+from ..geo import US_STATES, lookup_zip
+from ..querysets import InitiativeQuerySet, OrganizationQuerySet
 
 
 class Status(models.TextChoices):
@@ -63,6 +64,10 @@ class Listing(models.Model):
     is_demo = models.BooleanField(
         "example (demo) entry", default=False, help_text="Made-up example data, labelled as such."
     )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
     published_at = models.DateTimeField(null=True, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -1,0 +1,361 @@
+"""Pages for organizations' members: register, submit, edit, withdraw, claim, invite, dashboard.
+
+Every object route looks the object up *through the user's memberships*, so guessing a slug or
+id of someone else's listing gives a 404, not their data.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from .forms import (
+    ClaimForm,
+    InitiativeForm,
+    InvitationForm,
+    OrganizationForm,
+    max_pending_reached,
+    stale_before,
+)
+from .models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Initiative,
+    Invitation,
+    Organization,
+    Status,
+)
+from .participation import (
+    change_request_diff,
+    claim_create,
+    claim_verify,
+    form_for,
+    initiative_create,
+    invitation_accept,
+    invitation_create,
+    is_member,
+    listing_confirm,
+    listing_edit,
+    listing_withdraw,
+    organization_register,
+)
+
+
+def write_rate(group, request) -> str:
+    return settings.WRITE_RATE
+
+
+limit_writes = ratelimit(key="user_or_ip", rate=write_rate, method="POST", block=True)
+
+
+def rate_limited(request, exception=None):
+    return render(request, "directory/rate_limited.html", status=429)
+
+
+def my_organizations(user):
+    return Organization.objects.filter(memberships__user=user)
+
+
+def my_initiatives(user):
+    return Initiative.objects.filter(organization__memberships__user=user)
+
+
+def _too_many_pending(request) -> bool:
+    if max_pending_reached(request.user):
+        messages.error(
+            request,
+            f"You already have {settings.MAX_PENDING_PER_ACCOUNT} items waiting for review. "
+            "Please wait for a curator before sending more.",
+        )
+        return True
+    return False
+
+
+@method_decorator([login_required, limit_writes], name="dispatch")
+class OrganizationRegisterView(View):
+    template_name = "directory/submit_organization.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": OrganizationForm()})
+
+    def post(self, request):
+        form = OrganizationForm(request.POST)
+        if form.is_valid() and not _too_many_pending(request):
+            org = organization_register(by=request.user, form=form)
+            messages.success(
+                request,
+                f"Thank you. “{org.name}” is waiting for a curator’s review; we will e-mail you "
+                "when it is published. Meanwhile you can add its initiatives.",
+            )
+            return redirect("directory:dashboard")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+@method_decorator([login_required, limit_writes], name="dispatch")
+class InitiativeSubmitView(View):
+    """Two steps: the form, then a preview, then "send for review"."""
+
+    template_name = "directory/submit_initiative.html"
+
+    def get(self, request):
+        initial = {"organization": request.GET.get("organization")}
+        form = InitiativeForm(initial=initial, user=request.user)
+        if not form.fields["organization"].queryset.exists():
+            messages.info(request, "First register your organization, or claim its listing.")
+            return redirect("directory:submit-organization")
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = InitiativeForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        if "send" not in request.POST:
+            preview = form.save(commit=False)
+            return render(
+                request, self.template_name,
+                {"form": form, "preview": preview,
+                 "preview_roles": form.cleaned_data["roles"],
+                 "preview_goals": form.cleaned_data["goals"]},
+            )  # fmt: skip
+        if _too_many_pending(request):
+            return render(request, self.template_name, {"form": form}, status=400)
+        initiative = initiative_create(by=request.user, form=form)
+        messages.success(
+            request,
+            f"Thank you. “{initiative.title}” is waiting for a curator’s review; we will e-mail "
+            "you when it is published.",
+        )
+        return redirect("directory:dashboard")
+
+
+@login_required
+def dashboard(request):
+    """My organizations and initiatives, their status, waiting edits, and what needs attention."""
+    user = request.user
+    organizations = (
+        my_organizations(user)
+        .prefetch_related(Prefetch("initiatives", queryset=Initiative.objects.order_by("title")))
+        .order_by("name")
+    )
+    changes = (
+        ChangeRequest.objects.filter(
+            Q(organization__memberships__user=user)
+            | Q(initiative__organization__memberships__user=user)
+        )
+        .select_related("organization", "initiative")
+        .order_by("-created_at")[:50]
+    )
+    stale = stale_before()
+    attention = [
+        obj
+        for org in organizations
+        for obj in [org, *org.initiatives.all()]
+        if obj.status == Status.PUBLISHED
+        and (obj.last_verified_at is None or obj.last_verified_at < stale)
+    ]
+    context = {
+        "organizations": organizations,
+        "changes": changes,
+        "claims": ClaimRequest.objects.filter(user=user).select_related("organization"),
+        "attention": attention,
+    }
+    return render(request, "directory/dashboard.html", context)
+
+
+def _member_target(request, kind: str, slug: str):
+    """The member's own listing, or 404 (also for other people's listings)."""
+    if kind == "organizations":
+        return get_object_or_404(my_organizations(request.user), slug=slug)
+    if kind == "initiatives":
+        return get_object_or_404(my_initiatives(request.user), slug=slug)
+    raise Http404
+
+
+@method_decorator([login_required, limit_writes], name="dispatch")
+class ListingEditView(View):
+    template_name = "directory/edit_listing.html"
+
+    def get(self, request, kind, slug):
+        target = _member_target(request, kind, slug)
+        return render(request, self.template_name, self._context(target, self._form(target)))
+
+    def post(self, request, kind, slug):
+        target = _member_target(request, kind, slug)
+        if target.status == Status.ARCHIVED:
+            messages.error(request, "This listing was withdrawn; ask a curator to restore it.")
+            return redirect("directory:dashboard")
+        form = self._form(target, request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, self._context(target, form), status=400)
+        if target.status == Status.PUBLISHED and _too_many_pending(request):
+            return render(request, self.template_name, self._context(target, form), status=400)
+        change = listing_edit(by=request.user, target=target, form=form)
+        if change:
+            messages.success(
+                request,
+                "Your changes are waiting for a curator. The public keeps seeing the current "
+                "version until they are approved.",
+            )
+            return redirect("directory:change-detail", pk=change.pk)
+        messages.success(request, "Saved. Your listing is waiting for review.")
+        return redirect("directory:dashboard")
+
+    def _form(self, target, data=None):
+        if isinstance(target, Initiative):
+            return form_for(target, data, user=self.request.user)
+        return form_for(target, data)
+
+    def _context(self, target, form):
+        return {"target": target, "form": form, "is_initiative": isinstance(target, Initiative)}
+
+
+@require_POST
+@login_required
+@limit_writes
+def listing_withdraw_view(request, kind, slug):
+    target = _member_target(request, kind, slug)
+    listing_withdraw(by=request.user, target=target)
+    messages.success(request, f"“{target}” is withdrawn and no longer public.")
+    return redirect("directory:dashboard")
+
+
+@require_POST
+@login_required
+@limit_writes
+def listing_confirm_view(request, kind, slug):
+    target = _member_target(request, kind, slug)
+    listing_confirm(by=request.user, target=target)
+    messages.success(request, f"Thank you for confirming that “{target}” is still accurate.")
+    return redirect("directory:dashboard")
+
+
+@login_required
+def change_detail(request, pk):
+    change = get_object_or_404(
+        ChangeRequest.objects.filter(
+            Q(organization__memberships__user=request.user)
+            | Q(initiative__organization__memberships__user=request.user)
+        ).distinct(),
+        pk=pk,
+    )
+    return render(
+        request, "directory/change_detail.html",
+        {"change": change, "diff": change_request_diff(change)},
+    )  # fmt: skip
+
+
+@method_decorator([login_required, limit_writes], name="dispatch")
+class ClaimView(View):
+    template_name = "directory/claim.html"
+
+    def dispatch(self, request, slug):
+        self.organization = get_object_or_404(Organization.objects.published(), slug=slug)
+        if self.organization.memberships.exists():
+            messages.info(request, "This organization is already managed by its members.")
+            return redirect(self.organization)
+        return super().dispatch(request, slug)
+
+    def get(self, request, slug):
+        return self._render(ClaimForm(organization=self.organization))
+
+    def post(self, request, slug):
+        form = ClaimForm(request.POST, organization=self.organization)
+        if ClaimRequest.objects.filter(
+            user=request.user, organization=self.organization, status=Decision.PENDING
+        ).exists():
+            form.add_error(
+                None, "You already asked to manage this organization; a curator will reply."
+            )
+        if not form.is_valid():
+            return self._render(form, status=400)
+        claim, sent = claim_create(
+            by=request.user, organization=self.organization, form=form, request=request
+        )
+        if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
+            if sent:
+                messages.success(request, f"We sent a confirmation link to {claim.work_email}.")
+            else:
+                messages.warning(
+                    request,
+                    "Your claim is saved, but we could not send the confirmation e-mail just now. "
+                    "A curator will follow up.",
+                )
+        else:
+            messages.success(request, "Your claim is with the curators; we will e-mail you.")
+        return redirect("directory:dashboard")
+
+    def _render(self, form, status=200):
+        return render(
+            request=self.request, template_name=self.template_name,
+            context={"form": form, "organization": self.organization}, status=status,
+        )  # fmt: skip
+
+
+def claim_verify_view(request, token):
+    claim = claim_verify(token=token)
+    if claim is None:
+        raise Http404
+    messages.success(
+        request,
+        "Thank you: your work e-mail address is confirmed. A curator will review the claim.",
+    )
+    return redirect(claim.organization)
+
+
+@login_required
+@limit_writes
+def invite(request, slug):
+    organization = get_object_or_404(my_organizations(request.user), slug=slug)
+    if not is_member(request.user, organization, owner=True):
+        raise Http404
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, sent = invitation_create(
+            by=request.user, organization=organization, email=form.cleaned_data["email"],
+            request=request,
+        )  # fmt: skip
+        if sent:
+            messages.success(request, f"We sent an invitation to {invitation.email}.")
+        else:
+            messages.warning(
+                request,
+                "The invitation is saved but the e-mail could not be sent; try again later.",
+            )
+        return redirect("directory:dashboard")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "directory/invite.html",
+        {"form": form, "organization": organization},
+        status=status,
+    )
+
+
+@login_required
+def invitation_accept_view(request, token):
+    invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
+    emails = {
+        e.lower()
+        for e in request.user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    }
+    if invitation.email.lower() not in emails:
+        messages.error(
+            request,
+            f"This invitation is for {invitation.email}. Sign in with that address (or add and "
+            "verify it in your account) to accept it.",
+        )
+        return redirect("directory:dashboard")
+    if request.method == "POST":
+        invitation_accept(invitation=invitation, user=request.user)
+        messages.success(
+            request, f"You can now edit the listings of {invitation.organization.name}."
+        )
+        return redirect("directory:dashboard")
+    return render(request, "directory/invitation_accept.html", {"invitation": invitation})

@@ -1,0 +1,210 @@
+"""Forms organizations use to register, claim, submit and edit listings."""
+
+from urllib.parse import urlparse
+
+from django import forms
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from goals.models import Goal
+from roles.models import Role
+
+from .models import ClaimRequest, Initiative, Organization, Scope, Status
+
+PLACED_SCOPES = (Scope.LOCAL, Scope.STATE, Scope.REGIONAL)
+
+
+class HoneypotMixin(forms.Form):
+    """A field people never see and bots fill in."""
+
+    homepage = forms.CharField(
+        required=False, label="Leave this field empty", max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )  # fmt: skip
+
+    def clean_homepage(self):
+        if self.cleaned_data.get("homepage"):
+            raise forms.ValidationError("This field must stay empty.")
+        return ""
+
+
+class RolePicker(forms.ModelMultipleChoiceField):
+    """All 53 roles as checkboxes, grouped, each with its explanation (see the template)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Role.objects.with_group())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault(
+            "help_text", "Choose the roles this work plays. Each is explained beside it."
+        )
+        super().__init__(**kwargs)
+
+
+class GoalPicker(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Goal.objects.all())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(**kwargs)
+
+
+def _formfield(model_field, **kwargs):
+    """Addresses typed without a scheme are taken as https://."""
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
+class ListingForm(HoneypotMixin, forms.ModelForm):
+    """Rules shared by organization and initiative forms."""
+
+    roles = RolePicker()
+    goals = GoalPicker(help_text="Which of the seven goals does this work serve?")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") in PLACED_SCOPES and not data.get("postal_code"):
+            self.add_error("postal_code", "Local, statewide and regional work needs a ZIP code.")
+        return data
+
+    def role_groups(self):
+        """The role checkboxes grouped for the template: [(group, [(checkbox, role)])]."""
+        roles = {r.slug: r for r in self.fields["roles"].queryset}
+        groups: dict = {}
+        for checkbox in self["roles"]:
+            role = roles[str(checkbox.data["value"])]
+            groups.setdefault(role.group, []).append((checkbox, role))
+        return list(groups.items())
+
+
+class OrganizationForm(ListingForm):
+    networks = forms.ModelMultipleChoiceField(
+        queryset=Organization.objects.published().filter(is_network=True).order_by("name"),
+        required=False, widget=forms.CheckboxSelectMultiple, to_field_name="slug",
+        help_text="Coalitions or networks your organization belongs to.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Organization
+        formfield_callback = _formfield
+        fields = [
+            "name", "summary", "description", "website", "email", "postal_code", "scope",
+            "roles", "goals", "networks",
+        ]  # fmt: skip
+        labels = {"name": "Organization name", "summary": "Short summary"}
+        help_texts = {
+            "summary": "One or two sentences, up to 280 characters. Shown in search results.",
+            "email": "Shown publicly so people can reach you. Optional.",
+            "postal_code": "Where you are based. We fill in the city and state.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+
+class InitiativeForm(ListingForm):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), to_field_name="slug",
+        help_text="The organization that runs this initiative.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Initiative
+        formfield_callback = _formfield
+        fields = [
+            "organization", "title", "summary", "description", "website",
+            "welcomes_newcomers", "get_involved", "get_involved_url", "starts_on", "ends_on",
+            "postal_code", "scope", "roles", "goals",
+        ]  # fmt: skip
+        labels = {"summary": "Short summary", "welcomes_newcomers": "Newcomers are welcome"}
+        help_texts = {
+            "summary": "One or two sentences, up to 280 characters. Shown in search results.",
+            "postal_code": "Where it happens. Leave empty for national or online work.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "get_involved": forms.Textarea(attrs={"rows": 3}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["organization"].queryset = (
+                Organization.objects.filter(memberships__user=user)
+                .exclude(status__in=[Status.REJECTED, Status.ARCHIVED])
+                .order_by("name")
+            )
+        if self.instance.pk:
+            # An initiative stays with its organization; moving it is a curator's job.
+            self.fields["organization"].disabled = True
+
+
+class ClaimForm(HoneypotMixin, forms.ModelForm):
+    class Meta:
+        model = ClaimRequest
+        fields = ["evidence", "work_email", "message"]
+        widgets = {
+            "evidence": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"evidence": "How can we confirm you work with this organization?"}
+        help_texts = {
+            "work_email": "We send a confirmation link to this address.",
+            "message": "Your role there, and anything that helps the curators check.",
+        }
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        evidence = data.get("evidence")
+        if evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
+            email = data.get("work_email", "")
+            domain = urlparse(self.organization.website).hostname or ""
+            domain = domain.removeprefix("www.")
+            if not domain:
+                self.add_error(
+                    "evidence",
+                    "This listing has no website to check an e-mail address against; "
+                    "send a message to the curators instead.",
+                )
+            elif not email:
+                self.add_error("work_email", "Enter your e-mail address at the organization.")
+            elif not email.lower().endswith("@" + domain) and not email.lower().endswith(
+                "." + domain
+            ):
+                self.add_error("work_email", f"Use an address ending in @{domain}.")
+        elif evidence == ClaimRequest.Evidence.MESSAGE and not data.get("message", "").strip():
+            self.add_error("message", "Tell the curators how you are connected to it.")
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address to invite", help_text="They will be able to edit your listings."
+    )
+
+
+def max_pending_reached(user) -> bool:
+    """True when the account already has as many items waiting for review as it may."""
+    from .models import ChangeRequest
+
+    waiting = (
+        Organization.objects.filter(submitted_by=user, status=Status.PENDING).count()
+        + Initiative.objects.filter(submitted_by=user, status=Status.PENDING).count()
+        + ChangeRequest.objects.filter(submitted_by=user, status="pending").count()
+    )
+    return waiting >= settings.MAX_PENDING_PER_ACCOUNT
+
+
+def stale_before():
+    """Listings not verified since this moment need a "still accurate?" check."""
+    return timezone.now() - timezone.timedelta(days=365)

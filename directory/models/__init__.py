@@ -1,0 +1,27 @@
+from .listings import (
+    Initiative,
+    InitiativeManager,
+    Listing,
+    Organization,
+    OrganizationManager,
+    Scope,
+    Source,
+    Status,
+)
+from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
+
+__all__ = [
+    "ChangeRequest",
+    "ClaimRequest",
+    "Decision",
+    "Initiative",
+    "InitiativeManager",
+    "Invitation",
+    "Listing",
+    "Membership",
+    "Organization",
+    "OrganizationManager",
+    "Scope",
+    "Source",
+    "Status",
+]

@@ -1,0 +1,148 @@
+"""People and organizations: memberships, claims, invitations and change requests."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .listings import Initiative, Organization
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Membership(models.Model):
+    """A person who may manage an organization's listings."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        EDITOR = "editor", "Editor"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization} ({self.role})"
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Waiting for a curator"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Not approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ClaimRequest(models.Model):
+    """Someone asks to manage a listed organization (e.g. one seeded from the paper)."""
+
+    class Evidence(models.TextChoices):
+        DOMAIN_EMAIL = "domain_email", "An e-mail address at the organization’s web domain"
+        MESSAGE = "message", "A message to the curators"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="claims")
+    evidence = models.CharField(max_length=20, choices=Evidence.choices)
+    work_email = models.EmailField(blank=True)
+    message = models.TextField(blank=True, max_length=2000)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(status="pending"),
+                name="one_pending_claim_per_user_and_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim of {self.organization} by {self.user}"
+
+
+class Invitation(models.Model):
+    """An owner invites someone, by e-mail, to edit the organization's listings."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email} for {self.organization}"
+
+
+class ChangeRequest(models.Model):
+    """A member's edit to a *published* listing; the public sees the old version until approval."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="change_requests",
+    )  # fmt: skip
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="change_requests",
+    )  # fmt: skip
+    proposed = models.JSONField(help_text="Field values as the member submitted them.")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=True, initiative__isnull=False)
+                | models.Q(organization__isnull=False, initiative__isnull=True),
+                name="change_request_has_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Change to {self.target}"
+
+    @property
+    def target(self):
+        return self.organization or self.initiative

@@ -1,0 +1,231 @@
+"""What members do with their listings: register, submit, edit, withdraw, claim, invite.
+
+Keyword-only service functions, each one transaction (STYLE.md). Views stay thin.
+"""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from .forms import InitiativeForm, OrganizationForm
+from .models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Initiative,
+    Invitation,
+    Membership,
+    Organization,
+    Source,
+    Status,
+)
+from .notify import send
+from .services import _save_with_unique_slug
+
+SNAPSHOT_SKIP = {"homepage", "organization"}
+
+
+def is_member(user, organization: Organization, *, owner: bool = False) -> bool:
+    if not user.is_authenticated:
+        return False
+    members = organization.memberships.filter(user=user)
+    if owner:
+        members = members.filter(role=Membership.Role.OWNER)
+    return members.exists()
+
+
+@transaction.atomic
+def organization_register(*, by, form: OrganizationForm) -> Organization:
+    """A new organization, pending review, with its registrant as owner."""
+    org = form.save(commit=False)
+    org.status, org.source, org.submitted_by = Status.PENDING, Source.SELF, by
+    _save_with_unique_slug(org, org.name, f"Registered by {by.email}")
+    form.save_m2m()
+    Membership.objects.create(user=by, organization=org, role=Membership.Role.OWNER)
+    return org
+
+
+@transaction.atomic
+def initiative_create(*, by, form: InitiativeForm) -> Initiative:
+    """A new initiative of one of the member's organizations, pending review."""
+    initiative = form.save(commit=False)
+    initiative.status, initiative.source, initiative.submitted_by = (
+        Status.PENDING, Source.SELF, by,
+    )  # fmt: skip
+    _save_with_unique_slug(initiative, initiative.title, f"Submitted by {by.email}")
+    form.save_m2m()
+    return initiative
+
+
+def form_snapshot(form) -> dict[str, list[str]]:
+    """The submitted values of a form's fields, as JSON (to re-bind the form later)."""
+    return {
+        name: form.data.getlist(form.add_prefix(name))
+        for name in form.fields
+        if name not in SNAPSHOT_SKIP
+    }
+
+
+def form_for(target, data=None, **kwargs):
+    if isinstance(target, Organization):
+        return OrganizationForm(data, instance=target, **kwargs)
+    return InitiativeForm(data, instance=target, **kwargs)
+
+
+@transaction.atomic
+def listing_edit(*, by, target, form) -> ChangeRequest | None:
+    """Apply a member's edit, or hold it for a curator if the listing is published.
+
+    Published: the public keeps seeing the current version; a ChangeRequest holds the edit.
+    Pending: edited in place. Rejected: edited and sent back for review (status pending).
+    """
+    if target.status == Status.PUBLISHED:
+        field = "organization" if isinstance(target, Organization) else "initiative"
+        # A newer edit replaces an older one still waiting, so curators see one current diff.
+        ChangeRequest.objects.filter(
+            **{field: target}, submitted_by=by, status=Decision.PENDING
+        ).update(status=Decision.WITHDRAWN, decided_at=timezone.now(), reason="Replaced")
+        return ChangeRequest.objects.create(
+            **{field: target}, proposed=form_snapshot(form), submitted_by=by
+        )
+    obj = form.save(commit=False)
+    if obj.status == Status.REJECTED:
+        obj.status = Status.PENDING
+    obj._change_reason = f"Edited by {by.email}"
+    obj.save()
+    form.save_m2m()
+    return None
+
+
+def change_request_form(change: ChangeRequest):
+    """The member's edit re-bound to the listing as it is now (validates it again)."""
+    data = MultiValueDict(change.proposed)
+    # A fresh copy: validating a ModelForm writes the new values onto its instance.
+    target = type(change.target).objects.get(pk=change.target.pk)
+    if isinstance(target, Initiative):
+        data["organization"] = target.organization.slug
+        return InitiativeForm(data, instance=target, user=change.submitted_by)
+    return OrganizationForm(data, instance=target)
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "all"):
+        return ", ".join(str(v) for v in value.all()) or "—"
+    if isinstance(value, list | tuple) or (
+        hasattr(value, "__iter__") and not isinstance(value, str)
+    ):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def change_request_diff(change: ChangeRequest) -> list[dict]:
+    """[{field, label, current, proposed}] for the fields the edit changes."""
+    form = change_request_form(change)
+    form.is_valid()
+    rows = []
+    for name in form.changed_data:
+        if name in SNAPSHOT_SKIP:
+            continue
+        current = getattr(change.target, name)
+        proposed = form.cleaned_data.get(name, form.data.get(name))
+        rows.append(
+            {"field": name, "label": form.fields[name].label or name.replace("_", " ").capitalize(),
+             "current": _display(current), "proposed": _display(proposed)}
+        )  # fmt: skip
+    return rows
+
+
+@transaction.atomic
+def change_request_approve(*, change: ChangeRequest, by) -> None:
+    """A curator accepts a member's edit: the published listing changes now (with history)."""
+    form = change_request_form(change)
+    if not form.is_valid():
+        raise ValueError(f"The edit no longer validates: {form.errors.as_text()}")
+    obj = form.save(commit=False)
+    obj._change_reason = f"Change request #{change.pk} approved by {by}"
+    obj.save()
+    form.save_m2m()
+    change.status, change.decided_by, change.decided_at = Decision.APPROVED, by, timezone.now()
+    change.save()
+
+
+@transaction.atomic
+def listing_withdraw(*, by, target) -> None:
+    """A member takes their own listing out of the directory (archived, never deleted)."""
+    target.status = Status.ARCHIVED
+    target._change_reason = f"Withdrawn by {by.email}"
+    target.save()
+
+
+@transaction.atomic
+def listing_confirm(*, by, target) -> None:
+    """ "Still accurate": the member vouches for the listing as it is."""
+    target.last_verified_at = timezone.now()
+    target._change_reason = f"Confirmed accurate by {by.email}"
+    target.save(update_fields=["last_verified_at", "updated_at"])
+
+
+def claim_create(*, by, organization: Organization, form, request) -> tuple[ClaimRequest, bool]:
+    """Record a claim; for a work address, e-mail it a confirmation link. Returns (claim, sent)."""
+    with transaction.atomic():
+        claim = form.save(commit=False)
+        claim.user, claim.organization = by, organization
+        claim.save()
+    sent = True
+    if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
+        link = request.build_absolute_uri(reverse("directory:claim-verify", args=[claim.token]))
+        sent = send(
+            to=claim.work_email, subject=f"Confirm your claim of {organization.name}",
+            template="directory/email/claim_verify.txt",
+            context={"claim": claim, "link": link},
+        )  # fmt: skip
+    return claim, sent
+
+
+def claim_verify(*, token: str) -> ClaimRequest | None:
+    claim = ClaimRequest.objects.filter(token=token, status=Decision.PENDING).first()
+    if claim and claim.email_verified_at is None:
+        claim.email_verified_at = timezone.now()
+        claim.save(update_fields=["email_verified_at"])
+    return claim
+
+
+@transaction.atomic
+def claim_grant(*, claim: ClaimRequest, by) -> None:
+    Membership.objects.get_or_create(
+        user=claim.user, organization=claim.organization,
+        defaults={"role": Membership.Role.OWNER},
+    )  # fmt: skip
+    claim.status, claim.decided_by, claim.decided_at = Decision.APPROVED, by, timezone.now()
+    claim.save()
+
+
+def invitation_create(
+    *, by, organization: Organization, email: str, request
+) -> tuple[Invitation, bool]:
+    invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
+    link = request.build_absolute_uri(
+        reverse("directory:invitation-accept", args=[invitation.token])
+    )
+    sent = send(
+        to=email, subject=f"You are invited to edit {organization.name}",
+        template="directory/email/invitation.txt",
+        context={"invitation": invitation, "link": link},
+    )  # fmt: skip
+    return invitation, sent
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    membership, _ = Membership.objects.get_or_create(
+        user=user, organization=invitation.organization,
+        defaults={"role": Membership.Role.EDITOR},
+    )  # fmt: skip
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save()
+    return membership

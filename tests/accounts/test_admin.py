@@ -1,0 +1,61 @@
+"""Curators' admin pages for listings and members load, and their actions work."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from directory.models import ChangeRequest, ClaimRequest, Membership
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-Long-1234")
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model", ["organization", "initiative", "membership", "claimrequest", "changerequest",
+              "invitation"],
+)  # fmt: skip
+def test_admin_lists_load(admin_client, model):
+    InitiativeFactory()
+    assert admin_client.get(f"/admin/directory/{model}/").status_code == 200
+
+
+def test_admin_history_and_change_pages_load(admin_client):
+    initiative = InitiativeFactory(title="Shown in admin")
+    assert (
+        admin_client.get(f"/admin/directory/initiative/{initiative.pk}/change/").status_code == 200
+    )
+    history = admin_client.get(f"/admin/directory/initiative/{initiative.pk}/history/")
+    assert history.status_code == 200
+
+
+def test_admin_approves_a_change_request_and_grants_a_claim(admin_client):
+    member = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-1234")
+    org = OrganizationFactory(name="Before", postal_code="80302")
+    change = ChangeRequest.objects.create(
+        organization=org, submitted_by=member,
+        proposed={"name": ["After"], "summary": [org.summary], "postal_code": ["80302"],
+                  "scope": ["local"], "roles": [], "goals": [], "networks": []},
+    )  # fmt: skip
+    page = admin_client.get(f"/admin/directory/changerequest/{change.pk}/change/").content.decode()
+    assert "<del>Before</del>" in page and "<ins>After</ins>" in page
+    admin_client.post(
+        "/admin/directory/changerequest/",
+        {"action": "approve", "_selected_action": [change.pk]},
+    )
+    org.refresh_from_db()
+    assert org.name == "After"
+
+    other = OrganizationFactory()
+    claim = ClaimRequest.objects.create(
+        user=member, organization=other, evidence="message", message="hi"
+    )
+    admin_client.post(
+        "/admin/directory/claimrequest/", {"action": "grant", "_selected_action": [claim.pk]}
+    )
+    assert Membership.objects.get(organization=other).user == member
