@@ -359,3 +359,23 @@ def invitation_accept_view(request, token):
         )
         return redirect("directory:dashboard")
     return render(request, "directory/invitation_accept.html", {"invitation": invitation})
+
+
+@ratelimit(key="ip", rate=write_rate, method="POST", block=True)
+def report_problem(request, kind, slug):
+    """ "Report a problem" on any public listing; no account needed."""
+    from .forms import ReportForm
+
+    model = {"organizations": Organization, "initiatives": Initiative}.get(kind)
+    if model is None:
+        raise Http404
+    target = get_object_or_404(model.objects.published(), slug=slug)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        report = form.save(commit=False)
+        setattr(report, model._meta.model_name, target)
+        report.save()
+        messages.success(request, "Thank you. A curator will look at your report.")
+        return redirect(target)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "directory/report.html", {"form": form, "target": target}, status=status)

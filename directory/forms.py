@@ -208,3 +208,13 @@ def max_pending_reached(user) -> bool:
 def stale_before():
     """Listings not verified since this moment need a "still accurate?" check."""
     return timezone.now() - timezone.timedelta(days=365)
+
+
+class ReportForm(HoneypotMixin, forms.ModelForm):
+    class Meta:
+        from .models import Report
+
+        model = Report
+        fields = ["kind", "message", "email"]
+        widgets = {"kind": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"message": "What should change? Links to sources help the curators."}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import account_views as member
+from . import curate_views as curate
 from . import views
 
 app_name = "directory"
@@ -25,7 +26,19 @@ urlpatterns = [
     path("organizations/<slug:slug>/claim/", member.ClaimView.as_view(), name="claim"),
     path("claims/verify/<str:token>/", member.claim_verify_view, name="claim-verify"),
     path("invitations/<str:token>/", member.invitation_accept_view, name="invitation-accept"),
+    path("report/<str:kind>/<slug:slug>/", member.report_problem, name="report"),
     path("dashboard/", member.dashboard, name="dashboard"),
+    path("curate/", curate.curate_dashboard, name="curate"),
+    path("curate/queue/", curate.curate_queue, name="curate-queue"),
+    path("curate/stale/", curate.curate_stale, name="curate-stale"),
+    path("curate/bulk/", curate.curate_bulk, name="curate-bulk"),
+    path("curate/decide/<str:kind>/<int:pk>/", curate.curate_decide, name="curate-decide"),
+    path("curate/history/<str:kind>/<slug:slug>/", curate.curate_history, name="curate-history"),
+    path(
+        "curate/history/<str:kind>/<slug:slug>/revert/<int:history_id>/",
+        curate.curate_revert,
+        name="curate-revert",
+    ),
     path("dashboard/changes/<int:pk>/", member.change_detail, name="change-detail"),
     path("dashboard/organizations/<slug:slug>/invite/", member.invite, name="invite"),
     path(

@@ -8,6 +8,7 @@ from .listings import (
     Source,
     Status,
 )
+from .moderation import ModerationDecision, Report
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 
 __all__ = [
@@ -19,8 +20,10 @@ __all__ = [
     "Invitation",
     "Listing",
     "Membership",
+    "ModerationDecision",
     "Organization",
     "OrganizationManager",
+    "Report",
     "Scope",
     "Source",
     "Status",

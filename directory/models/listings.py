@@ -68,6 +68,10 @@ class Listing(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
+    stale_notice_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When members were last asked to confirm this listing.",
+    )  # fmt: skip
     published_at = models.DateTimeField(null=True, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

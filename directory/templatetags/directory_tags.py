@@ -59,3 +59,9 @@ def accessible(bound_field):
 def listing_kind(obj) -> str:
     """``organizations`` or ``initiatives``: the URL segment of a listing's member pages."""
     return obj._meta.model_name + "s"
+
+
+@register.filter
+def listing_kind_singular(obj) -> str:
+    """``organization`` or ``initiative``: the kind name used by the curator routes."""
+    return obj._meta.model_name

@@ -1,0 +1,253 @@
+"""The curators' area (/curate/): a queue of everything waiting, oldest first, with duplicates and
+diffs inline; decisions with reasons; history, comparison and revert; stale listings."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import user_passes_test
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import stale_before
+from .models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Initiative,
+    ModerationDecision,
+    Organization,
+    Report,
+    Status,
+)
+from .moderation import AlreadyDecided, can_moderate, decide, possible_duplicates
+from .participation import change_request_diff
+
+curator_required = user_passes_test(can_moderate, login_url="account_login")
+Action = ModerationDecision.Action
+
+KINDS = {
+    "organization": Organization,
+    "initiative": Initiative,
+    "change": ChangeRequest,
+    "claim": ClaimRequest,
+    "report": Report,
+}
+QUEUE_SIZE = 50
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES,
+                                  Action.RESOLVE, Action.ARCHIVE, Action.RESTORE, Action.VERIFY)]
+    )  # fmt: skip
+    reason_code = forms.ChoiceField(
+        choices=ModerationDecision.Reason.choices, required=False, label="Reason"
+    )
+    reason = forms.CharField(required=False, max_length=4000, label="Note to the submitter")
+
+
+def _pending():
+    """Everything waiting for a curator, oldest first within each kind."""
+    return {
+        "organization": Organization.objects.filter(status=Status.PENDING)
+        .select_related("submitted_by")
+        .prefetch_related("roles", "goals")
+        .order_by("created_at")[:QUEUE_SIZE],
+        "initiative": Initiative.objects.filter(status=Status.PENDING)
+        .select_related("organization", "submitted_by")
+        .prefetch_related("roles", "goals")
+        .order_by("created_at")[:QUEUE_SIZE],
+        "change": ChangeRequest.objects.filter(status=Decision.PENDING)
+        .select_related("organization", "initiative", "submitted_by")
+        .order_by("created_at")[:QUEUE_SIZE],
+        "claim": ClaimRequest.objects.filter(status=Decision.PENDING)
+        .select_related("organization", "user")
+        .order_by("created_at")[:QUEUE_SIZE],
+        "report": Report.objects.filter(state=Report.State.OPEN)
+        .select_related("organization", "initiative")
+        .order_by("created_at")[:QUEUE_SIZE],
+    }
+
+
+def _stale() -> Q:
+    return Q(last_verified_at__lt=stale_before()) | Q(last_verified_at__isnull=True)
+
+
+@curator_required
+def curate_dashboard(request):
+    counts = {
+        "organizations": Organization.objects.filter(status=Status.PENDING).count(),
+        "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
+        "changes": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
+        "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
+        "reports": Report.objects.filter(state=Report.State.OPEN).count(),
+        "stale": Initiative.objects.published().filter(_stale()).count()
+        + Organization.objects.published().filter(_stale()).count(),
+    }
+    recent = ModerationDecision.objects.select_related("curator")[:20]
+    return render(request, "curate/dashboard.html", {"counts": counts, "recent": recent})
+
+
+@curator_required
+def curate_queue(request):
+    queue = _pending()
+    items = []
+    for kind, rows in queue.items():
+        for obj in rows:
+            item = {"kind": kind, "obj": obj}
+            if kind in ("organization", "initiative"):
+                item["duplicates"] = possible_duplicates(obj)
+            elif kind == "change":
+                item["diff"] = change_request_diff(obj)
+            items.append(item)
+    items.sort(key=lambda item: item["obj"].created_at)
+    return render(
+        request, "curate/queue.html",
+        {"items": items, "reasons": ModerationDecision.Reason.choices[1:]},
+    )  # fmt: skip
+
+
+@require_POST
+@curator_required
+def curate_decide(request, kind, pk):
+    model = KINDS.get(kind)
+    if model is None:
+        raise Http404
+    target = get_object_or_404(model, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action.")
+        return redirect(request.POST.get("next") or "directory:curate-queue")
+    try:
+        decide(by=request.user, target=target, **form.cleaned_data)
+    except AlreadyDecided as exc:
+        messages.warning(request, str(exc))
+    except ValueError as exc:
+        messages.error(request, f"“{target}”: {exc}")
+    else:
+        messages.success(request, f"{Action(form.cleaned_data['action']).label}: {target}")
+    return redirect(_safe_next(request) or "directory:curate-queue")
+
+
+@require_POST
+@curator_required
+def curate_bulk(request):
+    """Approve or reject several queue items at once (each one its own decision)."""
+    form = DecisionForm(request.POST)
+    selected = request.POST.getlist("item")
+    if not form.is_valid() or not selected:
+        messages.error(request, "Select items and an action.")
+        return redirect("directory:curate-queue")
+    done, problems = 0, []
+    for token in selected:
+        kind, _, pk = token.partition(":")
+        model = KINDS.get(kind)
+        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        if target is None:
+            continue
+        try:
+            decide(by=request.user, target=target, **form.cleaned_data)
+            done += 1
+        except (AlreadyDecided, ValueError) as exc:
+            problems.append(f"{target}: {exc}")
+    messages.success(request, f"{done} decided.")
+    for problem in problems:
+        messages.warning(request, problem)
+    return redirect("directory:curate-queue")
+
+
+def _safe_next(request) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _listing(kind: str, slug: str):
+    model = {"organizations": Organization, "initiatives": Initiative}.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, slug=slug)
+
+
+HISTORY_FIELDS = {
+    Organization: ["name", "summary", "description", "website", "email", "postal_code", "city",
+                   "state", "scope", "status", "is_network", "last_verified_at"],
+    Initiative: ["title", "summary", "description", "website", "get_involved", "get_involved_url",
+                 "welcomes_newcomers", "postal_code", "city", "state", "scope", "status",
+                 "starts_on", "ends_on", "last_verified_at"],
+}  # fmt: skip
+
+
+def _m2m_slugs(record, field: str) -> str:
+    return ", ".join(sorted(getattr(row, field[:-1]).slug for row in getattr(record, field).all()))
+
+
+@curator_required
+def curate_history(request, kind, slug):
+    """Every version of a listing; any two side by side; revert to one."""
+    target = _listing(kind, slug)
+    records = list(target.history.select_related("history_user").order_by("-history_date"))
+    by_id = {str(r.history_id): r for r in records}
+    a = by_id.get(request.GET.get("a", "")) or (records[1] if len(records) > 1 else None)
+    b = by_id.get(request.GET.get("b", "")) or (records[0] if records else None)
+    rows = []
+    if a and b:
+        for field in [*HISTORY_FIELDS[type(target)], "roles", "goals"]:
+            old = _m2m_slugs(a, field) if field in ("roles", "goals") else getattr(a, field)
+            new = _m2m_slugs(b, field) if field in ("roles", "goals") else getattr(b, field)
+            rows.append({"field": field, "a": old, "b": new, "changed": old != new})
+    decisions = ModerationDecision.objects.filter(
+        target_type__model=type(target)._meta.model_name, target_id=target.pk
+    )
+    return render(
+        request, "curate/history.html",
+        {"target": target, "kind": kind, "records": records, "a": a, "b": b, "rows": rows,
+         "decisions": decisions},
+    )  # fmt: skip
+
+
+@require_POST
+@curator_required
+def curate_revert(request, kind, slug, history_id):
+    """Bring a listing back to an earlier version: fields, roles and goals (with history)."""
+    target = _listing(kind, slug)
+    record = get_object_or_404(target.history, history_id=history_id)
+    with transaction.atomic():
+        restored = record.instance
+        restored.pk = target.pk
+        restored._change_reason = f"Reverted by curator {request.user} to the version of {record.history_date:%Y-%m-%d %H:%M}"
+        restored.save()
+        restored.roles.set(row.role_id for row in record.roles.all())
+        restored.goals.set(row.goal_id for row in record.goals.all())
+        ModerationDecision.objects.create(
+            curator=request.user, action=Action.REVERT, target_type_id=_ct(target),
+            target_id=target.pk, target_repr=str(restored)[:300],
+            reason=f"Version of {record.history_date:%Y-%m-%d %H:%M}",
+        )  # fmt: skip
+    messages.success(
+        request, f"“{restored}” is back to the version of {record.history_date:%Y-%m-%d %H:%M}."
+    )
+    return redirect("directory:curate-history", kind=kind, slug=restored.slug)
+
+
+def _ct(obj) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+@curator_required
+def curate_stale(request):
+    """Published listings nobody has confirmed for a year."""
+    listings = [
+        *Organization.objects.published().filter(_stale()).order_by("last_verified_at")[:100],
+        *Initiative.objects.published().filter(_stale()).order_by("last_verified_at")[:100],
+    ]
+    return render(request, "curate/stale.html", {"listings": listings})

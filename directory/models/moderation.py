@@ -1,0 +1,113 @@
+"""Curators' work: decisions with reasons, and problem reports from the public."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class ModerationDecision(models.Model):
+    """Who decided what about which object, when, and why. Never edited, never deleted."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        ARCHIVE = "archive", "Archived"
+        RESTORE = "restore", "Restored"
+        REVERT = "revert", "Reverted to an earlier version"
+        RESOLVE = "resolve", "Report resolved"
+        VERIFY = "verify", "Confirmed accurate"
+
+    class Reason(models.TextChoices):
+        NONE = "", "—"
+        OUT_OF_SCOPE = "out_of_scope", "Not civic or democracy-building work"
+        INCOMPLETE = "incomplete", "Not enough information to check it"
+        DUPLICATE = "duplicate", "Already listed"
+        UNVERIFIABLE = "unverifiable", "We could not verify it"
+        PARTISAN = "partisan", "Campaigning for a party or candidate"
+        SPAM = "spam", "Spam or advertising"
+        BAD_FAITH = "bad_faith", "Bad-faith or harmful content"
+        STALE = "stale", "No longer active"
+        OTHER = "other", "Other (see the note)"
+
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    reason_code = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    reason = models.TextField(blank=True, max_length=4000)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    target_repr = models.CharField(max_length=300)
+    notified = models.BooleanField(default=False, help_text="The submitter was e-mailed.")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="decision_target")]
+        permissions = [("moderate", "Can moderate listings, claims, changes and reports")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_repr}"
+
+    @property
+    def reason_text(self) -> str:
+        parts = [self.get_reason_code_display() if self.reason_code else "", self.reason]
+        return " — ".join(p for p in parts if p)
+
+
+class Report(models.Model):
+    """Anyone flags a problem with a listing."""
+
+    class Kind(models.TextChoices):
+        OUTDATED = "outdated", "Outdated"
+        INCORRECT = "incorrect", "Incorrect"
+        SPAM = "spam", "Spam"
+        BAD_FAITH = "bad_faith", "Bad faith"
+        OTHER = "other", "Other"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    organization = models.ForeignKey(
+        "directory.Organization", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="reports",
+    )  # fmt: skip
+    initiative = models.ForeignKey(
+        "directory.Initiative", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="reports",
+    )  # fmt: skip
+    kind = models.CharField("what is wrong", max_length=20, choices=Kind.choices)
+    message = models.TextField(max_length=2000)
+    email = models.EmailField(
+        "your e-mail (optional)", blank=True, help_text="Only curators see it."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    resolution = models.TextField(blank=True, max_length=4000)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=True, initiative__isnull=False)
+                | models.Q(organization__isnull=False, initiative__isnull=True),
+                name="report_has_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} report on {self.target}"
+
+    @property
+    def target(self):
+        return self.organization or self.initiative

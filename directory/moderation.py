@@ -1,0 +1,211 @@
+"""Curators' decisions. Each is one transaction that locks its target, so two curators deciding
+the same item at once produce one decision; the submitter is e-mailed after it commits."""
+
+import difflib
+from urllib.parse import urlparse
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Initiative,
+    Membership,
+    ModerationDecision,
+    Organization,
+    Report,
+    Status,
+)
+from .notify import send
+from .participation import change_request_approve
+
+Action = ModerationDecision.Action
+CURATORS = "Curators"
+NEEDS_REASON = {Action.REJECT, Action.REQUEST_CHANGES}
+
+# What a curator may do: exactly what moderation needs, nothing that makes a superuser.
+CURATOR_PERMISSIONS = {
+    "directory": [
+        "view_organization", "change_organization", "view_initiative", "change_initiative",
+        "view_membership", "add_membership", "change_membership", "delete_membership",
+        "view_claimrequest", "change_claimrequest", "view_changerequest", "change_changerequest",
+        "view_report", "change_report", "view_invitation", "view_moderationdecision",
+        "add_moderationdecision", "moderate",
+        "view_historicalorganization", "view_historicalinitiative",
+    ],
+    "goals": ["view_goal", "change_goal"],
+    "roles": ["view_role", "change_role", "view_rolegroup", "change_rolegroup"],
+    "rest_framework_api_key": ["view_apikey", "add_apikey", "change_apikey"],
+}  # fmt: skip
+
+
+class AlreadyDecided(Exception):
+    """Someone else decided this item first."""
+
+
+def ensure_curators_group() -> Group:
+    """Create or refresh the Curators group with exactly CURATOR_PERMISSIONS (idempotent)."""
+    group, _ = Group.objects.get_or_create(name=CURATORS)
+    query = Q(pk__in=[])
+    for app, codenames in CURATOR_PERMISSIONS.items():
+        query |= Q(content_type__app_label=app, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(query))
+    return group
+
+
+def can_moderate(user) -> bool:
+    return user.is_authenticated and user.is_active and user.has_perm("directory.moderate")
+
+
+def _record(*, by, target, action, reason_code="", reason="") -> ModerationDecision:
+    return ModerationDecision.objects.create(
+        curator=by, action=action, reason_code=reason_code or "", reason=reason or "",
+        target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+        target_repr=str(target)[:300],
+    )  # fmt: skip
+
+
+def _recipients(target) -> list[str]:
+    """Who hears about a decision: the submitter, else the organization's owners."""
+    if isinstance(target, ChangeRequest | ClaimRequest):
+        user = target.submitted_by if isinstance(target, ChangeRequest) else target.user
+        return [user.email] if user and user.email else []
+    if target.submitted_by and target.submitted_by.email:
+        return [target.submitted_by.email]
+    org = target if isinstance(target, Organization) else target.organization
+    return list(
+        Membership.objects.filter(organization=org, role=Membership.Role.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _notify(decision: ModerationDecision, target) -> None:
+    recipients = _recipients(target)
+    sent = bool(recipients)
+    for email in recipients:
+        sent &= send(
+            to=email, subject=f"{decision.get_action_display()}: {decision.target_repr}",
+            template="directory/email/decision.txt",
+            context={"decision": decision, "target": target},
+        )  # fmt: skip
+    if sent:
+        ModerationDecision.objects.filter(pk=decision.pk).update(notified=True)
+
+
+def decide(
+    *, by, target, action: str, reason_code: str = "", reason: str = ""
+) -> ModerationDecision:
+    """Apply one curator decision to a listing, change request, claim or report."""
+    if action in NEEDS_REASON and not (reason_code or reason.strip()):
+        raise ValueError("A reason is required to reject or to ask for changes.")
+    with transaction.atomic():
+        model = type(target)
+        locked = model.objects.select_for_update().get(pk=target.pk)
+        _apply(by=by, target=locked, action=action, reason=reason)
+        decision = _record(
+            by=by, target=locked, action=action, reason_code=reason_code, reason=reason
+        )
+    if action in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES):
+        _notify(decision, locked)
+    return decision
+
+
+def _apply(*, by, target, action, reason) -> None:
+    now = timezone.now()
+    if isinstance(target, Organization | Initiative):
+        transitions = {
+            Action.APPROVE: ({Status.PENDING}, Status.PUBLISHED),
+            Action.REJECT: ({Status.PENDING}, Status.REJECTED),
+            Action.REQUEST_CHANGES: ({Status.PENDING}, Status.REJECTED),
+            Action.ARCHIVE: ({Status.PUBLISHED}, Status.ARCHIVED),
+            Action.RESTORE: ({Status.ARCHIVED}, Status.PUBLISHED),
+        }
+        if action == Action.VERIFY:
+            target.last_verified_at = now
+            target._change_reason = f"Confirmed accurate by curator {by}"
+            target.save()
+            return
+        allowed, new_status = transitions[action]
+        if target.status not in allowed:
+            raise AlreadyDecided(f"“{target}” is {target.get_status_display().lower()} already.")
+        target.status = new_status
+        if action == Action.APPROVE:
+            target.last_verified_at = now
+        target._change_reason = f"{Action(action).label} by curator {by}" + (
+            f": {reason}" if reason else ""
+        )
+        target.save()
+    elif isinstance(target, ChangeRequest):
+        if target.status != Decision.PENDING:
+            raise AlreadyDecided("This change was decided already.")
+        if action == Action.APPROVE:
+            change_request_approve(change=target, by=by)
+        else:
+            target.status, target.decided_by, target.decided_at = Decision.REJECTED, by, now
+            target.reason = reason
+            target.save()
+    elif isinstance(target, ClaimRequest):
+        if target.status != Decision.PENDING:
+            raise AlreadyDecided("This claim was decided already.")
+        if action == Action.APPROVE:
+            Membership.objects.get_or_create(
+                user=target.user, organization=target.organization,
+                defaults={"role": Membership.Role.OWNER},
+            )  # fmt: skip
+            target.status = Decision.APPROVED
+        else:
+            target.status = Decision.REJECTED
+        target.decided_by, target.decided_at, target.reason = by, now, reason
+        target.save()
+    elif isinstance(target, Report):
+        if target.state != Report.State.OPEN:
+            raise AlreadyDecided("This report was resolved already.")
+        target.state, target.resolved_by, target.resolved_at = Report.State.RESOLVED, by, now
+        target.resolution = reason
+        target.save()
+    else:  # pragma: no cover
+        raise TypeError(target)
+
+
+def possible_duplicates(target, limit: int = 5) -> list:
+    """Listings that may be the same thing: same web domain, or a similar name nearby."""
+    model = type(target)
+    name_field = "name" if model is Organization else "title"
+    name = getattr(target, name_field)
+    query = Q()
+    domain = (urlparse(target.website).hostname or "").removeprefix("www.")
+    if domain:
+        query |= Q(website__icontains=domain)
+    words = [w for w in name.split() if len(w) > 3][:2]
+    for word in words:
+        query |= Q(**{f"{name_field}__icontains": word})
+    if not query:
+        return []
+    candidates = (
+        model.objects.exclude(pk=target.pk)
+        .exclude(status=Status.REJECTED)
+        .filter(query)
+        .only("pk", "slug", name_field, "website", "postal_code", "status")[:50]
+    )
+    found = []
+    for other in candidates:
+        other_domain = (urlparse(other.website).hostname or "").removeprefix("www.")
+        similarity = difflib.SequenceMatcher(
+            None, name.lower(), getattr(other, name_field).lower()
+        ).ratio()
+        same_place = bool(target.postal_code) and other.postal_code == target.postal_code
+        if (
+            (domain and other_domain == domain)
+            or similarity > 0.8
+            or (same_place and similarity > 0.6)
+        ):
+            found.append(other)
+        if len(found) >= limit:
+            break
+    return found
