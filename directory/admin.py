@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from .imports import import_listings
 from .models import (
     ChangeRequest,
     ClaimRequest,
@@ -48,6 +53,12 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
+
+    def get_urls(self):
+        """Adds /admin/directory/initiative/import/ (CSV import of either kind of listing)."""
+        extra = [path("import/", self.admin_site.admin_view(import_view), name="directory_import")]
+        return extra + super().get_urls()
+
     list_display = [
         "title",
         "organization",
@@ -169,3 +180,38 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "invited_by", "created_at", "accepted_at"]
     search_fields = ["email", "organization__name"]
     readonly_fields = ["token"]
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("organizations", "Organizations"), ("initiatives", "Initiatives")]
+    )
+    file = forms.FileField(help_text="CSV, UTF-8, with a header row (see docs/import.md).")
+    status = forms.ChoiceField(choices=[("pending", "Pending review"), ("published", "Published")])
+
+
+def import_view(request):
+    """Admin page: upload a CSV of listings; all rows are checked before anything is saved."""
+    if not request.user.has_perm("directory.moderate"):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text.")
+        else:
+            result = import_listings(
+                kind=form.cleaned_data["kind"], text=text, status=form.cleaned_data["status"],
+                by=request.user.email or request.user.get_username(),
+            )  # fmt: skip
+            if not result.errors:
+                messages.success(request, f"Imported {len(result.created)} listings.")
+    context = {
+        **admin.site.each_context(request),
+        "form": form,
+        "result": result,
+        "title": "Import listings",
+    }
+    return TemplateResponse(request, "admin/directory/import.html", context)

@@ -137,7 +137,8 @@ def _apply(*, by, target, action, reason) -> None:
         target.status = new_status
         if action == Action.APPROVE:
             target.last_verified_at = now
-        target._change_reason = f"{Action(action).label} by curator {by}" + (
+        who = f"curator {by}" if by else "the stale-listing rule"
+        target._change_reason = f"{Action(action).label} by {who}" + (
             f": {reason}" if reason else ""
         )
         target.save()

@@ -50,6 +50,15 @@ PUBLIC_URLS = [
     "/feeds/initiatives.atom",
     "/feeds/initiatives.atom?q=zebra",
     "/sitemap.xml",
+    "/embed/initiatives/",
+    "/embed/initiatives/?q=zebra",
+    "/api/v1/initiatives/",
+    "/api/v1/initiatives/?q=zebra&format=csv",
+    "/api/v1/initiatives/?format=geojson",
+    "/api/v1/organizations/",
+    "/api/v1/organizations/?format=csv",
+    "/api/v1/organizations/?near=80302&format=geojson",
+    "/api/v1/changes/",
 ]
 
 
@@ -58,7 +67,8 @@ def test_hidden_listings_appear_on_no_public_page(client, listings, url):
     _, hidden = listings
     response = client.get(url)
     assert response.status_code == 200
-    body = response.content.decode()
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode()
     for obj in hidden.values():
         assert str(obj) not in body, f"{obj} leaked on {url}"
         assert obj.slug not in body, f"{obj} leaked on {url}"

@@ -1,0 +1,41 @@
+"""For cron, daily: e-mail every curator what is waiting."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db.models import Q
+
+from directory.forms import stale_before
+from directory.models import ChangeRequest, ClaimRequest, Initiative, Organization, Report
+from directory.notify import send
+
+
+class Command(BaseCommand):
+    help = "E-mail curators a digest of the moderation queue."
+
+    def handle(self, *args, **options):
+        stale = Q(last_verified_at__lt=stale_before()) | Q(last_verified_at__isnull=True)
+        counts = {
+            "organizations": Organization.objects.filter(status="pending").count(),
+            "initiatives": Initiative.objects.filter(status="pending").count(),
+            "edits": ChangeRequest.objects.filter(status="pending").count(),
+            "claims": ClaimRequest.objects.filter(status="pending").count(),
+            "reports": Report.objects.filter(state="open").count(),
+            "stale listings": Organization.objects.published().filter(stale).count()
+            + Initiative.objects.published().filter(stale).count(),
+        }
+        if not any(counts.values()):
+            self.stdout.write("Nothing waiting; no digest sent.")
+            return
+        curators = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(groups__name="Curators") | Q(is_superuser=True))
+            .exclude(email="")
+            .distinct()
+        )
+        sent = sum(
+            send(to=user.email, subject="What is waiting for curators",
+                 template="directory/email/digest.txt", context={"counts": counts})
+            for user in curators
+        )  # fmt: skip
+        self.stdout.write(f"Digest sent to {sent} curators.")
