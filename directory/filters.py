@@ -202,6 +202,11 @@ class InitiativeFilter(ListingFilter):
     )  # fmt: skip
     newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label="Welcomes newcomers")
 
+    cross_partisan = StrictBooleanFilter(
+        field_name="organization__cross_partisan",
+        label="Run by organizations working across the political divide (self-declared)",
+    )
+
     name_field = "title"
 
     class Meta(ListingFilter.Meta):
@@ -213,6 +218,10 @@ class OrganizationFilter(ListingFilter):
         queryset=Organization.objects.published().filter(is_network=True), to_field_name="slug",
         field_name="networks", error_messages=_unknown("network"), label="Member of network",
     )  # fmt: skip
+
+    cross_partisan = StrictBooleanFilter(
+        field_name="cross_partisan", label="Works across the political divide (self-declared)"
+    )
 
     default_sort = "name"
 

@@ -95,12 +95,14 @@ class OrganizationForm(ListingForm):
         formfield_callback = _formfield
         fields = [
             "name", "summary", "description", "website", "email", "postal_code", "scope",
-            "roles", "goals", "networks",
+            "cross_partisan", "roles", "goals", "networks",
         ]  # fmt: skip
         labels = {"name": "Organization name", "summary": "Short summary"}
         help_texts = {
             "summary": "One or two sentences, up to 280 characters. Shown in search results.",
             "email": "Shown publicly so people can reach you. Optional.",
+            "cross_partisan": "Tick if your work deliberately brings together people of "
+            "different political views. Shown as your own statement.",
             "postal_code": "Where you are based. We fill in the city and state.",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}

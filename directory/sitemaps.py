@@ -35,7 +35,8 @@ class PageSitemap(Sitemap):
 
     def items(self):
         return ["home", "about", "directory:initiative-list", "directory:organization-list",
-                "goals:goal-list", "roles:role-list"]  # fmt: skip
+                "goals:goal-list", "roles:role-list", "role-finder", "coverage",
+                "network-list"]  # fmt: skip
 
     def location(self, item):
         return reverse(item)

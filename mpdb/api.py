@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from directory.api.views import ChangesView, InitiativeViewSet, OrganizationViewSet, SubmissionView
+from directory.coverage_views import CoverageAPIView
 from goals.api import GoalViewSet
 from roles.api import RoleGroupViewSet, RoleViewSet
 
@@ -18,6 +19,7 @@ router.register("goals", GoalViewSet, basename="goal")
 
 urlpatterns = [
     path("changes/", ChangesView.as_view(), name="changes"),
+    path("coverage/", CoverageAPIView.as_view(), name="coverage"),
     path("submissions/", SubmissionView.as_view(), name="submissions"),
     *router.urls,
 ]

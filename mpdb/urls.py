@@ -6,9 +6,11 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from directory import coverage_views
 from directory import views as directory_views
 from directory.feeds import InitiativeFeed
 from directory.sitemaps import SITEMAPS
+from roles.views import RoleFinderView
 
 admin.site.site_header = "MPDB Directory — curators"
 admin.site.site_title = "MPDB Directory admin"
@@ -18,6 +20,9 @@ urlpatterns = [
     path("about/", directory_views.about, name="about"),
     path("goals/", include("goals.urls")),
     path("roles/", include("roles.urls")),
+    path("get-involved/", RoleFinderView.as_view(), name="role-finder"),
+    path("coverage/", coverage_views.coverage_page, name="coverage"),
+    path("networks/", coverage_views.network_list, name="network-list"),
     path("", include("directory.urls")),
     path("feeds/initiatives.atom", InitiativeFeed(), name="initiative-feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

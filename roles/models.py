@@ -88,3 +88,75 @@ class Role(models.Model):
     @property
     def kind(self) -> str:
         return self.group.kind
+
+
+class FinderAnswerManager(models.Manager):
+    def get_by_natural_key(self, kind: str, slug: str) -> "FinderAnswer":
+        return self.get(kind=kind, slug=slug)
+
+
+class FinderAnswer(models.Model):
+    """An answer a person can give in the role finder (/get-involved/).
+
+    Goals are answers too (kind ``goal``, slug = the goal's slug). Curators tune the finder by
+    editing the weights in the admin; nothing about the scoring lives in code.
+    """
+
+    class Kind(models.TextChoices):
+        GOAL = "goal", "What you care about"
+        SKILL = "skill", "What you like doing"
+        TIME = "time", "How much time you have"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    slug = models.SlugField(max_length=80)
+    label = models.CharField(max_length=160)
+    because = models.CharField(
+        max_length=200, help_text="Completes “It fits because you …”, e.g. “like to listen”."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    roles = models.ManyToManyField(Role, through="FinderWeight", related_name="finder_answers")
+
+    objects = FinderAnswerManager()
+
+    class Meta:
+        ordering = ["kind", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="finder_answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.kind, self.slug)
+
+
+class FinderWeightManager(models.Manager):
+    def get_by_natural_key(self, kind: str, slug: str, role: str) -> "FinderWeight":
+        return self.get(answer__kind=kind, answer__slug=slug, role__slug=role)
+
+
+class FinderWeight(models.Model):
+    """How strongly an answer points to a role (1 = a little, 3 = strongly)."""
+
+    answer = models.ForeignKey(FinderAnswer, on_delete=models.CASCADE, related_name="weights")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="finder_weights")
+    weight = models.PositiveSmallIntegerField(default=1)
+
+    objects = FinderWeightManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "role"], name="finder_weight_unique"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1, weight__lte=5), name="finder_weight_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer.slug} → {self.role.slug} ({self.weight})"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (*self.answer.natural_key(), self.role.slug)
+
+    natural_key.dependencies = ["roles.finderanswer", "roles.role"]

@@ -1,11 +1,12 @@
 """The 53 roles by group, and who does each."""
 
-from django.db.models import Count, Prefetch, Q
-from django.views.generic import DetailView, ListView
+from django.db.models import Count, F, Prefetch, Q
+from django.views.generic import DetailView, ListView, TemplateView
 
 from directory.showcase import listings_for
 
-from .models import Role, RoleGroup
+from .finder import recommend
+from .models import FinderAnswer, Role, RoleGroup
 
 
 class RoleListView(ListView):
@@ -29,4 +30,54 @@ class RoleDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context.update(listings_for(field="roles", obj=self.object))
         context["siblings"] = self.object.group.roles.exclude(pk=self.object.pk)
+        return context
+
+
+class RoleFinderView(TemplateView):
+    """/get-involved/: a few questions, then the roles that fit and work nearby to join.
+
+    Answers live in the query string, so results can be shared and nothing is stored.
+    """
+
+    template_name = "roles/role_finder.html"
+
+    def get_context_data(self, **kwargs):
+        from directory.geo import lookup_zip
+        from directory.models import Initiative
+
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        answers = list(FinderAnswer.objects.all())
+        chosen = [a for a in answers if a.slug in params.getlist(a.kind)]
+        near = params.get("near", "").strip()
+        place = lookup_zip(near) if near else None
+        context.update(
+            questions=[
+                (kind, label, [(a, a in chosen) for a in answers if a.kind == kind])
+                for kind, label in FinderAnswer.Kind.choices
+            ],
+            near=near,
+            near_error=bool(near) and place is None,
+            asked=bool(chosen),
+        )
+        recommendations = recommend(chosen)
+        if recommendations:
+            role_ids = [r.role.pk for r in recommendations]
+            through = Initiative.roles.through.objects.filter(role_id__in=role_ids)
+            nearby = Initiative.objects.published().filter(
+                welcomes_newcomers=True, pk__in=through.values("initiative_id")
+            )
+            if place is not None:
+                nearby = nearby.near(place, 50, include_national=True).order_by(
+                    F("distance").asc(nulls_last=True), "title"
+                )
+            else:
+                nearby = nearby.filter(scope__in=["national", "online"]).order_by("title")
+            by_role = dict(zip(role_ids, recommendations, strict=True))
+            for initiative in nearby.for_list()[:200]:
+                for role in initiative.roles.all():
+                    rec = by_role.get(role.pk)
+                    if rec and len(rec.initiatives) < 3:
+                        rec.initiatives.append(initiative)
+        context["recommendations"] = recommendations
         return context

@@ -15,7 +15,7 @@ def pytest_report_header(config):
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test sees the curated goals and roles, as the product does."""
     with django_db_blocker.unblock():
-        call_command("loaddata", "goals", "roles", verbosity=0)
+        call_command("loaddata", "goals", "roles", "role_finder", verbosity=0)
 
 
 @pytest.fixture

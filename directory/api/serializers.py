@@ -81,7 +81,7 @@ class OrganizationSerializer(ListingSerializer):
     class Meta:
         model = Organization
         fields = [
-            *ListingSerializer.common_fields[:3], "name", "email", "is_network",
+            *ListingSerializer.common_fields[:3], "name", "email", "is_network", "cross_partisan",
             *ListingSerializer.common_fields[3:], "networks",
         ]  # fmt: skip
 

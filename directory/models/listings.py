@@ -152,6 +152,12 @@ class OrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
 class Organization(Listing):
     name = models.CharField(max_length=200)
     email = models.EmailField("public contact e-mail", blank=True)
+    cross_partisan = models.BooleanField(
+        "works across the political divide",
+        default=False,
+        help_text="Self-declared: the organization deliberately brings together people of "
+        "different political views.",
+    )
     is_network = models.BooleanField(
         "network or coalition", default=False, help_text="A coalition that other groups join."
     )
@@ -179,6 +185,7 @@ class Organization(Listing):
             models.Index(fields=["status", "scope"], name="org_status_scope"),
             models.Index(fields=["latitude", "longitude"], name="org_lat_lon"),
             models.Index(fields=["updated_at"], name="org_updated"),
+            models.Index(fields=["status", "cross_partisan"], name="org_status_cross_partisan"),
         ]
 
     def __str__(self) -> str:

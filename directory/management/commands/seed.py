@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-FIXTURES = ["goals.json", "roles.json", "organizations.json"]
+FIXTURES = ["goals.json", "roles.json", "role_finder.json", "organizations.json"]
 
 
 class Command(BaseCommand):
