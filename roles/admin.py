@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Role, RoleGroup
+from .models import FinderAnswer, FinderWeight, Role, RoleGroup
 
 
 class RoleInline(admin.TabularInline):
@@ -39,3 +39,19 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["name", "summary", "slug", "group__name"]
     ordering = ["number"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class FinderWeightInline(admin.TabularInline):
+    model = FinderWeight
+    extra = 1
+    autocomplete_fields = ["role"]
+
+
+@admin.register(FinderAnswer)
+class FinderAnswerAdmin(admin.ModelAdmin):
+    """The role finder's answers and how strongly each points to roles (curators tune these)."""
+
+    list_display = ["label", "kind", "slug", "order"]
+    list_filter = ["kind"]
+    search_fields = ["label", "slug"]
+    inlines = [FinderWeightInline]

@@ -59,3 +59,12 @@ def test_admin_approves_a_change_request_and_grants_a_claim(admin_client):
         "/admin/directory/claimrequest/", {"action": "grant", "_selected_action": [claim.pk]}
     )
     assert Membership.objects.get(organization=other).user == member
+
+
+def test_curators_can_tune_the_role_finder_in_the_admin(admin_client):
+    from roles.models import FinderAnswer
+
+    answer = FinderAnswer.objects.get(kind="skill", slug="law")
+    page = admin_client.get(f"/admin/roles/finderanswer/{answer.pk}/change/")
+    assert page.status_code == 200
+    assert "Mediators" in page.content.decode()
