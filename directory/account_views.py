@@ -379,3 +379,30 @@ def report_problem(request, kind, slug):
         return redirect(target)
     status = 400 if request.method == "POST" else 200
     return render(request, "directory/report.html", {"form": form, "target": target}, status=status)
+
+
+@method_decorator([login_required, limit_writes], name="dispatch")
+class EventSubmitView(View):
+    template_name = "directory/submit_event.html"
+
+    def get(self, request):
+        from .forms import EventForm
+
+        form = EventForm(
+            initial={"organization": request.GET.get("organization")}, user=request.user
+        )
+        if not form.fields["organization"].queryset.exists():
+            messages.info(request, "First register your organization, or claim its listing.")
+            return redirect("directory:submit-organization")
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        from .forms import EventForm
+        from .participation import event_create
+
+        form = EventForm(request.POST, user=request.user)
+        if not form.is_valid() or _too_many_pending(request):
+            return render(request, self.template_name, {"form": form}, status=400)
+        event = event_create(by=request.user, form=form)
+        messages.success(request, f"Thank you. “{event.title}” is waiting for a curator’s review.")
+        return redirect("directory:dashboard")

@@ -12,6 +12,7 @@ from .models import (
     ChangeRequest,
     ClaimRequest,
     Decision,
+    Event,
     Initiative,
     Invitation,
     Membership,
@@ -215,3 +216,17 @@ def import_view(request):
         "title": "Import listings",
     }
     return TemplateResponse(request, "admin/directory/import.html", context)
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
+    list_display = ["title", "organization", "starts_at", "mode", "status", "state"]
+    list_filter = ["status", "mode", "source", "is_demo", "goals", "state"]
+    list_select_related = ["organization"]
+    search_fields = ["title", "summary", "slug", "organization__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["organization", "initiative"]
+    filter_horizontal = ["roles", "goals"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    date_hierarchy = "starts_at"

@@ -3,7 +3,7 @@
 from django import forms
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +51,10 @@ class CoverageAPIView(APIView):
             OpenApiParameter("state", str, description="Two-letter state code."),
             OpenApiParameter("scope", str, many=True, enum=Scope.values),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors"),
+        },
     )
     def get(self, request):
         form = _form(request.query_params)

@@ -15,6 +15,7 @@ from .models import (
     ChangeRequest,
     ClaimRequest,
     Decision,
+    Event,
     Initiative,
     ModerationDecision,
     Organization,
@@ -28,6 +29,7 @@ curator_required = user_passes_test(can_moderate, login_url="account_login")
 Action = ModerationDecision.Action
 
 KINDS = {
+    "event": Event,
     "organization": Organization,
     "initiative": Initiative,
     "change": ChangeRequest,
@@ -59,6 +61,10 @@ def _pending():
         .select_related("organization", "submitted_by")
         .prefetch_related("roles", "goals")
         .order_by("created_at")[:QUEUE_SIZE],
+        "event": Event.objects.filter(status=Status.PENDING)
+        .select_related("organization", "submitted_by")
+        .prefetch_related("roles", "goals")
+        .order_by("created_at")[:QUEUE_SIZE],
         "change": ChangeRequest.objects.filter(status=Decision.PENDING)
         .select_related("organization", "initiative", "submitted_by")
         .order_by("created_at")[:QUEUE_SIZE],
@@ -80,6 +86,7 @@ def curate_dashboard(request):
     counts = {
         "organizations": Organization.objects.filter(status=Status.PENDING).count(),
         "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
+        "events": Event.objects.filter(status=Status.PENDING).count(),
         "changes": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
         "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
         "reports": Report.objects.filter(state=Report.State.OPEN).count(),
@@ -97,7 +104,7 @@ def curate_queue(request):
     for kind, rows in queue.items():
         for obj in rows:
             item = {"kind": kind, "obj": obj}
-            if kind in ("organization", "initiative"):
+            if kind in ("organization", "initiative", "event"):
                 item["duplicates"] = possible_duplicates(obj)
             elif kind == "change":
                 item["diff"] = change_request_diff(obj)
@@ -170,7 +177,7 @@ def _safe_next(request) -> str | None:
 
 
 def _listing(kind: str, slug: str):
-    model = {"organizations": Organization, "initiatives": Initiative}.get(kind)
+    model = {"organizations": Organization, "initiatives": Initiative, "events": Event}.get(kind)
     if model is None:
         raise Http404
     return get_object_or_404(model, slug=slug)
@@ -182,6 +189,9 @@ HISTORY_FIELDS = {
     Initiative: ["title", "summary", "description", "website", "get_involved", "get_involved_url",
                  "welcomes_newcomers", "postal_code", "city", "state", "scope", "status",
                  "starts_on", "ends_on", "last_verified_at"],
+    Event: ["title", "summary", "description", "starts_at", "ends_at", "all_day", "timezone",
+            "mode", "join_url", "registration_url", "cost", "accessibility", "postal_code",
+            "city", "state", "status"],
 }  # fmt: skip
 
 

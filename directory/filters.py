@@ -2,7 +2,7 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -10,7 +10,7 @@ from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
 
 from .geo import US_STATES, lookup_zip
-from .models import Initiative, Organization, Scope
+from .models import Event, Initiative, Organization, Scope
 
 DEFAULT_RADIUS = 25
 MAX_RADIUS = 500
@@ -227,3 +227,83 @@ class OrganizationFilter(ListingFilter):
 
     class Meta(ListingFilter.Meta):
         model = Organization
+
+
+class EventFilter(ListingFilter):
+    """Events: the listing filters plus dates (``from``, ``to``), ``mode`` and ``past``."""
+
+    date_from = filters.DateFilter(method="filter_noop", label="From")
+    date_to = filters.DateFilter(method="filter_noop", label="To")
+    mode = filters.MultipleChoiceFilter(choices=Event.Mode.choices, label="Format")
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published(), to_field_name="slug",
+        error_messages=_unknown("published organization"), label="Organization",
+    )  # fmt: skip
+    initiative = filters.ModelChoiceFilter(
+        queryset=Initiative.objects.published(), to_field_name="slug",
+        error_messages=_unknown("published initiative"), label="Initiative",
+    )  # fmt: skip
+    past = StrictBooleanFilter(method="filter_noop", label="Include past events")
+    sort = filters.ChoiceFilter(
+        choices=[("soonest", "Soonest first"), *SORT_CHOICES], method="filter_noop",
+        label="Sort by",
+    )  # fmt: skip
+
+    default_sort = "soonest"
+    name_field = "title"
+
+    class Meta(ListingFilter.Meta):
+        model = Event
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        start, end = data.get("from"), data.get("to")
+        if start or end:
+            queryset = queryset.filter(pk__in=self._in_local_dates(queryset, start, end))
+        elif not data.get("past"):
+            queryset = queryset.upcoming()
+        return super().filter_queryset(queryset)
+
+    @staticmethod
+    def _in_local_dates(queryset, start, end) -> list[int]:
+        """Events that overlap [start, end] in *their own* time zone (dates are local).
+
+        The database narrows the candidates with a window wide enough for every U.S. time zone;
+        the exact local-date test then runs on those few rows.
+        """
+        from datetime import datetime, time, timedelta
+        from zoneinfo import ZoneInfo
+
+        utc = ZoneInfo("UTC")
+        window = queryset
+        if start:
+            low = datetime.combine(start, time.min, utc) - timedelta(hours=14)
+            window = window.filter(
+                Q(ends_at__gte=low) | Q(ends_at__isnull=True, starts_at__gte=low)
+            )
+        if end:
+            high = datetime.combine(end, time.max, utc) + timedelta(hours=12)
+            window = window.filter(starts_at__lte=high)
+        ids = []
+        for pk, starts_at, ends_at, zone_name in window.values_list(
+            "pk", "starts_at", "ends_at", "timezone"
+        ).order_by():
+            try:
+                zone = ZoneInfo(zone_name)
+            except (KeyError, ValueError):
+                zone = utc
+            first = starts_at.astimezone(zone).date()
+            last = (ends_at or starts_at).astimezone(zone).date()
+            if (start is None or last >= start) and (end is None or first <= end):
+                ids.append(pk)
+        return ids
+
+    def ordering_for(self, sort: str) -> list:
+        if sort == "soonest":
+            return ["starts_at", "title", "pk"]
+        return super().ordering_for(sort)
+
+
+# The public parameter names are "from" and "to" (Python keywords, so renamed here).
+EventFilter.base_filters["from"] = EventFilter.base_filters.pop("date_from")
+EventFilter.base_filters["to"] = EventFilter.base_filters.pop("date_to")

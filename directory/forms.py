@@ -220,3 +220,78 @@ class ReportForm(HoneypotMixin, forms.ModelForm):
         fields = ["kind", "message", "email"]
         widgets = {"kind": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"message": "What should change? Links to sources help the curators."}
+
+
+class EventForm(ListingForm):
+    """An event of one of the member's organizations (optionally of one of its initiatives)."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), to_field_name="slug"
+    )
+    initiative = forms.ModelChoiceField(
+        queryset=Initiative.objects.none(), to_field_name="slug", required=False,
+        help_text="Leave empty if the event is not part of a listed initiative.",
+    )  # fmt: skip
+    starts_at = forms.DateTimeField(
+        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Local time where the event happens (or your time zone for online events).",
+    )  # fmt: skip
+    ends_at = forms.DateTimeField(
+        label="Ends", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    class Meta:
+        from .models import Event
+
+        model = Event
+        formfield_callback = _formfield
+        fields = [
+            "organization", "initiative", "title", "summary", "description", "starts_at",
+            "ends_at", "all_day", "timezone", "mode", "postal_code", "join_url",
+            "registration_url", "cost", "accessibility", "website", "roles", "goals",
+        ]  # fmt: skip
+        labels = {"summary": "Short summary"}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "accessibility": forms.Textarea(attrs={"rows": 2}),
+            "timezone": forms.Select(),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models.events import US_TIMEZONES
+
+        self.fields["timezone"].widget.choices = [(tz, tz.replace("_", " ")) for tz in US_TIMEZONES]
+        if user is not None:
+            mine = Organization.objects.filter(memberships__user=user).exclude(
+                status__in=[Status.REJECTED, Status.ARCHIVED]
+            )
+            self.fields["organization"].queryset = mine.order_by("name")
+            self.fields["initiative"].queryset = Initiative.objects.filter(
+                organization__in=mine
+            ).exclude(status__in=[Status.REJECTED, Status.ARCHIVED])
+
+    def clean(self):
+        data = forms.ModelForm.clean(self)  # ZIP rules differ from other listings: see Event.clean
+        self.clean_homepage()
+        # Times are entered in the event's own time zone.
+        from zoneinfo import ZoneInfo
+
+        from django.utils import timezone as tz
+
+        zone_name = data.get("timezone") or "America/New_York"
+        try:
+            zone = ZoneInfo(zone_name)
+        except (KeyError, ValueError):
+            return data
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None:
+                naive = tz.make_naive(value) if tz.is_aware(value) else value
+                data[name] = naive.replace(tzinfo=zone)
+                setattr(self.instance, name, data[name])
+        if data.get("initiative") and not data.get("roles") and not data.get("goals"):
+            # By default an event plays the roles and serves the goals of its initiative.
+            data["roles"] = data["initiative"].roles.all()
+            data["goals"] = data["initiative"].goals.all()
+        return data

@@ -94,3 +94,10 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+
+
+@lru_cache(maxsize=4096)
+def zip_timezone(code: str) -> str:
+    """The IANA time zone of a ZIP code ("" if unknown)."""
+    matches = zipcodes.matching(code) if ZIP_RE.match(code or "") else []
+    return (matches[0].get("timezone") or "") if matches else ""

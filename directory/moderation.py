@@ -14,6 +14,7 @@ from .models import (
     ChangeRequest,
     ClaimRequest,
     Decision,
+    Event,
     Initiative,
     Membership,
     ModerationDecision,
@@ -35,6 +36,7 @@ CURATOR_PERMISSIONS = {
         "view_membership", "add_membership", "change_membership", "delete_membership",
         "view_claimrequest", "change_claimrequest", "view_changerequest", "change_changerequest",
         "view_report", "change_report", "view_invitation", "view_moderationdecision",
+        "view_event", "change_event", "view_historicalevent",
         "add_moderationdecision", "moderate",
         "view_historicalorganization", "view_historicalinitiative",
     ],
@@ -118,7 +120,7 @@ def decide(
 
 def _apply(*, by, target, action, reason) -> None:
     now = timezone.now()
-    if isinstance(target, Organization | Initiative):
+    if isinstance(target, Organization | Initiative | Event):
         transitions = {
             Action.APPROVE: ({Status.PENDING}, Status.PUBLISHED),
             Action.REJECT: ({Status.PENDING}, Status.REJECTED),

@@ -229,3 +229,13 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save()
     return membership
+
+
+@transaction.atomic
+def event_create(*, by, form):
+    """A new event of one of the member's organizations, pending review."""
+    event = form.save(commit=False)
+    event.status, event.source, event.submitted_by = Status.PENDING, Source.SELF, by
+    _save_with_unique_slug(event, event.title, f"Submitted by {by.email}")
+    form.save_m2m()
+    return event

@@ -1,6 +1,6 @@
 """Who does the work: published listings for a role or a goal page, in a fixed number of queries."""
 
-from .models import Initiative, Organization
+from .models import Event, Initiative, Organization
 
 SHOWN = 8
 
@@ -14,4 +14,9 @@ def listings_for(*, field: str, obj) -> dict:
         "initiative_total": initiatives.count(),
         "organizations": organizations.order_by("name")[:SHOWN],
         "organization_total": organizations.count(),
+        "events": Event.objects.published()
+        .upcoming()
+        .filter(**{field: obj})
+        .select_related("organization")
+        .order_by("starts_at")[:5],
     }

@@ -4,7 +4,7 @@ from django.urls import reverse
 from goals.models import Goal
 from roles.models import Role
 
-from .models import Initiative, Organization
+from .models import Event, Initiative, Organization
 
 
 class InitiativeSitemap(Sitemap):
@@ -23,6 +23,11 @@ class OrganizationSitemap(InitiativeSitemap):
         return Organization.objects.published().order_by("pk").only("slug", "updated_at")
 
 
+class EventSitemap(InitiativeSitemap):
+    def items(self):
+        return Event.objects.published().order_by("pk").only("slug", "updated_at")
+
+
 class TaxonomySitemap(Sitemap):
     changefreq = "monthly"
 
@@ -35,7 +40,7 @@ class PageSitemap(Sitemap):
 
     def items(self):
         return ["home", "about", "directory:initiative-list", "directory:organization-list",
-                "goals:goal-list", "roles:role-list", "role-finder", "coverage",
+                "goals:goal-list", "roles:role-list", "role-finder", "coverage", "directory:event-list",
                 "network-list"]  # fmt: skip
 
     def location(self, item):
@@ -46,5 +51,6 @@ SITEMAPS = {
     "pages": PageSitemap,
     "initiatives": InitiativeSitemap,
     "organizations": OrganizationSitemap,
+    "events": EventSitemap,
     "taxonomy": TaxonomySitemap,
 }

@@ -60,3 +60,43 @@ def initiative_jsonld(initiative, request) -> dict:
             "url": request.build_absolute_uri(org.get_absolute_url()),
         },
     }
+
+
+def event_jsonld(event, request) -> dict:
+    """schema.org ``Event`` with its attendance mode, place or virtual location, organizer."""
+    modes = {
+        "in_person": "https://schema.org/OfflineEventAttendanceMode",
+        "online": "https://schema.org/OnlineEventAttendanceMode",
+        "hybrid": "https://schema.org/MixedEventAttendanceMode",
+    }
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.summary,
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+        "identifier": str(event.uuid),
+        "startDate": (event.local_start.date() if event.all_day else event.local_start).isoformat(),
+        "eventAttendanceMode": modes[event.mode],
+        "eventStatus": "https://schema.org/EventScheduled",
+        "organizer": {
+            "@type": "Organization",
+            "name": event.organization.name,
+            "url": request.build_absolute_uri(event.organization.get_absolute_url()),
+        },
+    }
+    if event.local_end:
+        data["endDate"] = (event.local_end.date() if event.all_day else event.local_end).isoformat()
+    locations = []
+    place = _place(event)
+    if place and event.mode != "online":
+        locations.append(place)
+    if event.mode != "in_person" and (event.join_url or event.registration_url):
+        locations.append(
+            {"@type": "VirtualLocation", "url": event.join_url or event.registration_url}
+        )
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    if event.cost:
+        data["isAccessibleForFree"] = event.cost.strip().lower() in ("free", "free.", "no cost")
+    return data

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import account_views as member
 from . import curate_views as curate
+from . import event_views as events
 from . import views
 
 app_name = "directory"
@@ -11,6 +12,11 @@ urlpatterns = [
         "initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative-detail"
     ),
     path("embed/initiatives/", views.InitiativeEmbedView.as_view(), name="initiative-embed"),
+    path("events/", events.EventListView.as_view(), name="event-list"),
+    path("events/feed.ics", events.events_feed, name="event-feed"),
+    path("events/<slug:slug>/", events.EventDetailView.as_view(), name="event-detail"),
+    path("events/<slug:slug>/event.ics", events.event_ics, name="event-ics"),
+    path("embed/events/", events.EventEmbedView.as_view(), name="event-embed"),
     path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
     path(
         "organizations/<slug:slug>/",
@@ -23,6 +29,7 @@ urlpatterns = [
         name="submit-organization",
     ),
     path("submit/initiative/", member.InitiativeSubmitView.as_view(), name="submit-initiative"),
+    path("submit/event/", member.EventSubmitView.as_view(), name="submit-event"),
     path("organizations/<slug:slug>/claim/", member.ClaimView.as_view(), name="claim"),
     path("claims/verify/<str:token>/", member.claim_verify_view, name="claim-verify"),
     path("invitations/<str:token>/", member.invitation_accept_view, name="invitation-accept"),

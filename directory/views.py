@@ -21,7 +21,7 @@ from .filters import (
     OrganizationFilter,
 )
 from .geo import US_STATES
-from .models import Initiative, Membership, Organization
+from .models import Event, Initiative, Membership, Organization
 from .structured_data import initiative_jsonld, organization_jsonld
 
 DEFAULT_PAGE_SIZE = 20
@@ -92,7 +92,7 @@ class FilteredListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request, filterset = self.request, self.filterset
-        view = "map" if request.GET.get("view") == "map" else "list"
+        view = request.GET.get("view") if request.GET.get("view") in ("map", "month") else "list"
         context.update(
             filter=filterset,
             noun=self.noun,
@@ -101,6 +101,8 @@ class FilteredListView(TemplateView):
             sort_choices=SORT_CHOICES,
             role_groups=RoleGroup.objects.prefetch_related("roles"),
             selected_roles=request.GET.getlist("role"),
+            selected_modes=request.GET.getlist("mode"),
+            event_modes=Event.Mode.choices,
             radius=request.GET.get("radius"),
             facets=facet_counts(self.filterset_class, request.GET, self.model.objects.published()),
             view=view,
@@ -136,11 +138,11 @@ class FilteredListView(TemplateView):
         return context
 
     def map_points(self, queryset) -> list[dict]:
-        title = "title" if self.model is Initiative else "name"
+        title = "name" if self.model is Organization else "title"
         rows = queryset.filter(latitude__isnull=False, longitude__isnull=False).values(
             "slug", title, "latitude", "longitude", "city", "state"
         )[:MAP_LIMIT]
-        base = "/initiatives/" if self.model is Initiative else "/organizations/"
+        base = f"/{self.model._meta.model_name}s/"
         return [
             {
                 "title": row[title],
@@ -225,6 +227,12 @@ class InitiativeDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["jsonld"] = initiative_jsonld(self.object, self.request)
+        context["upcoming_events"] = (
+            Event.objects.published()
+            .upcoming()
+            .filter(initiative=self.object)
+            .order_by("starts_at")[:10]
+        )
         return context
 
 
@@ -251,6 +259,11 @@ class OrganizationDetailView(DetailView):
                 ),
                 Prefetch(
                     "members", queryset=published.order_by("name"), to_attr="published_members"
+                ),
+                Prefetch(
+                    "events",
+                    queryset=Event.objects.published().upcoming().order_by("starts_at")[:10],
+                    to_attr="upcoming_events",
                 ),
             )
         )

@@ -3,7 +3,13 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from directory.api.views import ChangesView, InitiativeViewSet, OrganizationViewSet, SubmissionView
+from directory.api.views import (
+    ChangesView,
+    EventViewSet,
+    InitiativeViewSet,
+    OrganizationViewSet,
+    SubmissionView,
+)
 from directory.coverage_views import CoverageAPIView
 from goals.api import GoalViewSet
 from roles.api import RoleGroupViewSet, RoleViewSet
@@ -13,6 +19,7 @@ app_name = "api"
 router = DefaultRouter()
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("events", EventViewSet, basename="event")
 router.register("roles", RoleViewSet, basename="role")
 router.register("role-groups", RoleGroupViewSet, basename="role-group")
 router.register("goals", GoalViewSet, basename="goal")

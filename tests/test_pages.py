@@ -65,7 +65,7 @@ def test_goal_page_lists_who_works_on_it(client, django_assert_num_queries, slug
     goal = Goal.objects.get(slug=slug)
     initiatives = InitiativeFactory.create_batch(3, goals=[goal])
     InitiativeFactory(goals=[goal], status="rejected", title="Rejected work")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(goal.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -79,7 +79,7 @@ def test_role_page_explains_the_role_and_lists_who_does_it(client, django_assert
     role = Role.objects.get(slug="bridge-builders")
     initiative = InitiativeFactory(roles=[role])
     InitiativeFactory.create_batch(10, roles=[role])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(role.get_absolute_url())
     html = response.content.decode()
     assert escape(role.summary) in html

@@ -18,12 +18,16 @@ from datetime import UTC, datetime
 
 from django.db.models import Prefetch, Q
 
-from ..models import Initiative, Organization
-from .serializers import InitiativeSerializer, OrganizationSerializer
+from ..models import Event, Initiative, Organization
+from .serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TYPES = {"initiative": Initiative, "organization": Organization}
-SERIALIZERS = {"initiative": InitiativeSerializer, "organization": OrganizationSerializer}
+TYPES = {"event": Event, "initiative": Initiative, "organization": Organization}
+SERIALIZERS = {
+    "event": EventSerializer,
+    "initiative": InitiativeSerializer,
+    "organization": OrganizationSerializer,
+}
 
 
 class BadCursor(ValueError):

@@ -9,7 +9,7 @@ from roles.models import Role
 from roles.serializers import RoleRefSerializer
 
 from ..geo import US_STATES
-from ..models import Initiative, Organization, Scope
+from ..models import Event, Initiative, Organization, Scope
 
 
 class LocationSerializer(serializers.Serializer):
@@ -91,10 +91,31 @@ class OrganizationSerializer(ListingSerializer):
         return OrganizationRefSerializer(obj.published_networks, many=True).data
 
 
+class EventSerializer(ListingSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    initiative = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            *ListingSerializer.common_fields[:3], "title", "organization", "initiative",
+            "starts_at", "ends_at", "all_day", "timezone", "mode", "join_url",
+            "registration_url", "cost", "accessibility", *ListingSerializer.common_fields[3:],
+        ]  # fmt: skip
+
+    @extend_schema_field(OrganizationRefSerializer(allow_null=True))
+    def get_initiative(self, obj) -> dict | None:
+        """The initiative the event belongs to, if it is published."""
+        initiative = obj.initiative
+        if initiative is None or initiative.status != "published":
+            return None
+        return {"id": initiative.uuid, "slug": initiative.slug, "name": initiative.title}
+
+
 class ChangeItemSerializer(serializers.Serializer):
     """An upsert (`changed_at` and `object`) or a tombstone (`removed_at`)."""
 
-    type = serializers.ChoiceField(choices=["initiative", "organization"])
+    type = serializers.ChoiceField(choices=["initiative", "organization", "event"])
     id = serializers.UUIDField()
     changed_at = serializers.DateTimeField(required=False, help_text="Set on upserts.")
     object = serializers.DictField(

@@ -20,13 +20,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from ..filters import InitiativeFilter, OrganizationFilter
-from ..models import Initiative, Organization
+from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
+from ..models import Event, Initiative, Organization
 from ..services import initiative_submit
 from .changes import EPOCH, BadCursor, Key, changes
 from .exports import export_response, serialized_rows
 from .serializers import (
     ChangePageSerializer,
+    EventSerializer,
     InitiativeSerializer,
     OrganizationSerializer,
     SubmissionResultSerializer,
@@ -199,6 +200,23 @@ class OrganizationViewSet(ListingViewSet):
                 )
             )
         )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published events (upcoming unless `from` or `past=true`)",
+        parameters=[FORMAT_PARAMETER],
+        responses=list_responses(EventSerializer),
+    ),
+    retrieve=extend_schema(summary="One published event, by its UUID"),
+)
+class EventViewSet(ListingViewSet):
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    export_name = "events"
+
+    def get_queryset(self):
+        return Event.objects.published().for_list()
 
 
 class ChangesView(APIView):

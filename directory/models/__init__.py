@@ -1,3 +1,4 @@
+from .events import Event
 from .listings import (
     Initiative,
     InitiativeManager,
@@ -15,6 +16,7 @@ __all__ = [
     "ChangeRequest",
     "ClaimRequest",
     "Decision",
+    "Event",
     "Initiative",
     "InitiativeManager",
     "Invitation",

@@ -89,6 +89,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, remove: bool = False, **options):
         if remove:
+            from directory.models import Event
+
+            Event.objects.filter(is_demo=True).delete()
             initiatives, _ = Initiative.objects.filter(is_demo=True).delete()
             organizations, _ = Organization.objects.filter(is_demo=True).delete()
             self.stdout.write(f"Removed {initiatives + organizations} example rows.")
@@ -150,4 +153,42 @@ def seed_demo() -> int:
             initiative.roles.set([roles[s] for s in role_slugs])
             initiative.goals.set([goals[s] for s in goal_slugs])
             created += 1
+        if index < 12:
+            _demo_event(org, index, now, roles, goals)
     return created
+
+
+EVENT_TITLES = [
+    ("Community conversation night", "in_person"), ("Facilitator training", "hybrid"),
+    ("Online dialogue across the divide", "online"), ("Civic service morning", "in_person"),
+]  # fmt: skip
+
+
+def _demo_event(org, index: int, now, roles, goals) -> None:
+    """One labelled example event a few days to weeks ahead, at 6 pm local time."""
+    from zoneinfo import ZoneInfo
+
+    from directory.geo import zip_timezone
+    from directory.models import Event
+
+    title, mode = EVENT_TITLES[index % len(EVENT_TITLES)]
+    slug = slugify(f"{title} {org.city} example")
+    if Event.objects.filter(slug=slug).exists():
+        return
+    zone = ZoneInfo(zip_timezone(org.postal_code) or "America/New_York")
+    day = (now + timedelta(days=3 + 4 * index)).astimezone(zone)
+    start = day.replace(hour=18, minute=0, second=0, microsecond=0)
+    event = Event(
+        slug=slug, organization=org, title=f"{title} ({org.city})",
+        summary="A made-up example event, to show how the calendar works.",
+        starts_at=start, ends_at=start + timedelta(hours=2), timezone=str(zone), mode=mode,
+        postal_code="" if mode == "online" else org.postal_code,
+        scope=Scope.ONLINE if mode == "online" else Scope.LOCAL,
+        join_url="https://example.org/join" if mode != "in_person" else "",
+        cost="Free", status=Status.PUBLISHED, source=Source.CURATOR, is_demo=True,
+        published_at=now, last_verified_at=now,
+    )  # fmt: skip
+    event._change_reason = "Example entry added by seed_demo"
+    event.save()
+    event.roles.set([roles["bridge-builders"], roles["facilitators"]])
+    event.goals.set([goals["communication-and-problem-solving"]])

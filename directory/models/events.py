@@ -1,0 +1,172 @@
+"""Events: dated happenings of an organization, moderated like any listing."""
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.templatetags.tz import do_timezone
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from goals.models import Goal
+from roles.models import Role
+
+from ..querysets import ListingQuerySet
+from .listings import Initiative, Listing, Organization
+
+US_TIMEZONES = sorted(
+    tz
+    for tz in available_timezones()
+    if tz.startswith(("America/", "Pacific/Honolulu", "Pacific/Guam", "Pacific/Pago_Pago"))
+)
+
+
+class EventQuerySet(ListingQuerySet):
+    search_fields = (("title", 8), ("summary", 4), ("description", 1), ("organization__name", 1))
+
+    def upcoming(self, now=None):
+        """Not over yet: ends (or, without an end, starts) from now on."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(ends_at__gte=now) | models.Q(ends_at__isnull=True, starts_at__gte=now)
+        )
+
+    def for_list(self):
+        return self.select_related("organization", "initiative").prefetch_related(
+            models.Prefetch("roles", queryset=Role.objects.select_related("group")), "goals"
+        )
+
+
+class EventManager(models.Manager.from_queryset(EventQuerySet)):
+    def get_by_natural_key(self, slug: str) -> "Event":
+        return self.get(slug=slug)
+
+
+class Event(Listing):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        HYBRID = "hybrid", "In person and online"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    all_day = models.BooleanField(default=False)
+    timezone = models.CharField(
+        max_length=40, default="America/New_York",
+        help_text="The local time zone of the event (set from the ZIP code when given).",
+    )  # fmt: skip
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    join_url = models.URLField("link to join online", blank=True, max_length=500)
+    registration_url = models.URLField("registration link", blank=True, max_length=500)
+    cost = models.CharField(
+        max_length=120, blank=True, help_text="e.g. “Free” or “$10, free for students”."
+    )
+    accessibility = models.TextField("accessibility notes", blank=True, max_length=2000)
+    roles = models.ManyToManyField(Role, blank=True, related_name="events")
+    goals = models.ManyToManyField(Goal, blank=True, related_name="events")
+
+    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+
+    objects = EventManager()
+
+    class Meta(Listing.Meta):
+        ordering = ["starts_at", "title"]
+        constraints = [
+            *Listing.Meta.constraints,
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gte=models.F("starts_at")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["in_person", "online", "hybrid"]),
+                name="event_mode_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="event_status_starts"),
+            models.Index(fields=["status", "ends_at"], name="event_status_ends"),
+            models.Index(fields=["status", "state"], name="event_status_state"),
+            models.Index(fields=["status", "mode"], name="event_status_mode"),
+            models.Index(fields=["latitude", "longitude"], name="event_lat_lon"),
+            models.Index(fields=["updated_at"], name="event_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:event-detail", args=[self.slug])
+
+    @property
+    def name(self) -> str:
+        return self.title
+
+    @property
+    def tz(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError):
+            return ZoneInfo("UTC")
+
+    @property
+    def local_start(self):
+        """The start in the event's own time zone (templates show it as is, not in UTC)."""
+        return do_timezone(self.starts_at, self.tz)
+
+    @property
+    def local_end(self):
+        return do_timezone(self.ends_at, self.tz) if self.ends_at else None
+
+    @property
+    def is_past(self) -> bool:
+        return (self.ends_at or self.starts_at) < timezone.now()
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.timezone not in available_timezones():
+            errors["timezone"] = "Choose a time zone from the list."
+        if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = "The event ends before it starts."
+        if self.mode in (self.Mode.IN_PERSON, self.Mode.HYBRID) and not self.postal_code:
+            errors["postal_code"] = "An in-person event needs the ZIP code of its venue."
+        if self.mode in (self.Mode.ONLINE, self.Mode.HYBRID) and not (
+            self.join_url or self.registration_url
+        ):
+            errors["join_url"] = "An online event needs a link to join or to register."
+        if (
+            self.initiative_id
+            and self.organization_id
+            and self.initiative.organization_id != self.organization_id
+        ):
+            errors["initiative"] = "Choose an initiative of the same organization."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.postal_code and not self.pk:
+            from ..geo import zip_timezone
+
+            self.timezone = zip_timezone(self.postal_code) or self.timezone
+        if self.mode == self.Mode.ONLINE and self.scope == "local" and not self.postal_code:
+            self.scope = "online"
+        super().save(*args, **kwargs)
+
+
+def _connect_touch():
+    from .listings import _touch_on_m2m_change
+
+    for field in (Event.roles, Event.goals):
+        models.signals.m2m_changed.connect(
+            _touch_on_m2m_change, sender=field.through, dispatch_uid=f"touch-{field.through}"
+        )
+
+
+_connect_touch()

@@ -1,0 +1,198 @@
+"""Events: time zones and all-day events, filters and dates, iCalendar, API, moderation."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from directory.models import Event
+from roles.models import Role
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+DENVER = ZoneInfo("America/Denver")
+
+
+def make_event(**kwargs):
+    org = kwargs.pop("organization", None) or OrganizationFactory()
+    start = kwargs.pop("starts_at", timezone.now() + timedelta(days=3))
+    defaults = {
+        "organization": org, "title": "Town forum", "slug": kwargs.pop("slug", None),
+        "summary": "A public forum.", "starts_at": start, "ends_at": start + timedelta(hours=2),
+        "mode": "in_person", "postal_code": "80302", "status": "published",
+        "published_at": timezone.now(),
+    }  # fmt: skip
+    defaults.update(kwargs)
+    if not defaults["slug"]:
+        defaults["slug"] = (
+            f"event-{Event.objects.count() + 1}-{defaults['title'].lower().replace(' ', '-')}"
+        )
+    event = Event(**defaults)
+    event.save()
+    return event
+
+
+def parse(body: bytes) -> list:
+    return [c for c in Calendar.from_ical(body).walk() if c.name == "VEVENT"]
+
+
+def test_an_event_keeps_its_local_time_zone_from_the_zip():
+    start = datetime(2027, 3, 5, 18, 30, tzinfo=DENVER)
+    event = make_event(starts_at=start, ends_at=start + timedelta(hours=2))
+    assert event.timezone == "America/Denver"
+    assert event.local_start.strftime("%H:%M") == "18:30"
+    assert event.starts_at.astimezone(UTC).hour == 1  # stored in UTC: 01:30 next day
+
+
+def test_the_ics_round_trips_start_and_end_with_the_time_zone(client):
+    start = datetime(2027, 3, 5, 18, 30, tzinfo=DENVER)
+    event = make_event(starts_at=start, ends_at=start + timedelta(hours=2))
+    response = client.get(f"/events/{event.slug}/event.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "attachment" in response["Content-Disposition"]
+    (vevent,) = parse(response.content)
+    assert vevent.decoded("dtstart") == start
+    assert vevent.decoded("dtend") == start + timedelta(hours=2)
+    assert str(vevent["uid"]) == f"{event.uuid}@mpdb-directory"
+    assert b"BEGIN:VTIMEZONE" in response.content and b"TZID:America/Denver" in response.content
+
+
+def test_an_all_day_event_exports_as_dates_with_an_exclusive_end(client):
+    start = datetime(2027, 4, 10, 0, 0, tzinfo=DENVER)
+    event = make_event(title="Service day", all_day=True, starts_at=start,
+                       ends_at=datetime(2027, 4, 11, 23, 59, tzinfo=DENVER))  # fmt: skip
+    (vevent,) = parse(client.get(f"/events/{event.slug}/event.ics").content)
+    assert vevent.decoded("dtstart") == date(2027, 4, 10)
+    assert vevent.decoded("dtend") == date(2027, 4, 12)
+    html = client.get(event.get_absolute_url()).content.decode()
+    assert "Saturday, April 10, 2027 – Sunday, April 11, 2027 · all day" in html
+
+
+def test_the_event_page_has_schema_org_event_jsonld(client):
+    import json
+    import re
+
+    event = make_event(mode="hybrid", join_url="https://meet.example/x", cost="Free")
+    html = client.get(event.get_absolute_url()).content.decode()
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert data["@type"] == "Event"
+    assert data["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert data["startDate"] == event.local_start.isoformat()
+    assert [loc["@type"] for loc in data["location"]] == ["Place", "VirtualLocation"]
+    assert data["isAccessibleForFree"] is True
+    assert "Add to my calendar" in html
+
+
+def test_past_events_drop_out_of_listings_but_stay_reachable(client):
+    past = make_event(title="Last year forum", starts_at=timezone.now() - timedelta(days=30))
+    coming = make_event(title="Next week forum")
+    found = [e.title for e in client.get("/events/").context["object_list"]]
+    assert found == ["Next week forum"]
+    assert client.get(past.get_absolute_url()).status_code == 200
+    assert "has taken place" in client.get(past.get_absolute_url()).content.decode()
+    with_past = [e.title for e in client.get("/events/?past=true").context["object_list"]]
+    assert set(with_past) == {past.title, coming.title}
+
+
+def test_date_ranges_mode_and_place_filters(client):
+    base = datetime(2027, 6, 1, 18, tzinfo=DENVER)
+    june = make_event(title="June forum", starts_at=base)
+    july = make_event(title="July training", starts_at=base + timedelta(days=35), mode="online",
+                      postal_code="", join_url="https://meet.example/t", scope="online")  # fmt: skip
+    chicago = make_event(
+        title="Chicago meetup", starts_at=base + timedelta(days=2), postal_code="60601"
+    )
+
+    def titles(query):
+        response = client.get(f"/events/?{query}")
+        assert response.status_code == 200, response.context.get("errors")
+        return [e.title for e in response.context["object_list"]]
+
+    assert titles("from=2027-06-01&to=2027-06-30") == [june.title, chicago.title]
+    assert titles("from=2027-06-01&mode=online") == [july.title]
+    assert titles("from=2027-06-01&near=80302&radius=30") == [june.title]
+    assert titles("from=2027-06-01&state=IL") == [chicago.title]
+    api = client.get("/api/v1/events/?from=2027-06-01&to=2027-06-30").json()
+    assert [e["title"] for e in api["results"]] == [june.title, chicago.title]
+    assert client.get("/events/?from=not-a-date").status_code == 400
+
+
+def test_the_month_view_places_events_on_their_local_day(client):
+    late = datetime(2027, 6, 30, 22, 0, tzinfo=DENVER)  # already July 1st in UTC
+    make_event(title="Late June talk", starts_at=late, ends_at=late + timedelta(hours=1))
+    response = client.get("/events/?view=month&month=2027-06")
+    cells = [day for week in response.context["weeks"] for day in week]
+    june_30 = next(d for d in cells if d["date"] == date(2027, 6, 30))
+    assert [e.title for e in june_30["events"]] == ["Late June talk"]
+    assert "June 2027" in response.content.decode()
+
+
+def test_the_ical_feed_takes_any_search_and_calendar_apps_can_parse_it(client):
+    make_event(title="Forum A")
+    event_b = make_event(title="Forum B", postal_code="60601")
+    make_event(title="Pending forum", status="pending")
+    response = client.get("/events/feed.ics?state=IL")
+    assert response["Content-Type"].startswith("text/calendar")
+    assert [str(v["summary"]) for v in parse(response.content)] == [event_b.title]
+    everything = [str(v["summary"]) for v in parse(client.get("/events/feed.ics").content)]
+    assert "Pending forum" not in everything and len(everything) == 2
+
+
+def test_pending_events_are_never_public(client):
+    pending = make_event(title="Secret pending event", status="pending")
+    assert client.get(pending.get_absolute_url()).status_code == 404
+    for url in ["/events/", "/events/feed.ics", "/api/v1/events/", "/api/v1/events/?format=csv",
+                "/api/v1/changes/", "/embed/events/", "/sitemap.xml"]:  # fmt: skip
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert b"Secret pending event" not in body, url
+
+
+def test_events_show_on_their_organization_initiative_and_role_pages(client):
+    role = Role.objects.get(slug="convenors")
+    initiative = InitiativeFactory()
+    event = make_event(title="Open forum", organization=initiative.organization,
+                       initiative=initiative)  # fmt: skip
+    event.roles.set([role])
+    for url in [initiative.organization.get_absolute_url(), initiative.get_absolute_url(),
+                role.get_absolute_url()]:  # fmt: skip
+        assert "Open forum" in client.get(url).content.decode(), url
+
+
+def test_events_are_in_the_change_feed(client):
+    event = make_event(title="Fed event")
+    items = client.get("/api/v1/changes/").json()["results"]
+    assert ("event", str(event.uuid)) in {(i["type"], i["id"]) for i in items}
+
+
+def test_validation_rules_for_events():
+    from django.core.exceptions import ValidationError
+
+    org = OrganizationFactory()
+    start = timezone.now() + timedelta(days=2)
+    cases = [
+        ({"mode": "in_person", "postal_code": ""}, "postal_code"),
+        ({"mode": "online", "postal_code": "", "join_url": ""}, "join_url"),
+        ({"ends_at": start - timedelta(hours=1)}, "ends_at"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+    ]
+    for change, field in cases:
+        values = {"organization": org, "title": "x", "summary": "y", "slug": "x",
+                  "starts_at": start, "postal_code": "80302", **change}  # fmt: skip
+        with pytest.raises(ValidationError) as error:
+            Event(**values).full_clean()
+        assert field in error.value.message_dict, change
+
+
+def test_pages_show_the_events_local_time_not_utc(client):
+    start = datetime(2027, 3, 5, 18, 30, tzinfo=DENVER)
+    event = make_event(starts_at=start, ends_at=start + timedelta(hours=2))
+    html = client.get(event.get_absolute_url()).content.decode()
+    assert "Friday, March 5, 2027 · 6:30 PM – 8:30 PM MST" in html
+    listing = client.get("/events/?from=2027-03-01").content.decode()
+    assert "Friday, March 5, 2027 · 6:30 PM MST" in listing
