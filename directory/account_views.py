@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -406,3 +407,55 @@ class EventSubmitView(View):
         event = event_create(by=request.user, form=form)
         messages.success(request, f"Thank you. “{event.title}” is waiting for a curator’s review.")
         return redirect("directory:dashboard")
+
+
+@ratelimit(key="ip", rate=write_rate, method="POST", block=True)
+def alert_subscribe_view(request):
+    """ "E-mail me when new matches appear": saves the alert and sends a confirmation link."""
+    from .alerts import alert_subscribe
+    from .forms import AlertForm
+
+    form = AlertForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _, sent = alert_subscribe(
+            email=data["email"], kind=data["kind"], query=data["query"],
+            frequency=data["frequency"], base_url=request.build_absolute_uri("/").rstrip("/"),
+        )  # fmt: skip
+        if sent:
+            messages.success(
+                request, f"Almost done: we sent a confirmation link to {data['email']}."
+            )
+        else:
+            messages.warning(
+                request,
+                "Your alert is saved, but the confirmation e-mail could not be sent. Please try again later.",
+            )
+        name = "directory:event-list" if data["kind"] == "events" else "directory:initiative-list"
+        return redirect(reverse(name) + (f"?{data['query']}" if data["query"] else ""))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "directory/alert_subscribe.html", {"form": form}, status=status)
+
+
+def alert_confirm_view(request, token):
+    from .alerts import alert_confirm
+    from .models import Alert
+
+    alert = get_object_or_404(Alert, token=token, unsubscribed_at__isnull=True)
+    if request.method == "POST":
+        alert_confirm(alert)
+        messages.success(request, "Your alert is on. We will e-mail you when new matches appear.")
+        return redirect(alert.search_url())
+    return render(request, "directory/alert_confirm.html", {"alert": alert})
+
+
+def alert_unsubscribe_view(request, token):
+    """One click from the e-mail, no sign-in: the alert stops at once."""
+    from django.utils import timezone as tz
+
+    from .models import Alert
+
+    alert = get_object_or_404(Alert, token=token)
+    if alert.unsubscribed_at is None:
+        Alert.objects.filter(pk=alert.pk).update(unsubscribed_at=tz.now())
+    return render(request, "directory/alert_unsubscribed.html", {"alert": alert})

@@ -295,3 +295,22 @@ class EventForm(ListingForm):
             data["roles"] = data["initiative"].roles.all()
             data["goals"] = data["initiative"].goals.all()
         return data
+
+
+class AlertForm(HoneypotMixin, forms.Form):
+    email = forms.EmailField(label="Your e-mail address")
+    frequency = forms.ChoiceField(
+        choices=[("weekly", "Weekly"), ("daily", "Daily")], initial="weekly", label="How often"
+    )
+    kind = forms.ChoiceField(
+        choices=[("initiatives", "initiatives"), ("events", "events")], widget=forms.HiddenInput
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean(self):
+        from .alerts import query_is_valid
+
+        data = super().clean()
+        if data.get("kind") and not query_is_valid(data["kind"], data.get("query", "")):
+            raise forms.ValidationError("This search has a problem; fix it before subscribing.")
+        return data

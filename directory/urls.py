@@ -34,6 +34,11 @@ urlpatterns = [
     path("claims/verify/<str:token>/", member.claim_verify_view, name="claim-verify"),
     path("invitations/<str:token>/", member.invitation_accept_view, name="invitation-accept"),
     path("report/<str:kind>/<slug:slug>/", member.report_problem, name="report"),
+    path("alerts/subscribe/", member.alert_subscribe_view, name="alert-subscribe"),
+    path("alerts/confirm/<str:token>/", member.alert_confirm_view, name="alert-confirm"),
+    path(
+        "alerts/unsubscribe/<str:token>/", member.alert_unsubscribe_view, name="alert-unsubscribe"
+    ),
     path("dashboard/", member.dashboard, name="dashboard"),
     path("curate/", curate.curate_dashboard, name="curate"),
     path("curate/queue/", curate.curate_queue, name="curate-queue"),

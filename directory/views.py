@@ -12,6 +12,7 @@ from django.views.generic import DetailView, TemplateView
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
+from .alerts import normalize_query
 from .facets import facet_counts, query_without
 from .filters import (
     DEFAULT_RADIUS,
@@ -122,6 +123,7 @@ class FilteredListView(TemplateView):
             paginator=paginator,
             object_list=page.object_list,
             chips=self.chips(filterset),
+            alert_query=normalize_query(request.GET) if self.model is not Organization else None,
             embed_url=request.build_absolute_uri(
                 reverse("directory:initiative-embed")
                 + ("?" + context["query_string"] if context["query_string"] else "")

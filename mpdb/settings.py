@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "simple_history",
     "allauth",
     "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
     "goals",
     "roles",
     "directory",
@@ -102,6 +104,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "directory:dashboard"
+
+# Background work (e-mail alerts): a real queue in the database; `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Public writes (submissions, claims, reports): per user (or IP) limits, counted atomically in
 # the shared cache. Exceeding one answers 429 (see directory.views.rate_limited).

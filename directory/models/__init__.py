@@ -1,3 +1,4 @@
+from .alerts import Alert
 from .events import Event
 from .listings import (
     Initiative,
@@ -13,6 +14,7 @@ from .moderation import ModerationDecision, Report
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 
 __all__ = [
+    "Alert",
     "ChangeRequest",
     "ClaimRequest",
     "Decision",

@@ -1,0 +1,99 @@
+"""Saved-search alerts: subscribe (double opt-in), send exactly the new matches, unsubscribe."""
+
+from django.db import transaction
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from .filters import EventFilter, InitiativeFilter
+from .models import Alert, Event, Initiative
+from .notify import send
+
+IGNORED = ("page", "page_size", "view", "sort", "month")
+MAX_LISTED = 50
+
+
+def normalize_query(params: QueryDict) -> str:
+    data = params.copy()
+    for key in IGNORED:
+        data.pop(key, None)
+    return data.urlencode()
+
+
+def _filterset(alert: Alert):
+    model, filterset = (
+        (Initiative, InitiativeFilter)
+        if alert.kind == Alert.Kind.INITIATIVES
+        else (Event, EventFilter)
+    )
+    return filterset(QueryDict(alert.query), queryset=model.objects.published())
+
+
+def query_is_valid(kind: str, query: str) -> bool:
+    return _filterset(Alert(kind=kind, query=query)).is_valid()
+
+
+def alert_subscribe(
+    *, email: str, kind: str, query: str, frequency: str, base_url: str
+) -> tuple[Alert, bool]:
+    """Save an unconfirmed alert and e-mail the confirmation link (double opt-in)."""
+    alert = Alert.objects.create(email=email, kind=kind, query=query, frequency=frequency)
+    sent = send(
+        to=email, subject="Confirm your MPDB Directory alert",
+        template="directory/email/alert_confirm.txt",
+        context={"alert": alert, "link": base_url + reverse("directory:alert-confirm", args=[alert.token]),
+                 "search": base_url + alert.search_url()},
+    )  # fmt: skip
+    return alert, sent
+
+
+def alert_confirm(alert: Alert) -> None:
+    if alert.confirmed_at is None:
+        now = timezone.now()
+        # Only listings published from now on are "new" for this subscriber.
+        Alert.objects.filter(pk=alert.pk).update(confirmed_at=now, matched_until=now)
+        alert.confirmed_at = alert.matched_until = now
+
+
+def due_alerts(now=None):
+    now = now or timezone.now()
+    candidates = Alert.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+    return [alert for alert in candidates.iterator() if alert.is_due(now)]
+
+
+@task()
+def send_alert(alert_id: int, base_url: str) -> int:
+    """E-mail one subscriber the new matches of their search; return how many were listed.
+
+    Locks the alert and re-checks that it is due, so a second run (or a duplicate task) sends
+    nothing twice. If the mail server refuses, nothing is marked sent and the next run retries.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(pk=alert_id).first()
+        if alert is None or not alert.is_due(now):
+            return 0
+        filterset = _filterset(alert)
+        matches = []
+        if filterset.is_valid():
+            matches = list(
+                filterset.qs.filter(published_at__gt=alert.matched_until, published_at__lte=now)
+                .select_related("organization")
+                .order_by("published_at")[: MAX_LISTED + 1]
+            )
+        if matches:
+            ok = send(
+                to=alert.email, subject=f"{len(matches[:MAX_LISTED])} new {alert.kind} for your search",
+                template="directory/email/alert.txt",
+                context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
+                         "base_url": base_url, "search": base_url + alert.search_url(),
+                         "unsubscribe": base_url + reverse("directory:alert-unsubscribe", args=[alert.token])},
+            )  # fmt: skip
+            if not ok:
+                raise RuntimeError(f"Alert {alert.pk} not sent; it will be retried on the next run")
+            alert.last_sent_at = now
+        alert.matched_until = now
+        alert.last_run_at = now
+        alert.save(update_fields=["matched_until", "last_run_at", "last_sent_at"])
+    return len(matches[:MAX_LISTED])

@@ -1,0 +1,152 @@
+"""Saved-search alerts: double opt-in, exactly the new matches once, one-click unsubscribe."""
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from directory.models import Alert
+from goals.models import Goal
+from tests.factories import InitiativeFactory
+
+# The worker closes database connections as a long-running process should, so these tests run
+# outside a wrapping transaction (pytest-django runs them after the others) and load what they use.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def taxonomy():
+    call_command("loaddata", "goals", "roles", verbosity=0)
+
+
+def run_schedule():
+    """What cron does: queue the due alerts, then the worker sends them (the real queue)."""
+    call_command("send_alerts", stdout=StringIO())
+    call_command(
+        "db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO()
+    )
+
+
+def subscribe(client, query="goal=reconciliation", kind="initiatives", frequency="daily"):
+    response = client.post(
+        "/alerts/subscribe/",
+        {"email": "reader@example.org", "frequency": frequency, "kind": kind, "query": query},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Alert.objects.get(email="reader@example.org", query=query)
+
+
+def confirm(client, alert):
+    link = re.search(r"http://testserver(/alerts/confirm/\S+)", mail.outbox[-1].body).group(1)
+    assert client.get(link).status_code == 200  # a page with a button: scanners don't confirm
+    client.post(link)
+    alert.refresh_from_db()
+    return alert
+
+
+def age(alert, days=2):
+    Alert.objects.filter(pk=alert.pk).update(
+        matched_until=timezone.now() - timedelta(days=days),
+        confirmed_at=timezone.now() - timedelta(days=days),
+    )
+
+
+def test_nothing_is_sent_before_the_address_is_confirmed(client):
+    alert = subscribe(client)
+    assert "Confirm your MPDB Directory alert" in mail.outbox[-1].subject
+    InitiativeFactory(goals=[Goal.objects.get(slug="reconciliation")])
+    sent_before = len(mail.outbox)
+    run_schedule()
+    assert len(mail.outbox) == sent_before
+    assert alert.confirmed_at is None
+
+
+def test_each_email_lists_only_new_matches_and_running_twice_sends_nothing_twice(client):
+    reconciliation = Goal.objects.get(slug="reconciliation")
+    InitiativeFactory(title="Old healing circle", goals=[reconciliation],
+                      published_at=timezone.now() - timedelta(days=10))  # fmt: skip
+    alert = confirm(client, subscribe(client))
+    age(alert)
+    InitiativeFactory(title="New healing circle", goals=[reconciliation])
+    InitiativeFactory(title="New but unrelated", goals=[Goal.objects.get(slug="compromise")])
+    InitiativeFactory(title="New but pending", goals=[reconciliation], status="pending")
+
+    before = len(mail.outbox)
+    run_schedule()
+    run_schedule()  # the job runs again: no duplicate
+    sent = mail.outbox[before:]
+    assert len(sent) == 1
+    body = sent[0].body
+    assert "New healing circle" in body
+    assert "Old healing circle" not in body and "unrelated" not in body and "pending" not in body
+    assert "/alerts/unsubscribe/" in body
+    alert.refresh_from_db()
+    assert alert.last_sent_at is not None
+
+
+def test_nothing_new_means_no_email(client):
+    alert = confirm(client, subscribe(client))
+    age(alert)
+    before = len(mail.outbox)
+    run_schedule()
+    assert len(mail.outbox) == before
+
+
+def test_one_click_unsubscribe_works_without_signing_in(client):
+    alert = confirm(client, subscribe(client))
+    age(alert)
+    InitiativeFactory(goals=[Goal.objects.get(slug="reconciliation")])
+    response = client.get(f"/alerts/unsubscribe/{alert.token}/")
+    assert response.status_code == 200 and "You are unsubscribed" in response.content.decode()
+    before = len(mail.outbox)
+    run_schedule()
+    assert len(mail.outbox) == before
+
+
+def test_weekly_alerts_wait_a_week(client):
+    alert = confirm(client, subscribe(client, frequency="weekly"))
+    Alert.objects.filter(pk=alert.pk).update(last_run_at=timezone.now() - timedelta(days=3))
+    InitiativeFactory(goals=[Goal.objects.get(slug="reconciliation")])
+    before = len(mail.outbox)
+    run_schedule()
+    assert len(mail.outbox) == before
+    Alert.objects.filter(pk=alert.pk).update(last_run_at=timezone.now() - timedelta(days=8),
+                                             matched_until=timezone.now() - timedelta(days=8))  # fmt: skip
+    run_schedule()
+    assert len(mail.outbox) == before + 1
+
+
+def test_a_refused_send_is_retried_next_time_and_loses_nothing(client, settings):
+    alert = confirm(client, subscribe(client))
+    age(alert)
+    InitiativeFactory(
+        title="Waiting for the mail server", goals=[Goal.objects.get(slug="reconciliation")]
+    )
+    settings.EMAIL_BACKEND = "tests.accounts.failing_mail.FailingBackend"
+    run_schedule()
+    alert.refresh_from_db()
+    assert alert.last_sent_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    before = len(mail.outbox)
+    run_schedule()
+    assert len(mail.outbox) == before + 1
+    assert "Waiting for the mail server" in mail.outbox[-1].body
+
+
+def test_event_alerts_and_bad_searches(client):
+    alert = subscribe(client, query="mode=online", kind="events")
+    assert alert.kind == "events"
+    bad = client.post("/alerts/subscribe/", {"email": "x@example.org", "frequency": "daily",
+                                             "kind": "initiatives", "query": "near=abc"})  # fmt: skip
+    assert bad.status_code == 400
+    assert not Alert.objects.filter(email="x@example.org").exists()
+
+
+def test_the_list_page_offers_the_alert_for_the_current_search(client):
+    html = client.get("/initiatives/?goal=reconciliation&page=2&sort=name").content.decode()
+    assert "E-mail me when new matches appear" in html
+    assert 'name="query" value="goal=reconciliation"' in html
