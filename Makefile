@@ -42,5 +42,9 @@ migrate: install
 seed: migrate ## taxonomy, the paper's organizations, labelled demo initiatives (idempotent)
 	$(PY) manage.py seed
 
+browser-deps: ## Debian's Chromium for the browser tests (Playwright downloads nothing)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	command -v chromium >/dev/null || { echo "FATAL: Chromium is needed for the browser tests" >&2; exit 1; }
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3
