@@ -1,5 +1,6 @@
 """HTML pages of the public directory."""
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -277,6 +278,7 @@ class OrganizationDetailView(DetailView):
 
 
 @method_decorator(xframe_options_exempt, name="dispatch")
+@method_decorator(csp_replace({"frame-ancestors": ["*"]}), name="dispatch")
 class InitiativeEmbedView(InitiativeListView):
     """A small, self-contained list for partners' <iframe>s: the only page that may be framed."""
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "corsheaders",
+    "csp",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,6 +220,30 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
 if not DEBUG and SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     # Preload is an explicit, hard-to-undo decision for the operator; not asking is fine.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy: no inline script anywhere, nothing from other sites except map tiles.
+# Pages may not be framed, except the embeddable lists (see directory.views, csp_replace).
+_TILE_ORIGIN = "/".join(
+    os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png").split("/")[:3]
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", _TILE_ORIGIN],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
+    "microphone": [], "payment": [], "usb": [],
+}  # fmt: skip
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

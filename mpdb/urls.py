@@ -1,10 +1,11 @@
 """URL configuration: HTML pages, feeds, crawlers, admin."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from directory import coverage_views
 from directory import views as directory_views
@@ -13,6 +14,8 @@ from directory.sitemaps import SITEMAPS
 from roles.views import RoleFinderView
 
 admin.site.site_header = "MPDB Directory — curators"
+# The admin signs in through allauth, so its rate limits on failed logins protect it too.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_title = "MPDB Directory admin"
 
 urlpatterns = [
@@ -33,7 +36,7 @@ urlpatterns = [
     ),
     path("api/v1/", include("mpdb.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
