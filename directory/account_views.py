@@ -153,6 +153,7 @@ def dashboard(request):
         .select_related("organization", "initiative")
         .order_by("-created_at")[:50]
     )
+    _attach_last_decisions([obj for org in organizations for obj in (org, *org.initiatives.all())])
     stale = stale_before()
     attention = [
         obj
@@ -168,6 +169,22 @@ def dashboard(request):
         "attention": attention,
     }
     return render(request, "directory/dashboard.html", context)
+
+
+def _attach_last_decisions(listings) -> None:
+    """Give each listing its latest curator decision (`last_decision`), in one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import ModerationDecision
+
+    keys = {(ContentType.objects.get_for_model(obj).pk, obj.pk): obj for obj in listings}
+    if not keys:
+        return
+    query = Q()
+    for type_id, pk in keys:
+        query |= Q(target_type_id=type_id, target_id=pk)
+    for decision in ModerationDecision.objects.filter(query).order_by("decided_at"):
+        keys[(decision.target_type_id, decision.target_id)].last_decision = decision
 
 
 def _member_target(request, kind: str, slug: str):

@@ -274,3 +274,15 @@ def test_a_curator_cannot_make_anyone_a_superuser(curator_client, curator):
     assert not curator.has_perm("auth.change_user")
     assert not curator.has_perm("auth.change_group")
     assert curator.has_perm("directory.moderate")
+
+
+def test_the_member_dashboard_shows_the_curators_reason(client, curator, submitter):
+    org = OrganizationFactory(status="pending", published_at=None, submitted_by=submitter)
+    Membership.objects.create(user=submitter, organization=org, role="owner")
+    initiative = InitiativeFactory(organization=org, status="pending", published_at=None)
+    decide(by=curator, target=org, action="request_changes", reason="Please add your website.")
+    decide(by=curator, target=initiative, action="reject", reason_code="duplicate", reason="")
+    client.force_login(submitter)
+    html = client.get("/dashboard/").content.decode()
+    assert "Curator’s note: Please add your website." in html
+    assert "Curator’s note: Already listed" in html
