@@ -164,6 +164,8 @@ USE_I18N = True
 USE_TZ = True
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# dumpdata/loaddata keep times to the microsecond (Django's JSON format rounds to milliseconds).
+SERIALIZATION_MODULES = {"json": "directory.exact_json"}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -267,6 +267,8 @@ def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwa
     """
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if not getattr(settings, "MPDB_TOUCH_ON_M2M", True):  # off while a backup is restored
+        return
     now = timezone.now()
     if not reverse:
         type(instance).objects.filter(pk=instance.pk).update(updated_at=now)

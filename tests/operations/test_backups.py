@@ -1,0 +1,92 @@
+"""A backup restores everything into an empty database, and the public API is identical after."""
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework_api_key.models import APIKey
+
+from directory.models import (
+    Alert,
+    ChangeRequest,
+    ClaimRequest,
+    Event,
+    Initiative,
+    Membership,
+    ModerationDecision,
+    Organization,
+    Report,
+)
+from directory.moderation import decide
+from roles.models import Role
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+# Flushing the database needs real transactions (these tests run after the others).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PUBLIC = [
+    "/api/v1/initiatives/?page_size=100", "/api/v1/organizations/?page_size=100",
+    "/api/v1/events/?page_size=100&past=true", "/api/v1/changes/?limit=500",
+    "/api/v1/roles/", "/api/v1/goals/", "/api/v1/coverage/",
+]  # fmt: skip
+
+
+def snapshot(client) -> dict:
+    return {url: client.get(url).json() for url in PUBLIC}
+
+
+def counts() -> dict:
+    models = [Organization, Initiative, Event, Membership, ClaimRequest, ChangeRequest, Report,
+              ModerationDecision, Alert, APIKey, EmailAddress, get_user_model(), Role]  # fmt: skip
+    result = {m.__name__: m.objects.count() for m in models}
+    result["history"] = Initiative.history.count() + Organization.history.count()
+    return result
+
+
+def test_export_then_import_into_an_empty_database_restores_everything(client, tmp_path):
+    call_command("seed", verbosity=0, stdout=StringIO())
+    curator = get_user_model().objects.create_user("cur", "cur@example.org", "pw-Long-1234")
+    member = get_user_model().objects.create_user("mem", "mem@example.org", "pw-Long-1234")
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    org = OrganizationFactory(name="Backed Up Org", roles=[Role.objects.get(slug="mediators")])
+    Membership.objects.create(user=member, organization=org, role="owner")
+    initiative = InitiativeFactory(organization=org, status="pending", published_at=None)
+    decide(by=curator, target=initiative, action="approve")
+    ChangeRequest.objects.create(organization=org, proposed={"name": ["X"]}, submitted_by=member)
+    ClaimRequest.objects.create(
+        user=member, organization=OrganizationFactory(), evidence="message", message="hi"
+    )
+    Report.objects.create(initiative=initiative, kind="outdated", message="Moved.")
+    Alert.objects.create(email="a@example.org", kind="initiatives", confirmed_at=timezone.now())
+    APIKey.objects.create_key(name="Partner")
+
+    before_api, before_counts = snapshot(client), counts()
+    path = tmp_path / "backup.json"
+    call_command("export_data", str(path), stdout=StringIO())
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert Organization.objects.count() == 0 and Role.objects.count() == 0
+    call_command("import_data", str(path), stdout=StringIO())
+
+    assert counts() == before_counts
+    after_api = snapshot(client)
+    assert after_api == before_api
+    restored = Initiative.objects.get(pk=initiative.pk)
+    assert ModerationDecision.objects.get(action="approve").target == restored
+    assert restored.history.first().history_change_reason.startswith("Approved")
+    assert (
+        Membership.objects.get(organization__name="Backed Up Org").user.email == "mem@example.org"
+    )
+
+
+def test_import_refuses_a_database_that_already_has_listings(tmp_path):
+    from django.core.management import CommandError
+
+    OrganizationFactory()
+    path = tmp_path / "backup.json"
+    call_command("export_data", str(path), stdout=StringIO())
+    with pytest.raises(CommandError, match="already holds listings"):
+        call_command("import_data", str(path), stdout=StringIO())
