@@ -134,7 +134,12 @@ def _apply(*, by, target, action, reason) -> None:
             target.save()
             return
         allowed, new_status = transitions[action]
-        if target.status not in allowed:
+        # Compare-and-set: only one of two concurrent decisions can move the row out of its
+        # current status, on every database (SQLite ignores SELECT … FOR UPDATE).
+        claimed = (
+            type(target).objects.filter(pk=target.pk, status__in=allowed).update(status=new_status)
+        )
+        if not claimed:
             raise AlreadyDecided(f"“{target}” is {target.get_status_display().lower()} already.")
         target.status = new_status
         if action == Action.APPROVE:
@@ -145,7 +150,7 @@ def _apply(*, by, target, action, reason) -> None:
         )
         target.save()
     elif isinstance(target, ChangeRequest):
-        if target.status != Decision.PENDING:
+        if not _claim(target, "status", Decision.PENDING, "deciding"):
             raise AlreadyDecided("This change was decided already.")
         if action == Action.APPROVE:
             change_request_approve(change=target, by=by)
@@ -154,7 +159,7 @@ def _apply(*, by, target, action, reason) -> None:
             target.reason = reason
             target.save()
     elif isinstance(target, ClaimRequest):
-        if target.status != Decision.PENDING:
+        if not _claim(target, "status", Decision.PENDING, "deciding"):
             raise AlreadyDecided("This claim was decided already.")
         if action == Action.APPROVE:
             Membership.objects.get_or_create(
@@ -167,13 +172,23 @@ def _apply(*, by, target, action, reason) -> None:
         target.decided_by, target.decided_at, target.reason = by, now, reason
         target.save()
     elif isinstance(target, Report):
-        if target.state != Report.State.OPEN:
+        if not _claim(target, "state", Report.State.OPEN, Report.State.RESOLVED):
             raise AlreadyDecided("This report was resolved already.")
         target.state, target.resolved_by, target.resolved_at = Report.State.RESOLVED, by, now
         target.resolution = reason
         target.save()
     else:  # pragma: no cover
         raise TypeError(target)
+
+
+def _claim(target, field: str, expected: str, marker: str) -> bool:
+    """Atomically move ``field`` from ``expected`` to ``marker``; False if someone else did."""
+    claimed = (
+        type(target).objects.filter(pk=target.pk, **{field: expected}).update(**{field: marker})
+    )
+    if claimed:
+        setattr(target, field, expected)  # the code below sets the final value and saves
+    return bool(claimed)
 
 
 def possible_duplicates(target, limit: int = 5) -> list:

@@ -148,6 +148,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite does not pool; keep connections per request so tests and runserver behave.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Writers take the lock when their transaction starts and wait for each other (up to 20 s)
+    # instead of failing with "database is locked" half-way through.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Tests use a file too (not shared-cache memory, whose table locks ignore the timeout), so
+    # concurrency tests see SQLite as it runs in the demo.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("DJANGO_TEST_SQLITE", f"/tmp/mpdb-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,81 @@
+"""Real concurrent connections: one decision per item, distinct slugs for simultaneous submits."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from directory.models import Initiative, ModerationDecision, Organization, Report
+from directory.moderation import AlreadyDecided, decide
+from directory.services import initiative_submit
+from tests.factories import InitiativeFactory
+
+# Threads use their own database connections, so the data must really be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RUNS = 4
+
+
+def in_threads(count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads released together; return results or exceptions."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # collected and asserted on by the caller
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_two_curators_deciding_one_item_make_one_decision(run):
+    users = [get_user_model().objects.create_user(f"c{run}{i}", f"c{run}{i}@example.org", "pw-Long-1")
+             for i in range(2)]  # fmt: skip
+    initiative = InitiativeFactory(status="pending", published_at=None)
+    actions = ["approve", "reject"]
+    results = in_threads(
+        2, lambda i: decide(by=users[i], target=initiative, action=actions[i], reason="Not civic.")
+    )
+    decided = [r for r in results if isinstance(r, ModerationDecision)]
+    refused = [r for r in results if isinstance(r, AlreadyDecided)]
+    assert len(decided) == 1 and len(refused) == 1, results
+    assert ModerationDecision.objects.filter(target_id=initiative.pk).count() == 1
+    initiative.refresh_from_db()
+    assert initiative.status == {"approve": "published", "reject": "rejected"}[decided[0].action]
+
+
+def test_two_curators_resolving_one_report_make_one_record():
+    users = [get_user_model().objects.create_user(f"r{i}", f"r{i}@example.org", "pw-Long-1")
+             for i in range(2)]  # fmt: skip
+    report = Report.objects.create(initiative=InitiativeFactory(), kind="spam", message="x")
+    results = in_threads(
+        2, lambda i: decide(by=users[i], target=report, action="resolve", reason=f"by {i}")
+    )
+    assert sum(isinstance(r, ModerationDecision) for r in results) == 1, results
+    assert ModerationDecision.objects.filter(action="resolve").count() == 1
+
+
+def test_simultaneous_submissions_with_one_title_get_distinct_slugs():
+    org = Organization.objects.create(name="Host", slug="host", summary="x", status="published")
+    results = in_threads(
+        4,
+        lambda i: initiative_submit(
+            by="test", organization={"instance": org},
+            data={"title": "Same title", "summary": "x", "scope": "national"},
+        ),
+    )  # fmt: skip
+    assert all(isinstance(r, Initiative) for r in results), results
+    slugs = sorted(Initiative.objects.filter(title="Same title").values_list("slug", flat=True))
+    assert slugs == ["same-title", "same-title-2", "same-title-3", "same-title-4"]
