@@ -79,3 +79,15 @@ def test_simultaneous_submissions_with_one_title_get_distinct_slugs():
     assert all(isinstance(r, Initiative) for r in results), results
     slugs = sorted(Initiative.objects.filter(title="Same title").values_list("slug", flat=True))
     assert slugs == ["same-title", "same-title-2", "same-title-3", "same-title-4"]
+
+
+def test_rate_limits_hold_under_concurrent_requests(settings):
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("loaddata", "goals", verbosity=0)
+    cache.clear()
+    settings.API_RATES = {"anon": "5/minute", "partner": "50/minute", "submissions": "5/hour"}
+    codes = in_threads(20, lambda i: Client().get("/api/v1/goals/").status_code)
+    assert sorted(codes) == [200] * 5 + [429] * 15, codes
