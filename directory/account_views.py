@@ -317,9 +317,11 @@ class ClaimView(View):
 
 
 def claim_verify_view(request, token):
-    claim = claim_verify(token=token)
-    if claim is None:
-        raise Http404
+    """The link in the e-mail shows a button; only pressing it confirms (mail scanners don't)."""
+    claim = get_object_or_404(ClaimRequest, token=token, status=Decision.PENDING)
+    if request.method != "POST":
+        return render(request, "directory/claim_verify.html", {"claim": claim})
+    claim_verify(token=token)
     messages.success(
         request,
         "Thank you: your work e-mail address is confirmed. A curator will review the claim.",

@@ -14,10 +14,13 @@ IGNORED = ("page", "page_size", "view", "sort", "month")
 MAX_LISTED = 50
 
 
-def normalize_query(params: QueryDict) -> str:
-    data = params.copy()
-    for key in IGNORED:
-        data.pop(key, None)
+def normalize_query(params: QueryDict, kind: str = "initiatives") -> str:
+    """The search as a query string of known filter names only (nothing else is kept)."""
+    known = set((InitiativeFilter if kind == "initiatives" else EventFilter).base_filters)
+    data = QueryDict(mutable=True)
+    for key in params:
+        if key in known and key not in IGNORED:
+            data.setlist(key, [v for v in params.getlist(key) if v.strip()][:20])
     return data.urlencode()
 
 
@@ -38,6 +41,7 @@ def alert_subscribe(
     *, email: str, kind: str, query: str, frequency: str, base_url: str
 ) -> tuple[Alert, bool]:
     """Save an unconfirmed alert and e-mail the confirmation link (double opt-in)."""
+    query = normalize_query(QueryDict(query), kind)
     alert = Alert.objects.create(email=email, kind=kind, query=query, frequency=frequency)
     sent = send(
         to=email, subject="Confirm your MPDB Directory alert",

@@ -126,7 +126,7 @@ def curate_decide(request, kind, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose an action.")
-        return redirect(request.POST.get("next") or "directory:curate-queue")
+        return redirect(_safe_next(request) or "directory:curate-queue")
     try:
         decide(by=request.user, target=target, **form.cleaned_data)
     except AlreadyDecided as exc:
@@ -232,6 +232,8 @@ def curate_revert(request, kind, slug, history_id):
     with transaction.atomic():
         restored = record.instance
         restored.pk = target.pk
+        # Content goes back; whether it is public does not (archive/restore decide that).
+        restored.status, restored.published_at = target.status, target.published_at
         restored._change_reason = f"Reverted by curator {request.user} to the version of {record.history_date:%Y-%m-%d %H:%M}"
         restored.save()
         restored.roles.set(row.role_id for row in record.roles.all())

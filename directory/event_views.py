@@ -60,6 +60,8 @@ class EventListView(FilteredListView):
 def _parse_month(text: str | None) -> date | None:
     try:
         year, month = (int(part) for part in (text or "").split("-"))
+        if not 1900 <= year <= 2200:
+            return None
         return date(year, month, 1)
     except ValueError:
         return None

@@ -31,8 +31,26 @@ def _unknown(thing: str) -> dict[str, str]:
     return {"invalid_choice": f"There is no {thing} “%(value)s”."}
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def _in_years(value, field: str):
+    if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
+        raise forms.ValidationError(f"Choose a {field} between {FIRST_YEAR} and {LAST_YEAR}.")
+    return value
+
+
 class ListingFilterForm(forms.Form):
     """Cross-field rules for the filters: a place to search near, a radius in range, a sort."""
+
+    def clean_updated_since(self):
+        return _in_years(self.cleaned_data.get("updated_since"), "date")
+
+    def clean_from(self):
+        return _in_years(self.cleaned_data.get("from"), "date")
+
+    def clean_to(self):
+        return _in_years(self.cleaned_data.get("to"), "date")
 
     def clean_near(self):
         value = (self.cleaned_data.get("near") or "").strip()

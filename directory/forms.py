@@ -143,8 +143,13 @@ class InitiativeForm(ListingForm):
                 .order_by("name")
             )
         if self.instance.pk:
-            # An initiative stays with its organization; moving it is a curator's job.
+            # An initiative stays with its organization; moving it is a curator's job. A disabled
+            # field validates its initial value, so give it in the field's own terms (the slug).
             self.fields["organization"].disabled = True
+            self.fields["organization"].queryset = Organization.objects.filter(
+                pk=self.instance.organization_id
+            )
+            self.initial["organization"] = self.instance.organization.slug
 
 
 class ClaimForm(HoneypotMixin, forms.ModelForm):
@@ -197,10 +202,11 @@ class InvitationForm(forms.Form):
 
 def max_pending_reached(user) -> bool:
     """True when the account already has as many items waiting for review as it may."""
-    from .models import ChangeRequest
+    from .models import ChangeRequest, Event
 
     waiting = (
-        Organization.objects.filter(submitted_by=user, status=Status.PENDING).count()
+        Event.objects.filter(submitted_by=user, status=Status.PENDING).count()
+        + Organization.objects.filter(submitted_by=user, status=Status.PENDING).count()
         + Initiative.objects.filter(submitted_by=user, status=Status.PENDING).count()
         + ChangeRequest.objects.filter(submitted_by=user, status="pending").count()
     )
@@ -279,7 +285,15 @@ class EventForm(ListingForm):
 
         from django.utils import timezone as tz
 
-        zone_name = data.get("timezone") or "America/New_York"
+        from .geo import zip_timezone
+
+        zone_name = (
+            (zip_timezone(data.get("postal_code") or "") if data.get("mode") != "online" else "")
+            or data.get("timezone")
+            or "America/New_York"
+        )
+        data["timezone"] = zone_name
+        self.instance.timezone = zone_name
         try:
             zone = ZoneInfo(zone_name)
         except (KeyError, ValueError):

@@ -26,6 +26,13 @@ from .notify import send
 from .participation import change_request_approve
 
 Action = ModerationDecision.Action
+# Which actions make sense for which kind of item.
+ACTIONS_FOR = {
+    "listing": {"approve", "reject", "request_changes", "archive", "restore", "verify"},
+    "change": {"approve", "reject"},
+    "claim": {"approve", "reject"},
+    "report": {"resolve"},
+}
 CURATORS = "Curators"
 NEEDS_REASON = {Action.REJECT, Action.REQUEST_CHANGES}
 
@@ -106,6 +113,11 @@ def decide(
     """Apply one curator decision to a listing, change request, claim or report."""
     if action in NEEDS_REASON and not (reason_code or reason.strip()):
         raise ValueError("A reason is required to reject or to ask for changes.")
+    kind = {ChangeRequest: "change", ClaimRequest: "claim", Report: "report"}.get(
+        type(target), "listing"
+    )
+    if action not in ACTIONS_FOR[kind]:
+        raise ValueError(f"“{action}” is not a decision for this kind of item.")
     with transaction.atomic():
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
@@ -134,6 +146,8 @@ def _apply(*, by, target, action, reason) -> None:
             target.save()
             return
         allowed, new_status = transitions[action]
+        if action == Action.RESTORE and target.published_at is None:
+            raise AlreadyDecided(f"“{target}” was never published; review it instead.")
         # Compare-and-set: only one of two concurrent decisions can move the row out of its
         # current status, on every database (SQLite ignores SELECT … FOR UPDATE).
         claimed = (

@@ -40,7 +40,7 @@ class ListingQuerySet(models.QuerySet):
             )
         terms = search_terms(text)
         if not terms:
-            return self.none()
+            return self.none().annotate(rank=Value(0, output_field=IntegerField()))
         qs = self
         rank = Value(0, output_field=IntegerField())
         for term in terms:
@@ -88,6 +88,10 @@ class OrganizationQuerySet(ListingQuerySet):
 
 
 class InitiativeQuerySet(ListingQuerySet):
+    def published(self):
+        """Published initiatives of published organizations."""
+        return self.filter(status="published", organization__status="published")
+
     search_fields = (
         ("title", 8),
         ("summary", 4),

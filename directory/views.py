@@ -50,7 +50,8 @@ def home(request):
     stats["organizations"] = Organization.objects.published().count()
     stats["roles_covered"] = (
         Role.objects.filter(
-            Q(initiatives__status="published") | Q(organizations__status="published")
+            Q(initiatives__status="published", initiatives__organization__status="published")
+            | Q(organizations__status="published")
         )
         .distinct()
         .count()
@@ -124,7 +125,9 @@ class FilteredListView(TemplateView):
             paginator=paginator,
             object_list=page.object_list,
             chips=self.chips(filterset),
-            alert_query=normalize_query(request.GET) if self.model is not Organization else None,
+            alert_query=normalize_query(request.GET, self.noun + "s")
+            if self.model is not Organization
+            else None,
             embed_url=request.build_absolute_uri(
                 reverse("directory:initiative-embed")
                 + ("?" + context["query_string"] if context["query_string"] else "")

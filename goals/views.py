@@ -13,7 +13,9 @@ class GoalListView(ListView):
     context_object_name = "goals"
 
     def get_queryset(self):
-        published = Q(initiatives__status="published")
+        published = Q(
+            initiatives__status="published", initiatives__organization__status="published"
+        )
         return Goal.objects.annotate(initiative_count=Count("initiatives", filter=published))
 
 

@@ -111,6 +111,12 @@ LOGIN_REDIRECT_URL = "directory:dashboard"
 # Background work (e-mail alerts): a real queue in the database; `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Behind N proxies, the client is the N-th address from the right of X-Forwarded-For; every
+# rate limit (ours, DRF's, allauth's) must agree, or all clients would share the proxy's bucket.
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES") or 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+RATELIMIT_IP_META_KEY = "mpdb.client_ip.client_ip" if NUM_PROXIES else None
+
 # Public writes (submissions, claims, reports): per user (or IP) limits, counted atomically in
 # the shared cache. Exceeding one answers 429 (see directory.views.rate_limited).
 RATELIMIT_VIEW = "directory.account_views.rate_limited"
@@ -267,9 +273,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # Trust X-Forwarded-For only as far as the configured number of proxies.
-    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
-    if os.environ.get("DJANGO_NUM_PROXIES")
-    else 0,
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Requests per client: anonymous by IP, partners by API key; submissions per key.
 API_RATES = {

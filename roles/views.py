@@ -14,7 +14,9 @@ class RoleListView(ListView):
     context_object_name = "groups"
 
     def get_queryset(self):
-        published = Q(initiatives__status="published")
+        published = Q(
+            initiatives__status="published", initiatives__organization__status="published"
+        )
         roles = Role.objects.annotate(initiative_count=Count("initiatives", filter=published))
         return RoleGroup.objects.prefetch_related(Prefetch("roles", queryset=roles))
 

@@ -138,6 +138,12 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             return export_response(fmt, rows, self.export_name)
         return super().list(request, *args, **kwargs)
 
+    def filter_queryset(self, queryset):
+        # Filters shape lists; a detail is found by its id alone (e.g. a past event).
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_object(self):
         try:
             uuid.UUID(self.kwargs[self.lookup_url_kwarg])
@@ -253,6 +259,8 @@ class ChangesView(APIView):
                 errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."]
             elif since.tzinfo is None:
                 errors["since"] = ["Give a time zone, e.g. 2026-01-31T12:00:00Z."]
+            elif not 1900 <= since.year <= 2200:
+                errors["since"] = ["Choose a time between 1900 and 2200."]
         cursor = None
         if params.get("cursor"):
             try:

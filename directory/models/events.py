@@ -1,5 +1,6 @@
 """Events: dated happenings of an organization, moderated like any listing."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
@@ -25,11 +26,19 @@ US_TIMEZONES = sorted(
 class EventQuerySet(ListingQuerySet):
     search_fields = (("title", 8), ("summary", 4), ("description", 1), ("organization__name", 1))
 
+    def published(self):
+        """Published events of published organizations (and of published initiatives, if any)."""
+        return self.filter(status="published", organization__status="published").filter(
+            models.Q(initiative__isnull=True) | models.Q(initiative__status="published")
+        )
+
     def upcoming(self, now=None):
-        """Not over yet: ends (or, without an end, starts) from now on."""
+        """Not over yet. Without an end, an all-day event lasts its day and others two hours."""
         now = now or timezone.now()
         return self.filter(
-            models.Q(ends_at__gte=now) | models.Q(ends_at__isnull=True, starts_at__gte=now)
+            models.Q(ends_at__gte=now)
+            | models.Q(ends_at__isnull=True, all_day=True, starts_at__gte=now - timedelta(days=1))
+            | models.Q(ends_at__isnull=True, all_day=False, starts_at__gte=now - timedelta(hours=2))
         )
 
     def for_list(self):
@@ -126,7 +135,10 @@ class Event(Listing):
 
     @property
     def is_past(self) -> bool:
-        return (self.ends_at or self.starts_at) < timezone.now()
+        if self.ends_at:
+            return self.ends_at < timezone.now()
+        assumed = timedelta(days=1) if self.all_day else timedelta(hours=2)
+        return self.starts_at + assumed < timezone.now()
 
     def clean(self) -> None:
         super().clean()
@@ -154,6 +166,8 @@ class Event(Listing):
         if self.postal_code and not self.pk:
             from ..geo import zip_timezone
 
+            # Display in the venue's zone. The instant is unchanged: aware datetimes carry it,
+            # and EventForm reads typed times in this same zone.
             self.timezone = zip_timezone(self.postal_code) or self.timezone
         if self.mode == self.Mode.ONLINE and self.scope == "local" and not self.postal_code:
             self.scope = "online"

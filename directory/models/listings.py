@@ -191,8 +191,25 @@ class Organization(Listing):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        previous = getattr(self, "_loaded_status", None)
+        super().save(*args, **kwargs)
+        if previous is not None and previous != self.status:
+            # Its initiatives and events appear or disappear with it: mark them changed so the
+            # change feed, caches and mirrors notice.
+            now = timezone.now()
+            self.initiatives.update(updated_at=now)
+            self.events.update(updated_at=now)
+        self._loaded_status = self.status
+
     def get_absolute_url(self) -> str:
         return reverse("directory:organization-detail", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
 
 
 class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):

@@ -246,7 +246,10 @@ def test_claiming_a_listing_with_a_work_address(client, member):
     claim = ClaimRequest.objects.get()
     assert mail.outbox[-1].to == ["me@civicbridge.example"]
     link = re.search(r"http://testserver(/claims/verify/\S+)", mail.outbox[-1].body).group(1)
-    client.get(link)
+    client.get(link)  # a link scanner's visit confirms nothing
+    claim.refresh_from_db()
+    assert claim.email_verified_at is None
+    client.post(link)
     claim.refresh_from_db()
     assert claim.email_verified_at is not None and claim.status == "pending"
     assert not Membership.objects.exists()  # a curator still decides

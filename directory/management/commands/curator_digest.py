@@ -5,18 +5,22 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 
 from directory.forms import stale_before
-from directory.models import ChangeRequest, ClaimRequest, Initiative, Organization, Report
+from directory.models import ChangeRequest, ClaimRequest, Event, Initiative, Organization, Report
 from directory.notify import send
 
 
 class Command(BaseCommand):
     help = "E-mail curators a digest of the moderation queue."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url: str = "http://127.0.0.1:8000", **options):
         stale = Q(last_verified_at__lt=stale_before()) | Q(last_verified_at__isnull=True)
         counts = {
             "organizations": Organization.objects.filter(status="pending").count(),
             "initiatives": Initiative.objects.filter(status="pending").count(),
+            "events": Event.objects.filter(status="pending").count(),
             "edits": ChangeRequest.objects.filter(status="pending").count(),
             "claims": ClaimRequest.objects.filter(status="pending").count(),
             "reports": Report.objects.filter(state="open").count(),
@@ -35,7 +39,8 @@ class Command(BaseCommand):
         )
         sent = sum(
             send(to=user.email, subject="What is waiting for curators",
-                 template="directory/email/digest.txt", context={"counts": counts})
+                 template="directory/email/digest.txt",
+                 context={"counts": counts, "link": base_url.rstrip("/") + "/curate/queue/"})
             for user in curators
         )  # fmt: skip
         self.stdout.write(f"Digest sent to {sent} curators.")

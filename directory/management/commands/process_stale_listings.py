@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Initiative, Membership, ModerationDecision, Organization
-from directory.moderation import decide
+from directory.moderation import AlreadyDecided, decide
 from directory.notify import send
 
 STALE_AFTER = timedelta(days=365)
@@ -32,14 +32,21 @@ class Command(BaseCommand):
                     listing.last_verified_at
                     and listing.stale_notice_sent_at < listing.last_verified_at
                 ):
-                    notified += self._notify(listing, base_url)
-                    model.objects.filter(pk=listing.pk).update(stale_notice_sent_at=now)
+                    sent = self._notify(listing, base_url)
+                    # The clock starts only when someone was really asked. Listings nobody
+                    # manages (e.g. from the paper) wait in the curators' stale queue instead.
+                    if sent:
+                        notified += sent
+                        model.objects.filter(pk=listing.pk).update(stale_notice_sent_at=now)
                 elif listing.stale_notice_sent_at < now - timedelta(days=grace_days):
-                    decide(
-                        by=None, target=listing, action=ModerationDecision.Action.ARCHIVE,
-                        reason_code=ModerationDecision.Reason.STALE,
-                        reason=f"Not confirmed within {grace_days} days of asking the members.",
-                    )  # fmt: skip
+                    try:
+                        decide(
+                            by=None, target=listing, action=ModerationDecision.Action.ARCHIVE,
+                            reason_code=ModerationDecision.Reason.STALE,
+                            reason=f"Not confirmed within {grace_days} days of asking the members.",
+                        )  # fmt: skip
+                    except AlreadyDecided:
+                        continue
                     archived += 1
         self.stdout.write(f"{notified} members asked, {archived} listings archived")
 
