@@ -12,9 +12,16 @@ SEARCH_CONFIG = "english"
 _WORD_RE = re.compile(r"[\w'-]+", re.UNICODE)
 
 
-def search_terms(text: str) -> list[str]:
-    """Words of a query for the SQLite fallback (quotes and operators dropped, "-word" kept out)."""
-    return [w.strip("'-") for w in _WORD_RE.findall(text) if w.strip("'-")][:10]
+def search_terms(text: str) -> tuple[list[str], list[str]]:
+    """(required words, excluded words) for the SQLite fallback, like web-search syntax:
+    ``-word`` excludes, ``or`` and quotes are ignored (every other word must appear)."""
+    required, excluded = [], []
+    for token in text.split()[:20]:
+        excluding = token.startswith("-")
+        words = [w.strip("'-") for w in _WORD_RE.findall(token) if w.strip("'-")]
+        words = [w for w in words if w.lower() != "or"]
+        (excluded if excluding else required).extend(words)
+    return required[:10], excluded[:10]
 
 
 class ListingQuerySet(models.QuerySet):
@@ -38,10 +45,15 @@ class ListingQuerySet(models.QuerySet):
             return self.filter(search_vector=query).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
-        terms = search_terms(text)
+        terms, excluded = search_terms(text)
         if not terms:
             return self.none().annotate(rank=Value(0, output_field=IntegerField()))
         qs = self
+        for term in excluded:
+            anywhere = Q()
+            for field, _weight in self.search_fields:
+                anywhere |= Q(**{f"{field}__icontains": term})
+            qs = qs.exclude(anywhere)
         rank = Value(0, output_field=IntegerField())
         for term in terms:
             match = Q()

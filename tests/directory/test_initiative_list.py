@@ -275,3 +275,17 @@ def test_empty_parameters_mean_not_given_as_in_an_html_form(client, world, query
     api = client.get(f"/api/v1/initiatives/?{query}")
     assert api.status_code == 200
     assert api.json()["count"] == response.context["paginator"].count
+
+
+def test_search_excludes_minus_words_and_ignores_or(client):
+    InitiativeFactory(title="Dialogue dinners")
+    InitiativeFactory(title="Dialogue walks")
+    assert titles(client.get(f"{URL}?q=dialogue+-walks")) == ["Dialogue dinners"]
+    from django.db import connection
+
+    found = set(titles(client.get(f"{URL}?q=dinners+or+walks")))
+    # PostgreSQL's websearch: either word. SQLite's fallback ignores "or": both words needed.
+    expected = (
+        {"Dialogue dinners", "Dialogue walks"} if connection.vendor == "postgresql" else set()
+    )
+    assert found == expected
