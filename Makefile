@@ -42,9 +42,11 @@ migrate: install
 seed: migrate ## taxonomy, the paper's organizations, labelled demo initiatives (idempotent)
 	$(PY) manage.py seed
 
-browser-deps: ## Debian's Chromium for the browser tests (Playwright downloads nothing)
+browser-deps: ## Debian's Chromium (browser tests) and Java (HTML validation); nothing else is downloaded
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)
 	command -v chromium >/dev/null || { echo "FATAL: Chromium is needed for the browser tests" >&2; exit 1; }
+	command -v java >/dev/null || { echo "FATAL: Java is needed for the HTML validation tests" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3

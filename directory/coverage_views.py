@@ -18,7 +18,9 @@ class CoverageForm(forms.Form):
         choices=[("", "All states"), *STATE_CHOICES], required=False,
         error_messages={"invalid_choice": "“%(value)s” is not a U.S. state code."},
     )  # fmt: skip
-    scope = forms.MultipleChoiceField(choices=Scope.choices, required=False)
+    scope = forms.MultipleChoiceField(
+        choices=Scope.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def clean_state(self):
         return (self.cleaned_data.get("state") or "").upper()

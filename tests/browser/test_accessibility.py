@@ -1,50 +1,16 @@
-"""axe-core finds no serious or critical accessibility problem on any kind of public page."""
+"""axe-core finds no serious or critical accessibility problem on any kind of page: public pages,
+a member's and a curator's."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.factories import InitiativeFactory, OrganizationFactory
+from .helpers import SOON, log_in
 
 pytestmark = pytest.mark.browser
 
 BLOCKING = {"serious", "critical"}
 AXE = Axe()
-
-
-@pytest.fixture
-def listings(taxonomy):
-    """A small directory that shows every kind of badge, link and list a page can have."""
-    goal, role = taxonomy["goal"], taxonomy["role"]
-    network = OrganizationFactory(
-        name="Bridge Alliance", slug="bridge-alliance", is_network=True, scope="national",
-        source="paper", website="https://example.org", email="hello@example.org",
-        description="A coalition of bridge-building groups.", last_verified_at=timezone.now(),
-        goals=[goal["compromise"]], roles=[role["convenors"]],
-    )  # fmt: skip
-    local = OrganizationFactory(
-        name="Boulder Civic Commons (example)", slug="boulder-civic-commons", postal_code="80302",
-        is_demo=True, goals=[goal["reconciliation"]], roles=[role["facilitators"]],
-    )  # fmt: skip
-    local.networks.add(network)
-    InitiativeFactory(
-        title="Neighborhood conversation circles", slug="circles", organization=local,
-        postal_code="80302", welcomes_newcomers=True, is_demo=True,
-        get_involved="Come to a monthly circle.", get_involved_url="https://example.org/join",
-        website="https://example.org/circles", description="Small, facilitated conversations.",
-        last_verified_at=timezone.now(),
-        goals=[goal["compromise"], goal["reconciliation"]],
-        roles=[role["facilitators"], role["bridge-builders"]],
-    )  # fmt: skip
-    InitiativeFactory(
-        title="National listening tour", slug="tour", organization=network, scope="national",
-        source="paper", goals=[goal["compromise"]], roles=[role["convenors"]],
-    )  # fmt: skip
-    InitiativeFactory(
-        title="Chicago mediation clinic", slug="clinic", postal_code="60601",
-        goals=[goal["compromise"]], roles=[role["mediators"]],
-    )  # fmt: skip
 
 
 # name: (URL, the status it answers with)
@@ -63,6 +29,25 @@ PAGES = {
     "about": ("/about/", 200),
     "page not found": ("/no-such-page/", 404),
     "embed": ("/embed/initiatives/?near=80302", 200),
+    "role finder": ("/get-involved/", 200),
+    "role finder with answers": ("/get-involved/?skill=law&goal=compromise&near=80302", 200),
+    "coverage": ("/coverage/", 200),
+    "networks": ("/networks/", 200),
+    "event list": ("/events/", 200),
+    "event month": (f"/events/?view=month&month={SOON:%Y-%m}", 200),
+    "event": ("/events/town-forum/", 200),
+    "report a problem": ("/report/initiatives/circles/", 200),
+    "sign in": ("/accounts/login/", 200),
+    "sign up": ("/accounts/signup/", 200),
+}
+
+# name: (URL, who is signed in)
+SIGNED_IN_PAGES = {
+    "register an organization": ("/submit/organization/", "member"),
+    "add an initiative": ("/submit/initiative/", "member"),
+    "dashboard": ("/dashboard/", "member"),
+    "curators": ("/curate/", "curator"),
+    "curators' queue": ("/curate/queue/", "curator"),
 }
 
 
@@ -81,6 +66,21 @@ def test_no_serious_accessibility_violations(page: Page, listings, url, status):
     if "view=map" in url:
         expect(page.locator(".leaflet-marker-icon")).to_have_count(2)
     # Check what is folded away too (more filters, the embed code).
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+
+    blocking = serious_violations(page)
+    assert not blocking, f"{url}\n{describe(blocking)}"
+
+
+@pytest.mark.parametrize(("url", "who"), SIGNED_IN_PAGES.values(), ids=SIGNED_IN_PAGES.keys())
+def test_no_serious_accessibility_violations_when_signed_in(
+    page: Page, base_url, listings, url, who
+):
+    log_in(page.context, base_url, listings[who])
+    assert page.goto(url).status == 200
+    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
+    if url == "/curate/queue/":
+        expect(page.locator("article.queue-item")).to_have_count(3)
     page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
 
     blocking = serious_violations(page)

@@ -1,7 +1,14 @@
-"""Keyboard users: a visible skip link comes first, and Tab walks the search in reading order."""
+"""Keyboard users: a visible skip link comes first, Tab walks the search in reading order, and
+an organization registers itself with the keyboard alone."""
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from directory.models import Organization
+
+from .helpers import log_in, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +75,69 @@ def test_tab_reaches_the_home_search_fields_in_reading_order(page: Page, taxonom
         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
     )
     assert style[0] != "none" and style[1] >= 2, f"weak focus indicator: {style}"
+
+
+# What a keyboard user perceives at each stop: the control, its label, whether focus shows.
+FOCUS_STOP = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const label = (el.labels && el.labels.length) ? el.labels[0].innerText : (el.innerText || "");
+  return {
+    tag: el.tagName.toLowerCase(),
+    type: el.type || "",
+    name: el.name || "",
+    label: label.trim().split("\\n")[0],
+    outline: style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth),
+  };
+}"""
+
+
+def tab_to(page: Page, wanted, limit: int = 120) -> dict:
+    """Press Tab until the focused control matches ``wanted``; it must show its focus."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_STOP)
+        seen.append(stop)
+        if wanted(stop):
+            assert stop["outline"] >= 2, f"no visible focus on {stop}"
+            return stop
+    pytest.fail(f"Tab never reached the control; the last stops were: {seen[-20:]}")
+
+
+def test_an_organization_registers_with_the_keyboard_alone(page: Page, base_url, taxonomy):
+    member = make_user("keys@example.org", password=None)
+    log_in(page.context, base_url, member)
+    page.goto("/submit/organization/")
+    role = taxonomy["role"]["facilitators"]
+
+    tab_to(page, lambda s: s["name"] == "name")
+    page.keyboard.type("Keyboard Civic League")
+    tab_to(page, lambda s: s["name"] == "summary")
+    page.keyboard.type("Neighbors who meet across party lines, organized without a mouse.")
+    tab_to(page, lambda s: s["name"] == "postal_code")
+    page.keyboard.type("80302")
+    tab_to(page, lambda s: s["name"] == "scope")
+    page.keyboard.type("Statewide")  # a closed <select> picks the option typed
+    expect(page.get_by_label("Scope")).to_have_value("state")
+
+    # The roles are folded in groups: Enter opens one, Space ticks a role.
+    group = f"{role.group.letter}. {role.group.name}"
+    tab_to(page, lambda s: s["tag"] == "summary" and s["label"].startswith(group))
+    page.keyboard.press("Enter")
+    tab_to(page, lambda s: s["type"] == "checkbox" and s["label"] == role.name)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name=re.compile(rf"^{role.name}"))).to_be_checked()
+    tab_to(page, lambda s: s["type"] == "checkbox" and s["label"].endswith("Cultivate Compromise"))
+    page.keyboard.press("Space")
+
+    tab_to(page, lambda s: s["tag"] == "button" and s["label"] == "Send for review")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_role("heading", name=re.compile("Keyboard Civic League"))).to_contain_text(
+        "Pending review"
+    )
+    org = Organization.objects.get(name="Keyboard Civic League")
+    assert (org.status, org.scope, org.postal_code) == ("pending", "state", "80302")
+    assert set(org.roles.values_list("slug", flat=True)) == {"facilitators"}
+    assert set(org.goals.values_list("slug", flat=True)) == {"compromise"}

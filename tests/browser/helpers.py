@@ -1,0 +1,50 @@
+"""Accounts for the browser tests: members and curators, signed in by form or by cookie."""
+
+import re
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page
+
+from directory.moderation import ensure_curators_group
+
+PASSWORD = "a-Long-unusual-passphrase-42"
+# When the ``listings`` fixture's event starts: upcoming, and in a month the tests can name.
+SOON = timezone.now() + timedelta(days=3)
+
+
+def make_user(email: str, *, curator: bool = False, password: str | None = PASSWORD):
+    """An account with a verified address; a curator is staff in the "Curators" group.
+
+    ``password=None`` makes one that signs in by cookie only (``log_in``), without the half
+    second that hashing a password takes.
+    """
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password=password, is_staff=curator
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if curator:
+        ensure_curators_group()
+        user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+def log_in(context: BrowserContext, base_url: str, user) -> None:
+    """Sign ``user`` in to a browser context without the form (the journeys use the form)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in through allauth's form, as a person does."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
+    page.get_by_role("button", name="Sign In").click()
