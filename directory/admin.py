@@ -25,8 +25,15 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 LIFECYCLE_FIELDS = ("status", "source", "is_demo", "published_at", "last_verified_at")
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
+    inlines = [MembershipInline]
     formfield_overrides = URL_FIELDS
     list_display = ["name", "status", "scope", "state", "source", "is_network", "updated_at"]
     list_filter = [
@@ -93,15 +100,6 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         ("Classification", {"fields": ("roles", "goals")}),
         ("Lifecycle", {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-OrganizationAdmin.inlines = [MembershipInline]
 
 
 @admin.register(Membership)

@@ -207,11 +207,6 @@ class ListingFilter(filters.FilterSet):
             return tie
         return [F("published_at").desc(nulls_last=True), "-pk"]
 
-    @property
-    def active_sort(self) -> str:
-        data = getattr(self.form, "cleaned_data", {}) or {}
-        return data.get("sort") or ""
-
 
 class InitiativeFilter(ListingFilter):
     organization = filters.ModelChoiceFilter(

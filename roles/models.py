@@ -85,10 +85,6 @@ class Role(models.Model):
 
     natural_key.dependencies = ["roles.rolegroup"]
 
-    @property
-    def kind(self) -> str:
-        return self.group.kind
-
 
 class FinderAnswerManager(models.Manager):
     def get_by_natural_key(self, kind: str, slug: str) -> "FinderAnswer":

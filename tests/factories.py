@@ -6,6 +6,16 @@ from django.utils import timezone
 from directory.models import Initiative, Organization, Scope, Source, Status
 
 
+def set_m2m(field: str):
+    """A post-generation hook: ``Factory(roles=[...])`` sets the many-to-many field."""
+
+    def hook(obj, create, extracted, **kwargs):
+        if create and extracted:
+            getattr(obj, field).set(extracted)
+
+    return hook
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
@@ -19,15 +29,8 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     source = Source.CURATOR
     published_at = factory.LazyFunction(timezone.now)
 
-    @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.roles.set(extracted)
-
-    @factory.post_generation
-    def goals(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.goals.set(extracted)
+    roles = factory.PostGeneration(set_m2m("roles"))
+    goals = factory.PostGeneration(set_m2m("goals"))
 
 
 class InitiativeFactory(factory.django.DjangoModelFactory):
@@ -44,12 +47,5 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
     source = Source.CURATOR
     published_at = factory.LazyFunction(timezone.now)
 
-    @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.roles.set(extracted)
-
-    @factory.post_generation
-    def goals(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.goals.set(extracted)
+    roles = factory.PostGeneration(set_m2m("roles"))
+    goals = factory.PostGeneration(set_m2m("goals"))

@@ -118,10 +118,6 @@ class Listing(models.Model):
         return (self.slug,)
 
     @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
     def place(self) -> str:
         return ", ".join(part for part in (self.city, self.state) if part)
 
