@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup install migrate seed format browser-deps clean
+.PHONY: run test lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps
 
 run: setup ## set up, then serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup ## set up, then the whole test suite
+test: setup i18n-deps ## set up, then the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff check + format check + missing migrations
@@ -23,7 +23,20 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-setup: install migrate seed
+setup: install compilemessages migrate seed
+
+compilemessages: install ## build the .mo translation catalogues from locale/*/LC_MESSAGES/*.po
+	$(PY) scripts/compile_messages.py
+
+# After changing interface text: refresh the Spanish catalogue, translate the new entries in
+# locale/es/LC_MESSAGES/django.po (the test suite fails while any is missing), then compile.
+messages: install i18n-deps
+	$(PY) manage.py makemessages -l es --no-obsolete --no-location -i "tests/*" -i "scripts/*" -i "docs/*" -i "static/*" -i "staticfiles/*"
+	$(PY) scripts/compile_messages.py
+
+i18n-deps: ## GNU gettext's xgettext (makemessages, and the catalogue test) from Debian's packages
+	command -v xgettext >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	command -v xgettext >/dev/null || { echo "FATAL: GNU gettext (xgettext) is needed" >&2; exit 1; }
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +55,41 @@ migrate: install
 seed: migrate ## taxonomy, the paper's organizations, labelled demo initiatives (idempotent)
 	$(PY) manage.py seed
 
-browser-deps: ## Debian's Chromium (browser tests) and Java (HTML validation); nothing else is downloaded
+browser-deps: i18n-deps ## Debian's Chromium (browser tests) and Java (HTML validation); nothing else is downloaded
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)
 	command -v chromium >/dev/null || { echo "FATAL: Chromium is needed for the browser tests" >&2; exit 1; }
 	command -v java >/dev/null || { echo "FATAL: Java is needed for the HTML validation tests" >&2; exit 1; }
 
+# Benchmarks (docs/benchmarks.md): the app under gunicorn on PostgreSQL against a bare Django
+# view and Datasette. BENCH_REUSE=1 measures the existing database without regenerating it.
+BENCH_INITIATIVES ?= 1000000
+BENCH_DB ?= mpdb_bench
+BENCH_SMOKE_DB ?= mpdb_bench_smoke
+BENCH_VENV := .venv-bench
+BENCH_ARGS ?=
+
+# gunicorn and the Redis client are main dependencies: the app venv already has them.
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	touch $@
+
+# Datasette lives in its own venv so its dependencies never meet the app's.
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet 'datasette>=0.65,<0.66' 'sqlite-utils>=3.38,<4'
+	touch $@
+
+bench-deps: $(VENV)/.bench-installed $(BENCH_VENV)/.installed
+
+bench: bench-deps ## full benchmark; writes docs/benchmarks.md (BENCH_REUSE=1: measure only)
+	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
+	$(PY) scripts/bench.py --db $(BENCH_DB) --initiatives $(BENCH_INITIATIVES) \
+		$(if $(BENCH_REUSE),--reuse) --out docs $(BENCH_ARGS)
+
+bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts only that all answered 200
+	BENCH_COMMAND="make bench-smoke" $(PY) scripts/bench.py --smoke --db $(BENCH_SMOKE_DB) \
+		--initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3
+	rm -rf $(VENV) $(BENCH_VENV) .bench staticfiles .pytest_cache db.sqlite3

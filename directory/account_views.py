@@ -12,6 +12,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -70,10 +72,17 @@ def my_initiatives(user):
 
 def _too_many_pending(request) -> bool:
     if max_pending_reached(request.user):
+        limit = settings.MAX_PENDING_PER_ACCOUNT
         messages.error(
             request,
-            f"You already have {settings.MAX_PENDING_PER_ACCOUNT} items waiting for review. "
-            "Please wait for a curator before sending more.",
+            ngettext(
+                "You already have %(count)s item waiting for review. "
+                "Please wait for a curator before sending more.",
+                "You already have %(count)s items waiting for review. "
+                "Please wait for a curator before sending more.",
+                limit,
+            )
+            % {"count": limit},
         )
         return True
     return False
@@ -92,8 +101,11 @@ class OrganizationRegisterView(View):
             org = organization_register(by=request.user, form=form)
             messages.success(
                 request,
-                f"Thank you. “{org.name}” is waiting for a curator’s review; we will e-mail you "
-                "when it is published. Meanwhile you can add its initiatives.",
+                _(
+                    "Thank you. “%(name)s” is waiting for a curator’s review; we will e-mail you "
+                    "when it is published. Meanwhile you can add its initiatives."
+                )
+                % {"name": org.name},
             )
             return redirect("directory:dashboard")
         return render(request, self.template_name, {"form": form}, status=400)
@@ -109,7 +121,7 @@ class InitiativeSubmitView(View):
         initial = {"organization": request.GET.get("organization")}
         form = InitiativeForm(initial=initial, user=request.user)
         if not form.fields["organization"].queryset.exists():
-            messages.info(request, "First register your organization, or claim its listing.")
+            messages.info(request, _("First register your organization, or claim its listing."))
             return redirect("directory:submit-organization")
         return render(request, self.template_name, {"form": form})
 
@@ -130,8 +142,11 @@ class InitiativeSubmitView(View):
         initiative = initiative_create(by=request.user, form=form)
         messages.success(
             request,
-            f"Thank you. “{initiative.title}” is waiting for a curator’s review; we will e-mail "
-            "you when it is published.",
+            _(
+                "Thank you. “%(title)s” is waiting for a curator’s review; we will e-mail "
+                "you when it is published."
+            )
+            % {"title": initiative.title},
         )
         return redirect("directory:dashboard")
 
@@ -207,7 +222,7 @@ class ListingEditView(View):
     def post(self, request, kind, slug):
         target = _member_target(request, kind, slug)
         if target.status == Status.ARCHIVED:
-            messages.error(request, "This listing was withdrawn; ask a curator to restore it.")
+            messages.error(request, _("This listing was withdrawn; ask a curator to restore it."))
             return redirect("directory:dashboard")
         form = self._form(target, request.POST)
         if not form.is_valid():
@@ -218,11 +233,13 @@ class ListingEditView(View):
         if change:
             messages.success(
                 request,
-                "Your changes are waiting for a curator. The public keeps seeing the current "
-                "version until they are approved.",
+                _(
+                    "Your changes are waiting for a curator. The public keeps seeing the current "
+                    "version until they are approved."
+                ),
             )
             return redirect("directory:change-detail", pk=change.pk)
-        messages.success(request, "Saved. Your listing is waiting for review.")
+        messages.success(request, _("Saved. Your listing is waiting for review."))
         return redirect("directory:dashboard")
 
     def _form(self, target, data=None):
@@ -240,7 +257,9 @@ class ListingEditView(View):
 def listing_withdraw_view(request, kind, slug):
     target = _member_target(request, kind, slug)
     listing_withdraw(by=request.user, target=target)
-    messages.success(request, f"“{target}” is withdrawn and no longer public.")
+    messages.success(
+        request, _("“%(listing)s” is withdrawn and no longer public.") % {"listing": target}
+    )
     return redirect("directory:dashboard")
 
 
@@ -250,7 +269,10 @@ def listing_withdraw_view(request, kind, slug):
 def listing_confirm_view(request, kind, slug):
     target = _member_target(request, kind, slug)
     listing_confirm(by=request.user, target=target)
-    messages.success(request, f"Thank you for confirming that “{target}” is still accurate.")
+    messages.success(
+        request,
+        _("Thank you for confirming that “%(listing)s” is still accurate.") % {"listing": target},
+    )
     return redirect("directory:dashboard")
 
 
@@ -276,7 +298,7 @@ class ClaimView(View):
     def dispatch(self, request, slug):
         self.organization = get_object_or_404(Organization.objects.published(), slug=slug)
         if self.organization.memberships.exists():
-            messages.info(request, "This organization is already managed by its members.")
+            messages.info(request, _("This organization is already managed by its members."))
             return redirect(self.organization)
         return super().dispatch(request, slug)
 
@@ -289,7 +311,7 @@ class ClaimView(View):
             user=request.user, organization=self.organization, status=Decision.PENDING
         ).exists():
             form.add_error(
-                None, "You already asked to manage this organization; a curator will reply."
+                None, _("You already asked to manage this organization; a curator will reply.")
             )
         if not form.is_valid():
             return self._render(form, status=400)
@@ -298,15 +320,20 @@ class ClaimView(View):
         )
         if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
             if sent:
-                messages.success(request, f"We sent a confirmation link to {claim.work_email}.")
+                messages.success(
+                    request,
+                    _("We sent a confirmation link to %(email)s.") % {"email": claim.work_email},
+                )
             else:
                 messages.warning(
                     request,
-                    "Your claim is saved, but we could not send the confirmation e-mail just now. "
-                    "A curator will follow up.",
+                    _(
+                        "Your claim is saved, but we could not send the confirmation e-mail just "
+                        "now. A curator will follow up."
+                    ),
                 )
         else:
-            messages.success(request, "Your claim is with the curators; we will e-mail you.")
+            messages.success(request, _("Your claim is with the curators; we will e-mail you."))
         return redirect("directory:dashboard")
 
     def _render(self, form, status=200):
@@ -324,7 +351,7 @@ def claim_verify_view(request, token):
     claim_verify(token=token)
     messages.success(
         request,
-        "Thank you: your work e-mail address is confirmed. A curator will review the claim.",
+        _("Thank you: your work e-mail address is confirmed. A curator will review the claim."),
     )
     return redirect(claim.organization)
 
@@ -342,11 +369,13 @@ def invite(request, slug):
             request=request,
         )  # fmt: skip
         if sent:
-            messages.success(request, f"We sent an invitation to {invitation.email}.")
+            messages.success(
+                request, _("We sent an invitation to %(email)s.") % {"email": invitation.email}
+            )
         else:
             messages.warning(
                 request,
-                "The invitation is saved but the e-mail could not be sent; try again later.",
+                _("The invitation is saved but the e-mail could not be sent; try again later."),
             )
         return redirect("directory:dashboard")
     status = 400 if request.method == "POST" else 200
@@ -368,14 +397,19 @@ def invitation_accept_view(request, token):
     if invitation.email.lower() not in emails:
         messages.error(
             request,
-            f"This invitation is for {invitation.email}. Sign in with that address (or add and "
-            "verify it in your account) to accept it.",
+            _(
+                "This invitation is for %(email)s. Sign in with that address (or add and "
+                "verify it in your account) to accept it."
+            )
+            % {"email": invitation.email},
         )
         return redirect("directory:dashboard")
     if request.method == "POST":
         invitation_accept(invitation=invitation, user=request.user)
         messages.success(
-            request, f"You can now edit the listings of {invitation.organization.name}."
+            request,
+            _("You can now edit the listings of %(organization)s.")
+            % {"organization": invitation.organization.name},
         )
         return redirect("directory:dashboard")
     return render(request, "directory/invitation_accept.html", {"invitation": invitation})
@@ -395,7 +429,7 @@ def report_problem(request, kind, slug):
         report = form.save(commit=False)
         setattr(report, model._meta.model_name, target)
         report.save()
-        messages.success(request, "Thank you. A curator will look at your report.")
+        messages.success(request, _("Thank you. A curator will look at your report."))
         return redirect(target)
     status = 400 if request.method == "POST" else 200
     return render(request, "directory/report.html", {"form": form, "target": target}, status=status)
@@ -412,7 +446,7 @@ class EventSubmitView(View):
             initial={"organization": request.GET.get("organization")}, user=request.user
         )
         if not form.fields["organization"].queryset.exists():
-            messages.info(request, "First register your organization, or claim its listing.")
+            messages.info(request, _("First register your organization, or claim its listing."))
             return redirect("directory:submit-organization")
         return render(request, self.template_name, {"form": form})
 
@@ -424,7 +458,10 @@ class EventSubmitView(View):
         if not form.is_valid() or _too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
         event = event_create(by=request.user, form=form)
-        messages.success(request, f"Thank you. “{event.title}” is waiting for a curator’s review.")
+        messages.success(
+            request,
+            _("Thank you. “%(title)s” is waiting for a curator’s review.") % {"title": event.title},
+        )
         return redirect("directory:dashboard")
 
 
@@ -437,18 +474,23 @@ def alert_subscribe_view(request):
     form = AlertForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        _, sent = alert_subscribe(
+        _alert, sent = alert_subscribe(
             email=data["email"], kind=data["kind"], query=data["query"],
             frequency=data["frequency"], base_url=request.build_absolute_uri("/").rstrip("/"),
         )  # fmt: skip
         if sent:
             messages.success(
-                request, f"Almost done: we sent a confirmation link to {data['email']}."
+                request,
+                _("Almost done: we sent a confirmation link to %(email)s.")
+                % {"email": data["email"]},
             )
         else:
             messages.warning(
                 request,
-                "Your alert is saved, but the confirmation e-mail could not be sent. Please try again later.",
+                _(
+                    "Your alert is saved, but the confirmation e-mail could not be sent. "
+                    "Please try again later."
+                ),
             )
         name = "directory:event-list" if data["kind"] == "events" else "directory:initiative-list"
         return redirect(reverse(name) + (f"?{data['query']}" if data["query"] else ""))
@@ -463,7 +505,9 @@ def alert_confirm_view(request, token):
     alert = get_object_or_404(Alert, token=token, unsubscribed_at__isnull=True)
     if request.method == "POST":
         alert_confirm(alert)
-        messages.success(request, "Your alert is on. We will e-mail you when new matches appear.")
+        messages.success(
+            request, _("Your alert is on. We will e-mail you when new matches appear.")
+        )
         return redirect(alert.search_url())
     return render(request, "directory/alert_confirm.html", {"alert": alert})
 

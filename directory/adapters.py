@@ -4,6 +4,7 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
+from django.utils.translation import gettext as _
 
 log = logging.getLogger("mpdb.mail")
 
@@ -18,6 +19,8 @@ class AccountAdapter(DefaultAccountAdapter):
             if request is not None:
                 messages.warning(
                     request,
-                    "We could not send the e-mail just now. Your account is saved; "
-                    "use “resend” on the e-mail page in a few minutes.",
+                    _(
+                        "We could not send the e-mail just now. Your account is saved; "
+                        "use “resend” on the e-mail page in a few minutes."
+                    ),
                 )

@@ -5,6 +5,9 @@ from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .imports import import_listings
@@ -15,6 +18,7 @@ from .models import (
     Event,
     Initiative,
     Invitation,
+    Language,
     Membership,
     Organization,
 )
@@ -29,6 +33,13 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+@admin.register(Language)
+class LanguageAdmin(TranslationAdmin):
+    list_display = ["code", "name", "order"]
+    list_editable = ["order"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(Organization)
@@ -48,13 +59,13 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["name", "summary", "slug", "website"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["roles", "goals", "networks"]
+    filter_horizontal = ["roles", "goals", "networks", "languages"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ("name", "slug", "summary", "description", "website", "email", "is_network")}),
-        ("Place", {"fields": LOCATION_FIELDS}),
-        ("Classification", {"fields": ("roles", "goals", "networks")}),
-        ("Lifecycle", {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
+        (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
+        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "networks", "languages")}),
+        (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
 
 
@@ -91,14 +102,14 @@ class InitiativeAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "summary", "slug", "organization__name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["organization"]
-    filter_horizontal = ["roles", "goals"]
+    filter_horizontal = ["roles", "goals", "languages"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ("title", "slug", "organization", "summary", "description", "website")}),
-        ("Getting involved", {"fields": ("welcomes_newcomers", "get_involved", "get_involved_url", ("starts_on", "ends_on"))}),
-        ("Place", {"fields": LOCATION_FIELDS}),
-        ("Classification", {"fields": ("roles", "goals")}),
-        ("Lifecycle", {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
+        (gettext_lazy("Getting involved"), {"fields": ("welcomes_newcomers", "get_involved", "get_involved_url", ("starts_on", "ends_on"))}),
+        (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
+        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "languages")}),
+        (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
 
 
@@ -136,11 +147,13 @@ class ClaimRequestAdmin(admin.ModelAdmin):
     ]
     actions = ["grant"]
 
-    @admin.action(description="Grant the selected claims (the claimant becomes owner)")
+    @admin.action(
+        description=gettext_lazy("Grant the selected claims (the claimant becomes owner)")
+    )
     def grant(self, request, queryset):
         for claim in queryset.filter(status=Decision.PENDING):
             claim_grant(claim=claim, by=request.user)
-        self.message_user(request, "Granted.")
+        self.message_user(request, _("Granted."))
 
 
 @admin.register(ChangeRequest)
@@ -159,7 +172,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ]
     actions = ["approve"]
 
-    @admin.display(description="What changes")
+    @admin.display(description=gettext_lazy("What changes"))
     def diff(self, obj):
         rows = change_request_diff(obj)
         return format_html_join(
@@ -167,11 +180,11 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             ((r["label"], r["current"], r["proposed"]) for r in rows),
         )  # fmt: skip
 
-    @admin.action(description="Approve the selected changes (they go public now)")
+    @admin.action(description=gettext_lazy("Approve the selected changes (they go public now)"))
     def approve(self, request, queryset):
         for change in queryset.filter(status=Decision.PENDING):
             change_request_approve(change=change, by=request.user)
-        self.message_user(request, "Approved.")
+        self.message_user(request, _("Approved."))
 
 
 @admin.register(Invitation)
@@ -183,10 +196,23 @@ class InvitationAdmin(admin.ModelAdmin):
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("organizations", "Organizations"), ("initiatives", "Initiatives")]
+        choices=[
+            ("organizations", gettext_lazy("Organizations")),
+            ("initiatives", gettext_lazy("Initiatives")),
+        ],
+        label=gettext_lazy("Kind"),
     )
-    file = forms.FileField(help_text="CSV, UTF-8, with a header row (see docs/import.md).")
-    status = forms.ChoiceField(choices=[("pending", "Pending review"), ("published", "Published")])
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV, UTF-8, with a header row (see docs/import.md)."),
+    )
+    status = forms.ChoiceField(
+        choices=[
+            ("pending", gettext_lazy("Pending review")),
+            ("published", gettext_lazy("Published")),
+        ],
+        label=gettext_lazy("Status"),
+    )
 
 
 def import_view(request):
@@ -199,19 +225,24 @@ def import_view(request):
         try:
             text = form.cleaned_data["file"].read().decode("utf-8")
         except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text.")
+            form.add_error("file", _("The file is not UTF-8 text."))
         else:
             result = import_listings(
                 kind=form.cleaned_data["kind"], text=text, status=form.cleaned_data["status"],
                 by=request.user.email or request.user.get_username(),
             )  # fmt: skip
             if not result.errors:
-                messages.success(request, f"Imported {len(result.created)} listings.")
+                count = len(result.created)
+                messages.success(
+                    request,
+                    ngettext("Imported %(count)s listing.", "Imported %(count)s listings.", count)
+                    % {"count": count},
+                )
     context = {
         **admin.site.each_context(request),
         "form": form,
         "result": result,
-        "title": "Import listings",
+        "title": _("Import listings"),
     }
     return TemplateResponse(request, "admin/directory/import.html", context)
 

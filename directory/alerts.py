@@ -1,9 +1,12 @@
 """Saved-search alerts: subscribe (double opt-in), send exactly the new matches, unsubscribe."""
 
+from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_tasks import task
 
 from .filters import EventFilter, InitiativeFilter
@@ -42,9 +45,12 @@ def alert_subscribe(
 ) -> tuple[Alert, bool]:
     """Save an unconfirmed alert and e-mail the confirmation link (double opt-in)."""
     query = normalize_query(QueryDict(query), kind)
-    alert = Alert.objects.create(email=email, kind=kind, query=query, frequency=frequency)
+    alert = Alert.objects.create(
+        email=email, kind=kind, query=query, frequency=frequency,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )  # fmt: skip
     sent = send(
-        to=email, subject="Confirm your MPDB Directory alert",
+        to=email, subject=_("Confirm your MPDB Directory alert"),
         template="directory/email/alert_confirm.txt",
         context={"alert": alert, "link": base_url + reverse("directory:alert-confirm", args=[alert.token]),
                  "search": base_url + alert.search_url()},
@@ -87,8 +93,21 @@ def send_alert(alert_id: int, base_url: str) -> int:
                 .order_by("published_at")[: MAX_LISTED + 1]
             )
         if matches:
+            count = len(matches[:MAX_LISTED])
+            if alert.kind == Alert.Kind.EVENTS:
+                subject = ngettext_lazy(
+                    "%(count)s new event for your search",
+                    "%(count)s new events for your search",
+                    "count",
+                )
+            else:
+                subject = ngettext_lazy(
+                    "%(count)s new initiative for your search",
+                    "%(count)s new initiatives for your search",
+                    "count",
+                )
             ok = send(
-                to=alert.email, subject=f"{len(matches[:MAX_LISTED])} new {alert.kind} for your search",
+                to=alert.email, language=alert.language, subject=subject, subject_params={"count": count},
                 template="directory/email/alert.txt",
                 context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
                          "base_url": base_url, "search": base_url + alert.search_url(),

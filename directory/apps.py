@@ -1,14 +1,22 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "directory"
-    verbose_name = "Directory"
+    verbose_name = _("Directory")
 
     def ready(self):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_curators_group, sender=self, dispatch_uid="mpdb-curators-group")
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_remember_language, dispatch_uid="mpdb-remember-language")
+
+        from .caching import connect_signals
+
+        connect_signals()  # any change to a listing invalidates the cached counts
 
 
 def _curators_group(sender, **kwargs):
@@ -16,3 +24,10 @@ def _curators_group(sender, **kwargs):
     from .moderation import ensure_curators_group
 
     ensure_curators_group()
+
+
+def _remember_language(sender, request, user, **kwargs):
+    """Remember the language someone signs in with, so e-mails to them are written in it."""
+    from .notify import remember_language
+
+    remember_language(user, getattr(request, "LANGUAGE_CODE", None))

@@ -11,6 +11,7 @@ from django.db.models import Count
 from goals.models import Goal
 from roles.models import Role
 
+from .caching import cached
 from .models import Initiative, Organization
 
 THIN = 10
@@ -45,8 +46,13 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
     if scopes:
         initiatives = initiatives.filter(scope__in=scopes)
         organizations = organizations.filter(scope__in=scopes)
-    ini_cells, ini_roles = _cells(Initiative, initiatives)
-    org_cells, org_roles = _cells(Organization, organizations)
+    # The aggregates are the costly part: cached until a listing changes.
+    ini_cells, ini_roles = cached(
+        "coverage", ("initiative", state, scopes), lambda: _cells(Initiative, initiatives)
+    )
+    org_cells, org_roles = cached(
+        "coverage", ("organization", state, scopes), lambda: _cells(Organization, organizations)
+    )
     goals = list(Goal.objects.all())
     roles = list(Role.objects.with_group())
     peak = max([*ini_cells.values(), 0]) + max([*org_cells.values(), 0]) or 1

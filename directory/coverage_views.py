@@ -2,6 +2,7 @@
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -15,12 +16,13 @@ from .models import Organization, Scope
 
 class CoverageForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[("", "All states"), *STATE_CHOICES], required=False,
-        error_messages={"invalid_choice": "“%(value)s” is not a U.S. state code."},
+        choices=[("", _("All states")), *STATE_CHOICES], required=False, label=_("State"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
     )  # fmt: skip
     scope = forms.MultipleChoiceField(
-        choices=Scope.choices, required=False, widget=forms.CheckboxSelectMultiple
-    )
+        choices=Scope.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Scope"),
+    )  # fmt: skip
 
     def clean_state(self):
         return (self.cleaned_data.get("state") or "").upper()

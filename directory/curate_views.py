@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from .forms import stale_before
@@ -45,9 +47,11 @@ class DecisionForm(forms.Form):
                                   Action.RESOLVE, Action.ARCHIVE, Action.RESTORE, Action.VERIFY)]
     )  # fmt: skip
     reason_code = forms.ChoiceField(
-        choices=ModerationDecision.Reason.choices, required=False, label="Reason"
+        choices=ModerationDecision.Reason.choices, required=False, label=gettext_lazy("Reason")
     )
-    reason = forms.CharField(required=False, max_length=4000, label="Note to the submitter")
+    reason = forms.CharField(
+        required=False, max_length=4000, label=gettext_lazy("Note to the submitter")
+    )
 
 
 def _pending():
@@ -125,16 +129,19 @@ def curate_decide(request, kind, pk):
     target = get_object_or_404(model, pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an action.")
+        messages.error(request, _("Choose an action."))
         return redirect(_safe_next(request) or "directory:curate-queue")
     try:
         decide(by=request.user, target=target, **form.cleaned_data)
     except AlreadyDecided as exc:
         messages.warning(request, str(exc))
     except ValueError as exc:
-        messages.error(request, f"“{target}”: {exc}")
+        # Translators: why a decision could not be applied to an item.
+        messages.error(request, _("“%(item)s”: %(problem)s") % {"item": target, "problem": exc})
     else:
-        messages.success(request, f"{Action(form.cleaned_data['action']).label}: {target}")
+        action = Action(form.cleaned_data["action"]).label
+        # Translators: a decision just taken, e.g. "Approved: Civic Nights".
+        messages.success(request, _("%(action)s: %(item)s") % {"action": action, "item": target})
     return redirect(_safe_next(request) or "directory:curate-queue")
 
 
@@ -145,11 +152,11 @@ def curate_bulk(request):
     form = DecisionForm(request.POST)
     selected = request.POST.getlist("item")
     if not form.is_valid() or not selected:
-        messages.error(request, "Select items and an action.")
+        messages.error(request, _("Select items and an action."))
         return redirect("directory:curate-queue")
     done, problems = 0, []
     for token in selected:
-        kind, _, pk = token.partition(":")
+        kind, _sep, pk = token.partition(":")
         model = KINDS.get(kind)
         target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
         if target is None:
@@ -158,8 +165,10 @@ def curate_bulk(request):
             decide(by=request.user, target=target, **form.cleaned_data)
             done += 1
         except (AlreadyDecided, ValueError) as exc:
-            problems.append(f"{target}: {exc}")
-    messages.success(request, f"{done} decided.")
+            problems.append(_("%(item)s: %(problem)s") % {"item": target, "problem": exc})
+    messages.success(
+        request, ngettext("%(count)s decided.", "%(count)s decided.", done) % {"count": done}
+    )
     for problem in problems:
         messages.warning(request, problem)
     return redirect("directory:curate-queue")
@@ -195,8 +204,12 @@ HISTORY_FIELDS = {
 }  # fmt: skip
 
 
+M2M_HISTORY = ("roles", "goals", "languages")
+
+
 def _m2m_slugs(record, field: str) -> str:
-    return ", ".join(sorted(getattr(row, field[:-1]).slug for row in getattr(record, field).all()))
+    related = (getattr(row, field[:-1]) for row in getattr(record, field).all())
+    return ", ".join(sorted(obj.natural_key()[0] for obj in related))
 
 
 @curator_required
@@ -209,9 +222,9 @@ def curate_history(request, kind, slug):
     b = by_id.get(request.GET.get("b", "")) or (records[0] if records else None)
     rows = []
     if a and b:
-        for field in [*HISTORY_FIELDS[type(target)], "roles", "goals"]:
-            old = _m2m_slugs(a, field) if field in ("roles", "goals") else getattr(a, field)
-            new = _m2m_slugs(b, field) if field in ("roles", "goals") else getattr(b, field)
+        for field in [*HISTORY_FIELDS[type(target)], *M2M_HISTORY]:
+            old = _m2m_slugs(a, field) if field in M2M_HISTORY else getattr(a, field)
+            new = _m2m_slugs(b, field) if field in M2M_HISTORY else getattr(b, field)
             rows.append({"field": field, "a": old, "b": new, "changed": old != new})
     decisions = ModerationDecision.objects.filter(
         target_type__model=type(target)._meta.model_name, target_id=target.pk
@@ -238,13 +251,16 @@ def curate_revert(request, kind, slug, history_id):
         restored.save()
         restored.roles.set(row.role_id for row in record.roles.all())
         restored.goals.set(row.goal_id for row in record.goals.all())
+        restored.languages.set(row.language_id for row in record.languages.all())
         ModerationDecision.objects.create(
             curator=request.user, action=Action.REVERT, target_type_id=_ct(target),
             target_id=target.pk, target_repr=str(restored)[:300],
             reason=f"Version of {record.history_date:%Y-%m-%d %H:%M}",
         )  # fmt: skip
     messages.success(
-        request, f"“{restored}” is back to the version of {record.history_date:%Y-%m-%d %H:%M}."
+        request,
+        _("“%(listing)s” is back to the version of %(date)s.")
+        % {"listing": restored, "date": f"{record.history_date:%Y-%m-%d %H:%M}"},
     )
     return redirect("directory:curate-history", kind=kind, slug=restored.slug)
 

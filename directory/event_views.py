@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView
 
@@ -24,6 +25,8 @@ class EventListView(FilteredListView):
     """Upcoming events first; ``?view=month&month=YYYY-MM`` shows a month grid."""
 
     noun = "event"
+    noun_label = gettext_lazy("event")
+    noun_plural = gettext_lazy("events")
     model = Event
     filterset_class = EventFilter
     template_name = "directory/event_list.html"

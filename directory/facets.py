@@ -4,6 +4,7 @@ A facet's counts apply every *other* active filter, so choosing one goal still s
 results each other goal would add — the usual meaning of facet counts.
 """
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -13,8 +14,10 @@ from django.http import QueryDict
 from goals.models import Goal
 from roles.models import RoleGroup
 
+from .caching import cached
 from .geo import US_STATES
-from .models import Scope
+from .models import Language, Scope
+from .pagination import COUNT_CAP, capped_count
 
 IGNORED_FOR_FACETS = ("sort", "page", "page_size", "view")
 
@@ -27,53 +30,92 @@ class FacetOption:
     selected: bool
 
 
+FACETS = ("goal", "group", "scope", "state", "language")
+# Counting a facet over hundreds of thousands of listings takes seconds; above the cap the
+# choices are offered without counts (the page says so) and the first filter brings them back.
+TOO_MANY = "too many"
+
+
 def facet_counts(filterset_class, data: QueryDict, base_queryset) -> dict[str, list[FacetOption]]:
-    """One query per facet (goal, group, scope, state), whatever the page size."""
-    related = base_queryset.model._meta.model_name + "s"  # "initiatives" / "organizations"
+    """One query per facet, whatever the page size; counts are cached until the data changes."""
+    model = base_queryset.model
     facets: dict[str, list[FacetOption]] = {}
-    for key in ("goal", "group", "scope", "state"):
+    for key in FACETS:
         others = data.copy()
         for name in (key, *IGNORED_FOR_FACETS):
             others.pop(name, None)
-        filterset = filterset_class(others, queryset=base_queryset)
-        chosen = set(data.getlist(key))
-        if not filterset.is_valid():
-            # The other filters are invalid: offer the choices without counts.
+        chosen = {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
+        counts = cached(
+            "facet",
+            (model._meta.label, key, sorted(others.lists())),
+            functools.partial(_counts, filterset_class, others, base_queryset, key),
+        )
+        if counts is False or counts == TOO_MANY:  # (== : a cached copy is another str)
+            # The other filters are invalid, or match too many listings to count cheaply:
+            # offer the choices without counts.
             facets[key] = _options_without_counts(key, chosen)
-            continue
-        ids = filterset.qs.order_by().values("pk")
-        if key == "goal":
-            rows = Goal.objects.annotate(
-                n=Count(related, filter=Q(**{f"{related}__in": ids}))
-            ).order_by("number")
-            options = [FacetOption(g.slug, g.title, g.n, g.slug in chosen) for g in rows]
-        elif key == "group":
-            rows = RoleGroup.objects.annotate(
-                n=Count(f"roles__{related}", filter=Q(**{f"roles__{related}__in": ids}),
-                        distinct=True)
-            ).order_by("order")  # fmt: skip
-            options = [FacetOption(g.slug, g.name, g.n, g.slug in chosen) for g in rows]
         else:
-            counts = dict(
-                base_queryset.model.objects.filter(pk__in=ids)
-                .order_by()
-                .values_list(key)
-                .annotate(n=Count("pk"))
-            )
-            if key == "scope":
-                options = [
-                    FacetOption(v, label, counts.get(v, 0), v in chosen)
-                    for v, label in Scope.choices
-                ]
-            else:
-                chosen = {c.upper() for c in chosen}
-                options = [
-                    FacetOption(code, US_STATES[code], n, code in chosen)
-                    for code, n in sorted(counts.items(), key=lambda kv: US_STATES.get(kv[0], ""))
-                    if code in US_STATES
-                ]
-        facets[key] = options
+            facets[key] = _options(key, counts, chosen)
     return facets
+
+
+def _counts(filterset_class, others: QueryDict, base_queryset, key: str) -> dict | bool:
+    """{value: matching listings} for one facet under the other filters; False if invalid."""
+    filterset = filterset_class(others, queryset=base_queryset)
+    if not filterset.is_valid():
+        return False
+    if capped_count(filterset.qs) > COUNT_CAP:
+        return TOO_MANY
+    related = base_queryset.model._meta.model_name + "s"  # "initiatives", "organizations", …
+    ids = filterset.qs.order_by().values("pk")
+    if key == "goal":
+        rows = Goal.objects.annotate(n=Count(related, filter=Q(**{f"{related}__in": ids})))
+        return dict(rows.values_list("slug", "n"))
+    if key == "group":
+        rows = RoleGroup.objects.annotate(
+            n=Count(f"roles__{related}", filter=Q(**{f"roles__{related}__in": ids}), distinct=True)
+        )
+        return dict(rows.values_list("slug", "n"))
+    if key == "language":
+        rows = Language.objects.annotate(n=Count(related, filter=Q(**{f"{related}__in": ids})))
+        return {code: n for code, n in rows.values_list("code", "n") if n}
+    return dict(
+        base_queryset.model.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(key)
+        .annotate(n=Count("pk"))
+    )
+
+
+def _options(key: str, counts: dict, chosen: set[str]) -> list[FacetOption]:
+    """Counted choices with labels in the reader's language."""
+    if key == "goal":
+        return [
+            FacetOption(g.slug, g.title, counts.get(g.slug, 0), g.slug in chosen)
+            for g in Goal.objects.order_by("number")
+        ]
+    if key == "group":
+        return [
+            FacetOption(g.slug, g.name, counts.get(g.slug, 0), g.slug in chosen)
+            for g in RoleGroup.objects.order_by("order")
+        ]
+    if key == "language":
+        # Only the languages some listing here declares (plus any chosen): a short list.
+        wanted = set(counts) | chosen
+        if not wanted:
+            return []
+        return [
+            FacetOption(lang.code, lang.name, counts.get(lang.code, 0), lang.code in chosen)
+            for lang in Language.objects.filter(code__in=wanted).order_by("order", "code")
+        ]
+    if key == "scope":
+        return [FacetOption(v, label, counts.get(v, 0), v in chosen) for v, label in Scope.choices]
+    chosen = {c.upper() for c in chosen}
+    return [
+        FacetOption(code, US_STATES[code], n, code in chosen)
+        for code, n in sorted(counts.items(), key=lambda kv: US_STATES.get(kv[0], ""))
+        if code in US_STATES
+    ]
 
 
 def query_without(data: QueryDict, key: str, value: str | None = None) -> str:
@@ -98,6 +140,11 @@ def _options_without_counts(key: str, chosen: set[str]) -> list[FacetOption]:
         ]
     if key == "scope":
         return [FacetOption(v, label, None, v in chosen) for v, label in Scope.choices]
+    if key == "language":
+        return [
+            FacetOption(lang.code, lang.name, None, lang.code in chosen)
+            for lang in Language.objects.filter(code__in=chosen)
+        ]
     chosen = {c.upper() for c in chosen}
     return [
         FacetOption(code, name, None, code in chosen)

@@ -2,6 +2,7 @@
 
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
 
 from .filters import InitiativeFilter
 from .models import Initiative
@@ -11,8 +12,8 @@ FEED_SIZE = 50
 
 class InitiativeFeed(Feed):
     feed_type = Atom1Feed
-    title = "MPDB Directory — newest initiatives"
-    subtitle = "Newly listed civic and democracy-building initiatives in the U.S."
+    title = _("MPDB Directory — newest initiatives")
+    subtitle = _("Newly listed civic and democracy-building initiatives in the U.S.")
     link = "/initiatives/"
 
     def get_object(self, request, *args, **kwargs):

@@ -3,6 +3,7 @@
 import django_filters as filters
 from django import forms
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -10,15 +11,16 @@ from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
 
 from .geo import US_STATES, lookup_zip
-from .models import Event, Initiative, Organization, Scope
+from .models import Event, Initiative, Language, Organization, Scope
+from .pagination import COUNT_CAP, capped_count
 
 DEFAULT_RADIUS = 25
 MAX_RADIUS = 500
 SORT_CHOICES = [
-    ("relevance", "Best match"),
-    ("newest", "Newest"),
-    ("name", "Name (A–Z)"),
-    ("distance", "Distance"),
+    ("relevance", _("Best match")),
+    ("newest", _("Newest")),
+    ("name", _("Name (A–Z)")),
+    ("distance", _("Distance")),
 ]
 
 
@@ -27,16 +29,20 @@ class SlugsFilter(filters.ModelMultipleChoiceFilter):
     """One or more slugs of a taxonomy term (repeat the parameter for "any of")."""
 
 
-def _unknown(thing: str) -> dict[str, str]:
-    return {"invalid_choice": f"There is no {thing} “%(value)s”."}
+def _unknown(message) -> dict:
+    """``message`` names the kind of term and holds ``%(value)s``, the value given."""
+    return {"invalid_choice": message}
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
-def _in_years(value, field: str):
+def _in_years(value):
     if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
-        raise forms.ValidationError(f"Choose a {field} between {FIRST_YEAR} and {LAST_YEAR}.")
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
     return value
 
 
@@ -44,28 +50,30 @@ class ListingFilterForm(forms.Form):
     """Cross-field rules for the filters: a place to search near, a radius in range, a sort."""
 
     def clean_updated_since(self):
-        return _in_years(self.cleaned_data.get("updated_since"), "date")
+        return _in_years(self.cleaned_data.get("updated_since"))
 
     def clean_from(self):
-        return _in_years(self.cleaned_data.get("from"), "date")
+        return _in_years(self.cleaned_data.get("from"))
 
     def clean_to(self):
-        return _in_years(self.cleaned_data.get("to"), "date")
+        return _in_years(self.cleaned_data.get("to"))
 
     def clean_near(self):
         value = (self.cleaned_data.get("near") or "").strip()
         if not value:
             return ""
-        if not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError(f"“{value}” is not a 5-digit ZIP code.")
+        if not (len(value) == 5 and value.isascii() and value.isdigit()):
+            raise forms.ValidationError(_("“%(zip)s” is not a 5-digit ZIP code.") % {"zip": value})
         if lookup_zip(value) is None:
-            raise forms.ValidationError(f"We don’t know the ZIP code {value}.")
+            raise forms.ValidationError(_("We don’t know the ZIP code %(zip)s.") % {"zip": value})
         return value
 
     def clean_radius(self):
         value = self.cleaned_data.get("radius")
         if value is not None and not (1 <= value <= MAX_RADIUS):
-            raise forms.ValidationError(f"Choose a radius from 1 to {MAX_RADIUS} miles.")
+            raise forms.ValidationError(
+                _("Choose a radius from 1 to %(max)s miles.") % {"max": MAX_RADIUS}
+            )
         return value
 
     def clean_state(self):
@@ -74,9 +82,9 @@ class ListingFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("sort") == "distance" and not data.get("near"):
-            self.add_error("sort", "Sorting by distance needs a ZIP code to measure from.")
+            self.add_error("sort", _("Sorting by distance needs a ZIP code to measure from."))
         if data.get("radius") is not None and not data.get("near") and "near" not in self.errors:
-            self.add_error("near", "Enter a ZIP code to search within a radius.")
+            self.add_error("near", _("Enter a ZIP code to search within a radius."))
         return data
 
 
@@ -90,17 +98,23 @@ class UpperMultipleChoiceField(forms.MultipleChoiceField):
 class StateFilter(filters.MultipleChoiceFilter):
     field_class = UpperMultipleChoiceField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)  # a column of the row itself: no duplicates
+        super().__init__(*args, **kwargs)
+
 
 @extend_schema_field({"type": "string", "enum": ["true", "false"]})
 class StrictBooleanFilter(filters.TypedChoiceFilter):
     """``true`` or ``false``; anything else is an error, not silently ignored."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "yes"), ("false", "no")])
+        kwargs.setdefault("choices", [("true", _("yes")), ("false", _("no"))])
         kwargs.setdefault("coerce", lambda value: value == "true")
         kwargs.setdefault("empty_value", None)
         kwargs.setdefault(
-            "error_messages", {"invalid_choice": "Use “true” or “false”, not “%(value)s”."}
+            "error_messages",
+            # Translators: “true” and “false” are the values to type; keep them in English.
+            {"invalid_choice": _("Use “true” or “false”, not “%(value)s”.")},
         )
         super().__init__(*args, **kwargs)
 
@@ -108,32 +122,45 @@ class StrictBooleanFilter(filters.TypedChoiceFilter):
 class ListingFilter(filters.FilterSet):
     """Filters shared by organizations and initiatives (see ARCHITECTURE.md, "Filters")."""
 
-    q = filters.CharFilter(method="filter_q", max_length=200, label="Keywords")
+    q = filters.CharFilter(method="filter_q", max_length=200, label=_("Keywords"))
     goal = SlugsFilter(
         queryset=Goal.objects.all(), to_field_name="slug", method="filter_goal",
-        error_messages=_unknown("goal"), label="Goal",
+        error_messages=_unknown(_("There is no goal “%(value)s”.")), label=_("Goal"),
     )  # fmt: skip
     role = SlugsFilter(
         queryset=Role.objects.all(), to_field_name="slug", method="filter_role",
-        error_messages=_unknown("role"), label="Role",
+        error_messages=_unknown(_("There is no role “%(value)s”.")), label=_("Role"),
     )  # fmt: skip
     group = SlugsFilter(
         queryset=RoleGroup.objects.all(), to_field_name="slug", method="filter_group",
-        error_messages=_unknown("role group"), label="Role group",
+        error_messages=_unknown(_("There is no role group “%(value)s”.")),
+        label=_("Role group"),
     )  # fmt: skip
-    kind = filters.ChoiceFilter(choices=Kind.choices, method="filter_kind", label="Kind of role")
+    kind = filters.ChoiceFilter(choices=Kind.choices, method="filter_kind", label=_("Kind of role"))
     state = StateFilter(
-        choices=sorted(US_STATES.items()), label="State",
-        error_messages={"invalid_choice": "“%(value)s” is not a U.S. state code."},
+        choices=sorted(US_STATES.items()), label=_("State"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
     )  # fmt: skip
-    scope = filters.MultipleChoiceFilter(choices=Scope.choices, label="Scope")
-    near = filters.CharFilter(method="filter_noop", max_length=5, label="Near ZIP code")
-    radius = filters.NumberFilter(method="filter_noop", label="Within (miles)")
+    scope = filters.MultipleChoiceFilter(distinct=False, choices=Scope.choices, label=_("Scope"))
+    near = filters.CharFilter(method="filter_noop", max_length=5, label=_("Near ZIP code"))
+    radius = filters.NumberFilter(method="filter_noop", label=_("Within (miles)"))
     include_national = StrictBooleanFilter(
-        method="filter_noop", label="Include national and online work"
+        method="filter_noop", label=_("Include national and online work")
     )
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label="Sort by")
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        # The label django-filter would derive from the field name, made translatable.
+        label=_("Updated at is greater than or equal to"),
+    )
+    language = SlugsFilter(
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        method="filter_language",
+        error_messages={"invalid_choice": _("There is no language with the code “%(value)s”.")},
+        label=_("Serves people in"),
+    )
+    sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label=_("Sort by"))
 
     #: the default order when no ``sort`` applies
     default_sort = "newest"
@@ -177,11 +204,17 @@ class ListingFilter(filters.FilterSet):
     def filter_kind(self, queryset, name, value):
         return self._linked(queryset, "roles", "role__group__kind", value)
 
+    def filter_language(self, queryset, name, value):
+        return self._linked(queryset, "languages", "language__in", value)
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_noop(self, queryset, name, value):
         return queryset  # applied together in filter_queryset
+
+    #: False when a search matched too many listings to rank them by relevance
+    ranked = True
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -195,6 +228,11 @@ class ListingFilter(filters.FilterSet):
         )
         if sort == "relevance" and not data.get("q"):
             sort = "distance" if place else self.default_sort
+        if sort == "relevance" and capped_count(queryset) > COUNT_CAP:
+            # Ranking hundreds of thousands of matches takes seconds; the newest of them come
+            # back in a millisecond. The page and the API say so (``ranked`` is False).
+            sort = "distance" if place else self.default_sort
+            self.ranked = False
         return queryset.order_by(*self.ordering_for(sort))
 
     def ordering_for(self, sort: str) -> list:
@@ -205,19 +243,23 @@ class ListingFilter(filters.FilterSet):
             return [F("distance").asc(nulls_last=True), *tie]
         if sort == "name":
             return tie
-        return [F("published_at").desc(nulls_last=True), "-pk"]
+        # Plain DESC (NULLS FIRST, as the index is built): "NULLS LAST" would make PostgreSQL
+        # sort every published row instead of reading the (status, -published_at) index, 6 s
+        # instead of milliseconds at a million rows. Published listings always have the date.
+        return ["-published_at", "-pk"]
 
 
 class InitiativeFilter(ListingFilter):
     organization = filters.ModelChoiceFilter(
         queryset=Organization.objects.published(), to_field_name="slug",
-        error_messages=_unknown("published organization"), label="Organization",
+        error_messages=_unknown(_("There is no published organization “%(value)s”.")),
+        label=_("Organization"),
     )  # fmt: skip
-    newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label="Welcomes newcomers")
+    newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label=_("Welcomes newcomers"))
 
     cross_partisan = StrictBooleanFilter(
         field_name="organization__cross_partisan",
-        label="Run by organizations working across the political divide (self-declared)",
+        label=_("Run by organizations working across the political divide (self-declared)"),
     )
 
     name_field = "title"
@@ -229,11 +271,12 @@ class InitiativeFilter(ListingFilter):
 class OrganizationFilter(ListingFilter):
     network = filters.ModelChoiceFilter(
         queryset=Organization.objects.published().filter(is_network=True), to_field_name="slug",
-        field_name="networks", error_messages=_unknown("network"), label="Member of network",
+        field_name="networks", error_messages=_unknown(_("There is no network “%(value)s”.")),
+        label=_("Member of network"),
     )  # fmt: skip
 
     cross_partisan = StrictBooleanFilter(
-        field_name="cross_partisan", label="Works across the political divide (self-declared)"
+        field_name="cross_partisan", label=_("Works across the political divide (self-declared)")
     )
 
     default_sort = "name"
@@ -245,21 +288,25 @@ class OrganizationFilter(ListingFilter):
 class EventFilter(ListingFilter):
     """Events: the listing filters plus dates (``from``, ``to``), ``mode`` and ``past``."""
 
-    date_from = filters.DateFilter(method="filter_noop", label="From")
-    date_to = filters.DateFilter(method="filter_noop", label="To")
-    mode = filters.MultipleChoiceFilter(choices=Event.Mode.choices, label="Format")
+    date_from = filters.DateFilter(method="filter_noop", label=_("From"))
+    date_to = filters.DateFilter(method="filter_noop", label=_("To"))
+    mode = filters.MultipleChoiceFilter(
+        distinct=False, choices=Event.Mode.choices, label=_("Format")
+    )
     organization = filters.ModelChoiceFilter(
         queryset=Organization.objects.published(), to_field_name="slug",
-        error_messages=_unknown("published organization"), label="Organization",
+        error_messages=_unknown(_("There is no published organization “%(value)s”.")),
+        label=_("Organization"),
     )  # fmt: skip
     initiative = filters.ModelChoiceFilter(
         queryset=Initiative.objects.published(), to_field_name="slug",
-        error_messages=_unknown("published initiative"), label="Initiative",
+        error_messages=_unknown(_("There is no published initiative “%(value)s”.")),
+        label=_("Initiative"),
     )  # fmt: skip
-    past = StrictBooleanFilter(method="filter_noop", label="Include past events")
+    past = StrictBooleanFilter(method="filter_noop", label=_("Include past events"))
     sort = filters.ChoiceFilter(
-        choices=[("soonest", "Soonest first"), *SORT_CHOICES], method="filter_noop",
-        label="Sort by",
+        choices=[("soonest", _("Soonest first")), *SORT_CHOICES], method="filter_noop",
+        label=_("Sort by"),
     )  # fmt: skip
 
     default_sort = "soonest"

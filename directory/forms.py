@@ -6,11 +6,12 @@ from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal
 from roles.models import Role
 
-from .models import ClaimRequest, Initiative, Organization, Scope, Status
+from .models import ClaimRequest, Initiative, Language, Organization, Scope, Status
 
 PLACED_SCOPES = (Scope.LOCAL, Scope.STATE, Scope.REGIONAL)
 
@@ -19,13 +20,13 @@ class HoneypotMixin(forms.Form):
     """A field people never see and bots fill in."""
 
     homepage = forms.CharField(
-        required=False, label="Leave this field empty", max_length=200,
+        required=False, label=_("Leave this field empty"), max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )  # fmt: skip
 
     def clean_homepage(self):
         if self.cleaned_data.get("homepage"):
-            raise forms.ValidationError("This field must stay empty.")
+            raise forms.ValidationError(_("This field must stay empty."))
         return ""
 
 
@@ -38,8 +39,9 @@ class RolePicker(forms.ModelMultipleChoiceField):
         kwargs.setdefault("queryset", Role.objects.with_group())
         kwargs.setdefault("required", False)
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", _("Roles"))
         kwargs.setdefault(
-            "help_text", "Choose the roles this work plays. Each is explained beside it."
+            "help_text", _("Choose the roles this work plays. Each is explained beside it.")
         )
         super().__init__(**kwargs)
 
@@ -51,6 +53,23 @@ class GoalPicker(forms.ModelMultipleChoiceField):
         kwargs.setdefault("queryset", Goal.objects.all())
         kwargs.setdefault("required", False)
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", _("Goals"))
+        super().__init__(**kwargs)
+
+
+class LanguagePicker(forms.ModelMultipleChoiceField):
+    """The languages a listing serves people in, as checkboxes (ISO 639-1 codes)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Language.objects.all())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Languages"))
+        kwargs.setdefault(
+            "help_text",
+            _("The languages people can be served in. Leave empty if it is only English."),
+        )
         super().__init__(**kwargs)
 
 
@@ -65,13 +84,28 @@ class ListingForm(HoneypotMixin, forms.ModelForm):
     """Rules shared by organization and initiative forms."""
 
     roles = RolePicker()
-    goals = GoalPicker(help_text="Which of the seven goals does this work serve?")
+    goals = GoalPicker(help_text=_("Which of the seven goals does this work serve?"))
+    languages = LanguagePicker()
 
     def clean(self):
         data = super().clean()
         if data.get("scope") in PLACED_SCOPES and not data.get("postal_code"):
-            self.add_error("postal_code", "Local, statewide and regional work needs a ZIP code.")
+            self.add_error("postal_code", _("Local, statewide and regional work needs a ZIP code."))
         return data
+
+    #: Rendered by their own pickers (or hidden: the honeypot), not by the generic field loop.
+    PICKED_FIELDS = ("roles", "goals", "languages", "networks", "homepage")
+
+    def plain_fields(self) -> list:
+        return [field for field in self if field.name not in self.PICKED_FIELDS]
+
+    COMMON_LANGUAGES = 8
+
+    def language_checkboxes(self) -> tuple[list, list, bool]:
+        """(the most spoken languages, the rest, whether one of the rest is ticked)."""
+        boxes = list(self["languages"])
+        common, more = boxes[: self.COMMON_LANGUAGES], boxes[self.COMMON_LANGUAGES :]
+        return common, more, any(box.data["selected"] for box in more)
 
     def role_groups(self):
         """The role checkboxes grouped for the template: [(group, [(checkbox, role)])]."""
@@ -87,7 +121,7 @@ class OrganizationForm(ListingForm):
     networks = forms.ModelMultipleChoiceField(
         queryset=Organization.objects.published().filter(is_network=True).order_by("name"),
         required=False, widget=forms.CheckboxSelectMultiple, to_field_name="slug",
-        help_text="Coalitions or networks your organization belongs to.",
+        label=_("Networks"), help_text=_("Coalitions or networks your organization belongs to."),
     )  # fmt: skip
 
     class Meta:
@@ -95,23 +129,31 @@ class OrganizationForm(ListingForm):
         formfield_callback = _formfield
         fields = [
             "name", "summary", "description", "website", "email", "postal_code", "scope",
-            "cross_partisan", "roles", "goals", "networks",
+            "cross_partisan", "roles", "goals", "networks", "languages",
         ]  # fmt: skip
-        labels = {"name": "Organization name", "summary": "Short summary"}
+        labels = {
+            "name": _("Organization name"),
+            "summary": _("Short summary"),
+            "description": _("Description"),
+            "website": _("Website"),
+            "scope": _("Scope"),
+        }
         help_texts = {
-            "summary": "One or two sentences, up to 280 characters. Shown in search results.",
-            "email": "Shown publicly so people can reach you. Optional.",
-            "cross_partisan": "Tick if your work deliberately brings together people of "
-            "different political views. Shown as your own statement.",
-            "postal_code": "Where you are based. We fill in the city and state.",
+            "summary": _("One or two sentences, up to 280 characters. Shown in search results."),
+            "email": _("Shown publicly so people can reach you. Optional."),
+            "cross_partisan": _(
+                "Tick if your work deliberately brings together people of "
+                "different political views. Shown as your own statement."
+            ),
+            "postal_code": _("Where you are based. We fill in the city and state."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
 
 class InitiativeForm(ListingForm):
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.none(), to_field_name="slug",
-        help_text="The organization that runs this initiative.",
+        queryset=Organization.objects.none(), to_field_name="slug", label=_("Organization"),
+        help_text=_("The organization that runs this initiative."),
     )  # fmt: skip
 
     class Meta:
@@ -120,12 +162,21 @@ class InitiativeForm(ListingForm):
         fields = [
             "organization", "title", "summary", "description", "website",
             "welcomes_newcomers", "get_involved", "get_involved_url", "starts_on", "ends_on",
-            "postal_code", "scope", "roles", "goals",
+            "postal_code", "scope", "roles", "goals", "languages",
         ]  # fmt: skip
-        labels = {"summary": "Short summary", "welcomes_newcomers": "Newcomers are welcome"}
+        labels = {
+            "title": _("Title"),
+            "summary": _("Short summary"),
+            "description": _("Description"),
+            "website": _("Website"),
+            "welcomes_newcomers": _("Newcomers are welcome"),
+            "starts_on": _("Starts on"),
+            "ends_on": _("Ends on"),
+            "scope": _("Scope"),
+        }
         help_texts = {
-            "summary": "One or two sentences, up to 280 characters. Shown in search results.",
-            "postal_code": "Where it happens. Leave empty for national or online work.",
+            "summary": _("One or two sentences, up to 280 characters. Shown in search results."),
+            "postal_code": _("Where it happens. Leave empty for national or online work."),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
@@ -160,10 +211,14 @@ class ClaimForm(HoneypotMixin, forms.ModelForm):
             "evidence": forms.RadioSelect,
             "message": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"evidence": "How can we confirm you work with this organization?"}
+        labels = {
+            "evidence": _("How can we confirm you work with this organization?"),
+            "work_email": _("Work email"),
+            "message": _("Message"),
+        }
         help_texts = {
-            "work_email": "We send a confirmation link to this address.",
-            "message": "Your role there, and anything that helps the curators check.",
+            "work_email": _("We send a confirmation link to this address."),
+            "message": _("Your role there, and anything that helps the curators check."),
         }
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -180,23 +235,29 @@ class ClaimForm(HoneypotMixin, forms.ModelForm):
             if not domain:
                 self.add_error(
                     "evidence",
-                    "This listing has no website to check an e-mail address against; "
-                    "send a message to the curators instead.",
+                    _(
+                        "This listing has no website to check an e-mail address against; "
+                        "send a message to the curators instead."
+                    ),
                 )
             elif not email:
-                self.add_error("work_email", "Enter your e-mail address at the organization.")
+                self.add_error("work_email", _("Enter your e-mail address at the organization."))
             elif not email.lower().endswith("@" + domain) and not email.lower().endswith(
                 "." + domain
             ):
-                self.add_error("work_email", f"Use an address ending in @{domain}.")
+                self.add_error(
+                    "work_email",
+                    _("Use an address ending in @%(domain)s.") % {"domain": domain},
+                )
         elif evidence == ClaimRequest.Evidence.MESSAGE and not data.get("message", "").strip():
-            self.add_error("message", "Tell the curators how you are connected to it.")
+            self.add_error("message", _("Tell the curators how you are connected to it."))
         return data
 
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail address to invite", help_text="They will be able to edit your listings."
+        label=_("E-mail address to invite"),
+        help_text=_("They will be able to edit your listings."),
     )
 
 
@@ -225,25 +286,29 @@ class ReportForm(HoneypotMixin, forms.ModelForm):
         model = Report
         fields = ["kind", "message", "email"]
         widgets = {"kind": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"message": "What should change? Links to sources help the curators."}
+        labels = {"message": _("Message")}
+        help_texts = {"message": _("What should change? Links to sources help the curators.")}
 
 
 class EventForm(ListingForm):
     """An event of one of the member's organizations (optionally of one of its initiatives)."""
 
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.none(), to_field_name="slug"
+        queryset=Organization.objects.none(), to_field_name="slug", label=_("Organization")
     )
     initiative = forms.ModelChoiceField(
         queryset=Initiative.objects.none(), to_field_name="slug", required=False,
-        help_text="Leave empty if the event is not part of a listed initiative.",
+        label=_("Initiative"),
+        help_text=_("Leave empty if the event is not part of a listed initiative."),
     )  # fmt: skip
     starts_at = forms.DateTimeField(
-        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Local time where the event happens (or your time zone for online events).",
+        label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Local time where the event happens (or your time zone for online events)."),
     )  # fmt: skip
     ends_at = forms.DateTimeField(
-        label="Ends", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
     class Meta:
@@ -254,9 +319,18 @@ class EventForm(ListingForm):
         fields = [
             "organization", "initiative", "title", "summary", "description", "starts_at",
             "ends_at", "all_day", "timezone", "mode", "postal_code", "join_url",
-            "registration_url", "cost", "accessibility", "website", "roles", "goals",
+            "registration_url", "cost", "accessibility", "website", "roles", "goals", "languages",
         ]  # fmt: skip
-        labels = {"summary": "Short summary"}
+        labels = {
+            "title": _("Title"),
+            "summary": _("Short summary"),
+            "description": _("Description"),
+            "all_day": _("All day"),
+            "timezone": _("Timezone"),
+            "mode": _("Mode"),
+            "cost": _("Cost"),
+            "website": _("Website"),
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "accessibility": forms.Textarea(attrs={"rows": 2}),
@@ -312,9 +386,11 @@ class EventForm(ListingForm):
 
 
 class AlertForm(HoneypotMixin, forms.Form):
-    email = forms.EmailField(label="Your e-mail address")
+    email = forms.EmailField(label=_("Your e-mail address"))
     frequency = forms.ChoiceField(
-        choices=[("weekly", "Weekly"), ("daily", "Daily")], initial="weekly", label="How often"
+        choices=[("weekly", _("Weekly")), ("daily", _("Daily"))],
+        initial="weekly",
+        label=_("How often"),
     )
     kind = forms.ChoiceField(
         choices=[("initiatives", "initiatives"), ("events", "events")], widget=forms.HiddenInput
@@ -326,5 +402,5 @@ class AlertForm(HoneypotMixin, forms.Form):
 
         data = super().clean()
         if data.get("kind") and not query_is_valid(data["kind"], data.get("query", "")):
-            raise forms.ValidationError("This search has a problem; fix it before subscribing.")
+            raise forms.ValidationError(_("This search has a problem; fix it before subscribing."))
         return data

@@ -4,15 +4,16 @@ from datetime import timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
 
-def calendar_for(events, request, name: str = "MPDB Directory events") -> bytes:
+def calendar_for(events, request, name: str | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//MPDB Directory//Events//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", name or _("MPDB Directory events"))
     now = timezone.now()
     for event in events:
         item = VEvent()
@@ -34,7 +35,7 @@ def calendar_for(events, request, name: str = "MPDB Directory events") -> bytes:
             item.add("dtend", event.local_end or event.local_start + timedelta(hours=1))
         where = ", ".join(p for p in (event.city, event.state, event.postal_code) if p)
         if event.mode == "online":
-            where = event.join_url or event.registration_url or "Online"
+            where = event.join_url or event.registration_url or _("Online")
         if where:
             item.add("location", where)
         item.add("organizer", f"mailto:{event.organization.email}" if event.organization.email else "mailto:noreply@localhost",

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from .forms import InitiativeForm, OrganizationForm
 from .models import Organization, Source, Status
 from .services import _save_with_unique_slug
 
-LIST_COLUMNS = {"roles", "goals", "networks"}
+LIST_COLUMNS = {"roles", "goals", "networks", "languages"}
 BOOLEAN_COLUMNS = {"welcomes_newcomers", "is_network"}
 TRUE = {"1", "true", "yes", "y", "on"}
 
@@ -71,10 +72,15 @@ def import_listings(*, kind: str, text: str, status: str, by: str) -> ImportResu
             forms.append(form)
         else:
             for name, messages in form.errors.items():
-                label = "row" if name == "__all__" else name
-                result.errors.extend(f"line {line}, {label}: {m}" for m in messages)
+                label = _("row") if name == "__all__" else name
+                result.errors.extend(
+                    # Translators: a problem in an imported CSV file; column is a CSV header or “row”.
+                    _("line %(line)s, %(column)s: %(problem)s")
+                    % {"line": line, "column": label, "problem": m}
+                    for m in messages
+                )
     if not forms and not result.errors:
-        result.errors.append("The file has no rows.")
+        result.errors.append(_("The file has no rows."))
     if result.errors:
         return result
     with transaction.atomic():

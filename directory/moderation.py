@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     ChangeRequest,
@@ -22,7 +24,7 @@ from .models import (
     Report,
     Status,
 )
-from .notify import send
+from .notify import language_for_email, send
 from .participation import change_request_approve
 
 Action = ModerationDecision.Action
@@ -71,11 +73,17 @@ def can_moderate(user) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("directory.moderate")
 
 
+def _english(function, *args):
+    """Records (history reasons, decision log) are kept in English, whoever's language is on."""
+    with translation.override("en"):
+        return function(*args)
+
+
 def _record(*, by, target, action, reason_code="", reason="") -> ModerationDecision:
     return ModerationDecision.objects.create(
         curator=by, action=action, reason_code=reason_code or "", reason=reason or "",
         target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
-        target_repr=str(target)[:300],
+        target_repr=_english(str, target)[:300],
     )  # fmt: skip
 
 
@@ -99,7 +107,12 @@ def _notify(decision: ModerationDecision, target) -> None:
     sent = bool(recipients)
     for email in recipients:
         sent &= send(
-            to=email, subject=f"{decision.get_action_display()}: {decision.target_repr}",
+            to=email,
+            language=language_for_email(email),
+            # Translators: e-mail subject, e.g. "Approved: Civic Nights".
+            subject=gettext_lazy("%(action)s: %(target)s"),
+            # The label stays lazy, so it is written in the recipient's language.
+            subject_params={"action": Action(decision.action).label, "target": decision.target_repr},
             template="directory/email/decision.txt",
             context={"decision": decision, "target": target},
         )  # fmt: skip
@@ -112,12 +125,14 @@ def decide(
 ) -> ModerationDecision:
     """Apply one curator decision to a listing, change request, claim or report."""
     if action in NEEDS_REASON and not (reason_code or reason.strip()):
-        raise ValueError("A reason is required to reject or to ask for changes.")
+        raise ValueError(_("A reason is required to reject or to ask for changes."))
     kind = {ChangeRequest: "change", ClaimRequest: "claim", Report: "report"}.get(
         type(target), "listing"
     )
     if action not in ACTIONS_FOR[kind]:
-        raise ValueError(f"“{action}” is not a decision for this kind of item.")
+        raise ValueError(
+            _("“%(action)s” is not a decision for this kind of item.") % {"action": action}
+        )
     with transaction.atomic():
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
@@ -147,25 +162,31 @@ def _apply(*, by, target, action, reason) -> None:
             return
         allowed, new_status = transitions[action]
         if action == Action.RESTORE and target.published_at is None:
-            raise AlreadyDecided(f"“{target}” was never published; review it instead.")
+            raise AlreadyDecided(
+                _("“%(item)s” was never published; review it instead.") % {"item": target}
+            )
         # Compare-and-set: only one of two concurrent decisions can move the row out of its
         # current status, on every database (SQLite ignores SELECT … FOR UPDATE).
         claimed = (
             type(target).objects.filter(pk=target.pk, status__in=allowed).update(status=new_status)
         )
         if not claimed:
-            raise AlreadyDecided(f"“{target}” is {target.get_status_display().lower()} already.")
+            raise AlreadyDecided(
+                # Translators: e.g. "“Civic Nights” is published already."
+                _("“%(item)s” is %(status)s already.")
+                % {"item": target, "status": target.get_status_display().lower()}
+            )
         target.status = new_status
         if action == Action.APPROVE:
             target.last_verified_at = now
         who = f"curator {by}" if by else "the stale-listing rule"
-        target._change_reason = f"{Action(action).label} by {who}" + (
+        target._change_reason = f"{_english(str, Action(action).label)} by {who}" + (
             f": {reason}" if reason else ""
         )
         target.save()
     elif isinstance(target, ChangeRequest):
         if not _claim(target, "status", Decision.PENDING, "deciding"):
-            raise AlreadyDecided("This change was decided already.")
+            raise AlreadyDecided(_("This change was decided already."))
         if action == Action.APPROVE:
             change_request_approve(change=target, by=by)
         else:
@@ -174,7 +195,7 @@ def _apply(*, by, target, action, reason) -> None:
             target.save()
     elif isinstance(target, ClaimRequest):
         if not _claim(target, "status", Decision.PENDING, "deciding"):
-            raise AlreadyDecided("This claim was decided already.")
+            raise AlreadyDecided(_("This claim was decided already."))
         if action == Action.APPROVE:
             Membership.objects.get_or_create(
                 user=target.user, organization=target.organization,
@@ -187,7 +208,7 @@ def _apply(*, by, target, action, reason) -> None:
         target.save()
     elif isinstance(target, Report):
         if not _claim(target, "state", Report.State.OPEN, Report.State.RESOLVED):
-            raise AlreadyDecided("This report was resolved already.")
+            raise AlreadyDecided(_("This report was resolved already."))
         target.state, target.resolved_by, target.resolved_at = Report.State.RESOLVED, by, now
         target.resolution = reason
         target.save()

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .forms import InitiativeForm, OrganizationForm
 from .models import (
@@ -103,6 +105,10 @@ def change_request_form(change: ChangeRequest):
     data = MultiValueDict(change.proposed)
     # A fresh copy: validating a ModelForm writes the new values onto its instance.
     target = type(change.target).objects.get(pk=change.target.pk)
+    # A field added to the form after the edit was made keeps its current value.
+    for name in ("languages",):
+        if name not in data:
+            data.setlist(name, [obj.pk for obj in getattr(target, name).all()])
     if isinstance(target, Initiative):
         data["organization"] = target.organization.slug
         return InitiativeForm(data, instance=target, user=change.submitted_by)
@@ -119,7 +125,7 @@ def _display(value) -> str:
     ):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -145,7 +151,9 @@ def change_request_approve(*, change: ChangeRequest, by) -> None:
     """A curator accepts a member's edit: the published listing changes now (with history)."""
     form = change_request_form(change)
     if not form.is_valid():
-        raise ValueError(f"The edit no longer validates: {form.errors.as_text()}")
+        raise ValueError(
+            _("The edit no longer validates: %(errors)s") % {"errors": form.errors.as_text()}
+        )
     obj = form.save(commit=False)
     obj._change_reason = f"Change request #{change.pk} approved by {by}"
     obj.save()
@@ -180,7 +188,9 @@ def claim_create(*, by, organization: Organization, form, request) -> tuple[Clai
     if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
         link = request.build_absolute_uri(reverse("directory:claim-verify", args=[claim.token]))
         sent = send(
-            to=claim.work_email, subject=f"Confirm your claim of {organization.name}",
+            to=claim.work_email,
+            subject=gettext_lazy("Confirm your claim of %(organization)s"),
+            subject_params={"organization": organization.name},
             template="directory/email/claim_verify.txt",
             context={"claim": claim, "link": link},
         )  # fmt: skip
@@ -213,7 +223,9 @@ def invitation_create(
         reverse("directory:invitation-accept", args=[invitation.token])
     )
     sent = send(
-        to=email, subject=f"You are invited to edit {organization.name}",
+        to=email,
+        subject=gettext_lazy("You are invited to edit %(organization)s"),
+        subject_params={"organization": organization.name},
         template="directory/email/invitation.txt",
         context={"invitation": invitation, "link": link},
     )  # fmt: skip

@@ -96,7 +96,7 @@ class OrganizationQuerySet(ListingQuerySet):
 
     def for_list(self):
         """What a list row shows, in a fixed number of queries."""
-        return self.prefetch_related(Prefetch("roles", queryset=_roles()), "goals")
+        return self.prefetch_related(Prefetch("roles", queryset=_roles()), "goals", "languages")
 
 
 class InitiativeQuerySet(ListingQuerySet):
@@ -114,7 +114,7 @@ class InitiativeQuerySet(ListingQuerySet):
     def for_list(self):
         """What a list row shows, in a fixed number of queries."""
         return self.select_related("organization").prefetch_related(
-            Prefetch("roles", queryset=_roles()), "goals"
+            Prefetch("roles", queryset=_roles()), "goals", "languages"
         )
 
 

@@ -60,8 +60,10 @@ def initiative_submit(*, by: str, organization: dict, data: dict) -> Initiative:
         _save_with_unique_slug(org, org.name, reason)
     roles = data.pop("roles", [])
     goals = data.pop("goals", [])
+    languages = data.pop("languages", [])
     initiative = Initiative(organization=org, status=Status.PENDING, source=Source.PARTNER, **data)
     _save_with_unique_slug(initiative, initiative.title, reason)
     initiative.roles.set(roles)
     initiative.goals.set(goals)
+    initiative.languages.set(languages)
     return initiative

@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class GoalManager(models.Manager):
@@ -16,7 +17,7 @@ class Goal(models.Model):
     )
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(max_length=120)
-    summary = models.TextField(help_text="Plain-language explanation, in our own words.")
+    summary = models.TextField(help_text=_("Plain-language explanation, in our own words."))
     paper_section = models.CharField(max_length=200, blank=True)
 
     objects = GoalManager()

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from directory.api.languages import LanguageViewSet
 from directory.api.views import (
     ChangesView,
     EventViewSet,
@@ -23,6 +24,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("roles", RoleViewSet, basename="role")
 router.register("role-groups", RoleGroupViewSet, basename="role-group")
 router.register("goals", GoalViewSet, basename="goal")
+router.register("languages", LanguageViewSet, basename="language")
 
 urlpatterns = [
     path("changes/", ChangesView.as_view(), name="changes"),

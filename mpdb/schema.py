@@ -18,11 +18,42 @@ NOT_FOUND = {
     },
 }
 
+BAD_REQUEST = {
+    "description": (
+        "A parameter was refused (for example an unknown `lang`, a malformed ZIP code or an "
+        "out-of-range number). The body maps each refused parameter to its messages."
+    ),
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            }
+        }
+    },
+}
+
+
+LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "allowEmptyValue": True,
+    "description": (
+        "Language of the taxonomy names and messages: `en` or `es`. Without it, the "
+        "`Accept-Language` header decides (default English). The `Content-Language` response "
+        "header says which was used. Listings' own text is never translated."
+    ),
+    "schema": {"type": "string", "enum": ["en", "es"]},
+}
+
 
 def add_constraints(result, generator, request, public):
-    """Add ranges/patterns to query parameters and document 404 on every GET."""
+    """Add ranges/patterns to query parameters, ``lang`` everywhere, and 400/404 on every GET."""
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
+            if method == "get":
+                operation.setdefault("parameters", []).append(dict(LANG_PARAMETER))
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter["name"] not in ("since", "cursor"):
                     # Filters follow HTML forms: an empty value means "not given".
@@ -36,6 +67,8 @@ def add_constraints(result, generator, request, public):
                     target.update(extra)
             if method == "get":
                 operation.setdefault("responses", {}).setdefault("404", NOT_FOUND)
+                # Every GET takes ``lang``, so every GET can answer 400 for an unknown one.
+                operation["responses"].setdefault("400", BAD_REQUEST)
                 _unwrap_exports(operation)
     return result
 

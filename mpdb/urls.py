@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -13,10 +14,10 @@ from directory.feeds import InitiativeFeed
 from directory.sitemaps import SITEMAPS
 from roles.views import RoleFinderView
 
-admin.site.site_header = "MPDB Directory — curators"
+admin.site.site_header = _("MPDB Directory — curators")
 # The admin signs in through allauth, so its rate limits on failed logins protect it too.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_title = "MPDB Directory admin"
+admin.site.site_title = _("MPDB Directory admin")
 
 urlpatterns = [
     path("", directory_views.home, name="home"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language (the switcher)
     path("admin/", admin.site.urls),
 ]
 

@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import FinderAnswer, FinderWeight, Role, RoleGroup
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(TranslationTabularInline):
     model = Role
     fields = ["number", "name", "slug", "summary"]
     extra = 0
@@ -11,7 +13,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(RoleGroup)
-class RoleGroupAdmin(admin.ModelAdmin):
+class RoleGroupAdmin(TranslationAdmin):
     list_display = ["letter", "name", "kind", "function_name", "role_count"]
     list_display_links = ["name"]
     list_filter = ["kind"]
@@ -25,13 +27,13 @@ class RoleGroupAdmin(admin.ModelAdmin):
 
         return super().get_queryset(request).annotate(_role_count=Count("roles"))
 
-    @admin.display(description="roles", ordering="_role_count")
+    @admin.display(description=_("roles"), ordering="_role_count")
     def role_count(self, obj):
         return obj._role_count
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(TranslationAdmin):
     list_display = ["number", "name", "group", "slug"]
     list_display_links = ["name"]
     list_filter = ["group__kind", "group"]
@@ -48,7 +50,7 @@ class FinderWeightInline(admin.TabularInline):
 
 
 @admin.register(FinderAnswer)
-class FinderAnswerAdmin(admin.ModelAdmin):
+class FinderAnswerAdmin(TranslationAdmin):
     """The role finder's answers and how strongly each points to roles (curators tune these)."""
 
     list_display = ["label", "kind", "slug", "order"]

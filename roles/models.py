@@ -2,11 +2,12 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    STRATEGIST = "strategist", "Conflict strategist"
-    ACTOR = "actor", "Conflict actor"
+    STRATEGIST = "strategist", _("Conflict strategist")
+    ACTOR = "actor", _("Conflict actor")
 
 
 class RoleGroupManager(models.Manager):
@@ -16,7 +17,9 @@ class RoleGroupManager(models.Manager):
 
 class RoleGroup(models.Model):
     slug = models.SlugField(unique=True, max_length=80)
-    letter = models.CharField(max_length=1, unique=True, help_text="The paper's group letter, A–K.")
+    letter = models.CharField(
+        max_length=1, unique=True, help_text=_("The paper's group letter, A–K.")
+    )
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(unique=True)
@@ -65,7 +68,7 @@ class Role(models.Model):
     slug = models.SlugField(unique=True, max_length=80)
     name = models.CharField(max_length=120)
     group = models.ForeignKey(RoleGroup, on_delete=models.PROTECT, related_name="roles")
-    number = models.PositiveSmallIntegerField(unique=True, help_text="1–53, the paper's order.")
+    number = models.PositiveSmallIntegerField(unique=True, help_text=_("1–53, the paper's order."))
     summary = models.TextField()
     paper_section = models.CharField(max_length=200, blank=True)
 
@@ -99,15 +102,15 @@ class FinderAnswer(models.Model):
     """
 
     class Kind(models.TextChoices):
-        GOAL = "goal", "What you care about"
-        SKILL = "skill", "What you like doing"
-        TIME = "time", "How much time you have"
+        GOAL = "goal", _("What you care about")
+        SKILL = "skill", _("What you like doing")
+        TIME = "time", _("How much time you have")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     slug = models.SlugField(max_length=80)
     label = models.CharField(max_length=160)
     because = models.CharField(
-        max_length=200, help_text="Completes “It fits because you …”, e.g. “like to listen”."
+        max_length=200, help_text=_("Completes “It fits because you …”, e.g. “like to listen”.")
     )
     order = models.PositiveSmallIntegerField(default=0)
     roles = models.ManyToManyField(Role, through="FinderWeight", related_name="finder_answers")

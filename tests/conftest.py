@@ -15,12 +15,21 @@ def pytest_report_header(config):
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test sees the curated goals and roles, as the product does."""
     with django_db_blocker.unblock():
-        call_command("loaddata", "goals", "roles", "role_finder", verbosity=0)
+        call_command("loaddata", "goals", "roles", "role_finder", "languages", verbosity=0)
 
 
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request activates its language for the thread; code called directly next sees English."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     roles = factory.PostGeneration(set_m2m("roles"))
     goals = factory.PostGeneration(set_m2m("goals"))
+    languages = factory.PostGeneration(set_m2m("languages"))
 
 
 class InitiativeFactory(factory.django.DjangoModelFactory):
@@ -49,3 +50,4 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
 
     roles = factory.PostGeneration(set_m2m("roles"))
     goals = factory.PostGeneration(set_m2m("goals"))
+    languages = factory.PostGeneration(set_m2m("languages"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 
 from ..models import Event, Initiative, Organization
 from .serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
@@ -51,9 +52,9 @@ class Key:
             at, kind, ident = json.loads(raw)
             key = cls(datetime.fromisoformat(at), kind, str(ident))
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-            raise BadCursor("This cursor is not one the feed gave out.") from exc
+            raise BadCursor(_("This cursor is not one the feed gave out.")) from exc
         if kind not in TYPES or key.at.tzinfo is None:
-            raise BadCursor("This cursor is not one the feed gave out.")
+            raise BadCursor(_("This cursor is not one the feed gave out."))
         return key
 
 

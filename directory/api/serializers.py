@@ -1,5 +1,6 @@
 """The public shape of listings (ARCHITECTURE.md, "JSON API"). Partners depend on it."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,7 +10,7 @@ from roles.models import Role
 from roles.serializers import RoleRefSerializer
 
 from ..geo import US_STATES
-from ..models import Event, Initiative, Organization, Scope
+from ..models import Event, Initiative, Language, Organization, Scope
 
 
 class LocationSerializer(serializers.Serializer):
@@ -32,11 +33,18 @@ class ListingSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     roles = RoleRefSerializer(many=True, read_only=True)
     goals = GoalRefSerializer(many=True, read_only=True)
+    languages = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="code",
+        help_text="ISO 639-1 codes of the languages it serves people in (empty: not stated).",
+    )
     location = serializers.SerializerMethodField()
     distance_miles = serializers.SerializerMethodField()
 
     common_fields = [
-        "id", "slug", "url", "summary", "description", "website", "roles", "goals", "location",
+        "id", "slug", "url", "summary", "description", "website", "roles", "goals", "languages",
+        "location",
         "scope", "source", "is_demo", "published_at", "last_verified_at", "created_at",
         "updated_at", "distance_miles",
     ]  # fmt: skip
@@ -147,13 +155,13 @@ class SubmittedOrganizationSerializer(serializers.Serializer):
                 data["instance"] = Organization.objects.published().get(uuid=data["id"])
             except Organization.DoesNotExist:
                 raise serializers.ValidationError(
-                    {"id": "No published organization has this id."}
+                    {"id": _("No published organization has this id.")}
                 ) from None
             return data
         missing = [f for f in ("name", "summary") if not data.get(f)]
         if missing:
             raise serializers.ValidationError(
-                dict.fromkeys(missing, "Required for a new organization (or give the `id` of a listed one).")
+                dict.fromkeys(missing, _("Required for a new organization (or give the `id` of a listed one)."))
             )  # fmt: skip
         return data
 
@@ -172,9 +180,13 @@ class SubmissionSerializer(serializers.Serializer):
     goals = serializers.SlugRelatedField(
         many=True, slug_field="slug", queryset=Goal.objects.all(), required=False
     )
+    languages = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=Language.objects.all(), required=False,
+        help_text="ISO 639-1 codes, e.g. [\"en\", \"es\"].",
+    )  # fmt: skip
     postal_code = serializers.RegexField(
         r"^\d{5}$", required=False, allow_blank=True,
-        error_messages={"invalid": "Enter a 5-digit ZIP code."},
+        error_messages={"invalid": _("Enter a 5-digit ZIP code.")},
     )  # fmt: skip
     city = serializers.CharField(required=False, allow_blank=True, max_length=100)
     state = serializers.ChoiceField(choices=sorted(US_STATES), required=False, allow_blank=True)
@@ -189,17 +201,19 @@ class SubmissionSerializer(serializers.Serializer):
         from ..geo import lookup_zip
 
         if value and lookup_zip(value) is None:
-            raise serializers.ValidationError(f"“{value}” is not a known U.S. ZIP code.")
+            raise serializers.ValidationError(
+                _("“%(zip)s” is not a known U.S. ZIP code.") % {"zip": value}
+            )
         return value
 
     def validate(self, data):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            raise serializers.ValidationError({"ends_on": "The end date is before the start."})
+            raise serializers.ValidationError({"ends_on": _("The end date is before the start.")})
         if data.get("scope") in (Scope.LOCAL, Scope.STATE, Scope.REGIONAL) and not (
             data.get("postal_code") or data.get("state")
         ):
             raise serializers.ValidationError(
-                {"postal_code": "Local, state and regional work needs a ZIP code or a state."}
+                {"postal_code": _("Local, state and regional work needs a ZIP code or a state.")}
             )
         return data
 

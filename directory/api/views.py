@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,6 +24,7 @@ from rest_framework_api_key.permissions import HasAPIKey
 
 from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
 from ..models import Event, Initiative, Organization
+from ..pagination import COUNT_CAP, CappedPaginator
 from ..services import initiative_submit
 from .changes import EPOCH, BadCursor, Key, changes
 from .exports import export_response, serialized_rows
@@ -38,10 +41,46 @@ from .throttles import SubmissionThrottle, api_key_of
 MAX_CHANGES = 500
 
 
+class RememberingFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, keeping the FilterSet on the view (to report how it sorted)."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
+
 class StandardPagination(PageNumberPagination):
+    """Pages of 20 (1–100). ``count`` is exact up to 10,000 rows; beyond, it is 10,000 with
+    ``count_capped: true`` and pages stop there (use ``?format=csv`` or the change feed)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_capped": self.page.paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"] = {
+            "count": result["properties"]["count"],
+            "count_capped": {
+                "type": "boolean",
+                "description": f"True when more than {COUNT_CAP:,} rows match (count stops there).",
+            },
+            **{k: v for k, v in result["properties"].items() if k != "count"},
+        }
+        result["required"] = [*result.get("required", []), "count_capped"]
+        return result
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param, "")
@@ -53,7 +92,11 @@ class StandardPagination(PageNumberPagination):
             size = 0
         if not 1 <= size <= self.max_page_size:
             raise ValidationError(
-                {"page_size": [f"Choose a page size from 1 to {self.max_page_size}."]}
+                {
+                    "page_size": [
+                        _("Choose a page size from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return size
 
@@ -110,6 +153,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"  # any id reaches the view, so a bad one gets a JSON 404
     pagination_class = StandardPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, GeoJSONRenderer]
+    filter_backends = [RememberingFilterBackend]
     export_name = ""
 
     def get_renderers(self):
@@ -136,7 +180,12 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
                 queryset, self.get_serializer_class(), self.get_serializer_context()
             )
             return export_response(fmt, rows, self.export_name)
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and not filterset.ranked:
+            # Too many matches to rank by relevance: the newest first (docs/api.md, Filters).
+            response.headers["X-Relevance-Ranking"] = "skipped: too many matches; newest first"
+        return response
 
     def filter_queryset(self, queryset):
         # Filters shape lists; a detail is found by its id alone (e.g. a past event).
@@ -148,7 +197,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             uuid.UUID(self.kwargs[self.lookup_url_kwarg])
         except ValueError:
-            raise NotFound("No published object has this id.") from None
+            raise NotFound(_("No published object has this id.")) from None
         return super().get_object()
 
     def retrieve(self, request, *args, **kwargs):
@@ -256,11 +305,11 @@ class ChangesView(APIView):
         if "since" in params:
             since = parse_datetime(params["since"].replace(" ", "+"))
             if since is None:
-                errors["since"] = ["Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."]
+                errors["since"] = [_("Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.")]
             elif since.tzinfo is None:
-                errors["since"] = ["Give a time zone, e.g. 2026-01-31T12:00:00Z."]
+                errors["since"] = [_("Give a time zone, e.g. 2026-01-31T12:00:00Z.")]
             elif not 1900 <= since.year <= 2200:
-                errors["since"] = ["Choose a time between 1900 and 2200."]
+                errors["since"] = [_("Choose a time between 1900 and 2200.")]
         cursor = None
         if params.get("cursor"):
             try:
@@ -274,7 +323,9 @@ class ChangesView(APIView):
                 if not 1 <= limit <= MAX_CHANGES:
                     raise ValueError
             except ValueError:
-                errors["limit"] = [f"Enter a whole number from 1 to {MAX_CHANGES}."]
+                errors["limit"] = [
+                    _("Enter a whole number from 1 to %(max)s.") % {"max": MAX_CHANGES}
+                ]
         if errors:
             raise ValidationError(errors)
         return since, cursor, limit

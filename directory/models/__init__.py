@@ -1,5 +1,6 @@
 from .alerts import Alert
 from .events import Event
+from .languages import Language, UserLanguage
 from .listings import (
     Initiative,
     InitiativeManager,
@@ -22,6 +23,7 @@ __all__ = [
     "Initiative",
     "InitiativeManager",
     "Invitation",
+    "Language",
     "Listing",
     "Membership",
     "ModerationDecision",
@@ -31,4 +33,5 @@ __all__ = [
     "Scope",
     "Source",
     "Status",
+    "UserLanguage",
 ]

@@ -2,26 +2,29 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .participation import new_token
 
 
 class Alert(models.Model):
     class Kind(models.TextChoices):
-        INITIATIVES = "initiatives", "Initiatives"
-        EVENTS = "events", "Events"
+        INITIATIVES = "initiatives", _("Initiatives")
+        EVENTS = "events", _("Events")
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     email = models.EmailField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
     query = models.CharField(
-        max_length=2000, blank=True, help_text="The search, as a query string."
+        max_length=2000, blank=True, help_text=_("The search, as a query string.")
     )
     frequency = models.CharField(max_length=6, choices=Frequency.choices, default=Frequency.WEEKLY)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -29,10 +32,18 @@ class Alert(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     matched_until = models.DateTimeField(
-        null=True, blank=True, help_text="Listings published after this are new to the subscriber."
+        null=True,
+        blank=True,
+        help_text=_("Listings published after this are new to the subscriber."),
     )
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the alert was made in; its e-mails are written in it.",
+    )
 
     class Meta:
         indexes = [
@@ -42,7 +53,12 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_frequency_display()} {self.kind} alert for {self.email}"
+        # Translators: e.g. "Weekly initiatives alert for ana@example.org"; kind is a URL word.
+        return gettext("%(frequency)s %(kind)s alert for %(email)s") % {
+            "frequency": self.get_frequency_display(),
+            "kind": self.kind,
+            "email": self.email,
+        }
 
     @property
     def active(self) -> bool:

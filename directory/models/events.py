@@ -8,6 +8,7 @@ from django.db import models
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from goals.models import Goal
@@ -43,7 +44,9 @@ class EventQuerySet(ListingQuerySet):
 
     def for_list(self):
         return self.select_related("organization", "initiative").prefetch_related(
-            models.Prefetch("roles", queryset=Role.objects.select_related("group")), "goals"
+            models.Prefetch("roles", queryset=Role.objects.select_related("group")),
+            "goals",
+            "languages",
         )
 
 
@@ -54,9 +57,9 @@ class EventManager(models.Manager.from_queryset(EventQuerySet)):
 
 class Event(Listing):
     class Mode(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        ONLINE = "online", "Online"
-        HYBRID = "hybrid", "In person and online"
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person and online")
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
     initiative = models.ForeignKey(
@@ -68,19 +71,27 @@ class Event(Listing):
     all_day = models.BooleanField(default=False)
     timezone = models.CharField(
         max_length=40, default="America/New_York",
-        help_text="The local time zone of the event (set from the ZIP code when given).",
+        help_text=_("The local time zone of the event (set from the ZIP code when given)."),
     )  # fmt: skip
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
-    join_url = models.URLField("link to join online", blank=True, max_length=500)
-    registration_url = models.URLField("registration link", blank=True, max_length=500)
+    join_url = models.URLField(_("link to join online"), blank=True, max_length=500)
+    registration_url = models.URLField(_("registration link"), blank=True, max_length=500)
     cost = models.CharField(
-        max_length=120, blank=True, help_text="e.g. “Free” or “$10, free for students”."
+        max_length=120, blank=True, help_text=_("e.g. “Free” or “$10, free for students”.")
     )
-    accessibility = models.TextField("accessibility notes", blank=True, max_length=2000)
+    accessibility = models.TextField(_("accessibility notes"), blank=True, max_length=2000)
     roles = models.ManyToManyField(Role, blank=True, related_name="events")
     goals = models.ManyToManyField(Goal, blank=True, related_name="events")
 
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+    languages = models.ManyToManyField(
+        "directory.Language",
+        blank=True,
+        related_name="events",
+        help_text="Languages the event is held in or interpreted into.",
+    )
+    history = HistoricalRecords(
+        excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
+    )
 
     objects = EventManager()
 
@@ -144,21 +155,21 @@ class Event(Listing):
         super().clean()
         errors = {}
         if self.timezone not in available_timezones():
-            errors["timezone"] = "Choose a time zone from the list."
+            errors["timezone"] = _("Choose a time zone from the list.")
         if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
-            errors["ends_at"] = "The event ends before it starts."
+            errors["ends_at"] = _("The event ends before it starts.")
         if self.mode in (self.Mode.IN_PERSON, self.Mode.HYBRID) and not self.postal_code:
-            errors["postal_code"] = "An in-person event needs the ZIP code of its venue."
+            errors["postal_code"] = _("An in-person event needs the ZIP code of its venue.")
         if self.mode in (self.Mode.ONLINE, self.Mode.HYBRID) and not (
             self.join_url or self.registration_url
         ):
-            errors["join_url"] = "An online event needs a link to join or to register."
+            errors["join_url"] = _("An online event needs a link to join or to register.")
         if (
             self.initiative_id
             and self.organization_id
             and self.initiative.organization_id != self.organization_id
         ):
-            errors["initiative"] = "Choose an initiative of the same organization."
+            errors["initiative"] = _("Choose an initiative of the same organization.")
         if errors:
             raise ValidationError(errors)
 
@@ -177,7 +188,7 @@ class Event(Listing):
 def _connect_touch():
     from .listings import _touch_on_m2m_change
 
-    for field in (Event.roles, Event.goals):
+    for field in (Event.roles, Event.goals, Event.languages):
         models.signals.m2m_changed.connect(
             _touch_on_m2m_change, sender=field.through, dispatch_uid=f"touch-{field.through}"
         )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from goals.models import Goal
@@ -18,26 +19,26 @@ from ..querysets import InitiativeQuerySet, OrganizationQuerySet
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "Pending review"
-    PUBLISHED = "published", "Published"
-    REJECTED = "rejected", "Rejected"
-    ARCHIVED = "archived", "Archived"
+    PENDING = "pending", _("Pending review")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
 
 
 class Scope(models.TextChoices):
-    LOCAL = "local", "Local"
-    STATE = "state", "Statewide"
-    REGIONAL = "regional", "Regional"
-    NATIONAL = "national", "National"
-    ONLINE = "online", "Online"
+    LOCAL = "local", _("Local")
+    STATE = "state", _("Statewide")
+    REGIONAL = "regional", _("Regional")
+    NATIONAL = "national", _("National")
+    ONLINE = "online", _("Online")
 
 
 class Source(models.TextChoices):
-    PAPER = "paper", "Named in the MPDB paper"
-    SELF = "self", "Self-registered"
-    CURATOR = "curator", "Added by a curator"
-    IMPORT = "import", "Imported"
-    PARTNER = "partner", "Submitted by a partner site"
+    PAPER = "paper", _("Named in the MPDB paper")
+    SELF = "self", _("Self-registered")
+    CURATOR = "curator", _("Added by a curator")
+    IMPORT = "import", _("Imported")
+    PARTNER = "partner", _("Submitted by a partner site")
 
 
 class Listing(models.Model):
@@ -45,14 +46,14 @@ class Listing(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(unique=True, max_length=120)
-    summary = models.CharField(max_length=280, help_text="One or two sentences.")
+    summary = models.CharField(max_length=280, help_text=_("One or two sentences."))
     description = models.TextField(blank=True, max_length=10000)
     website = models.URLField(blank=True, max_length=500)
 
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True, choices=sorted(US_STATES.items()))
     postal_code = models.CharField(
-        "ZIP code", max_length=5, blank=True, help_text="5-digit ZIP; fills in the place."
+        _("ZIP code"), max_length=5, blank=True, help_text=_("5-digit ZIP; fills in the place.")
     )
     county = models.CharField(max_length=100, blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -62,7 +63,9 @@ class Listing(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SELF)
     is_demo = models.BooleanField(
-        "example (demo) entry", default=False, help_text="Made-up example data, labelled as such."
+        _("example (demo) entry"),
+        default=False,
+        help_text=_("Made-up example data, labelled as such."),
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
@@ -70,7 +73,7 @@ class Listing(models.Model):
     )  # fmt: skip
     stale_notice_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When members were last asked to confirm this listing.",
+        help_text=_("When members were last asked to confirm this listing."),
     )  # fmt: skip
     published_at = models.DateTimeField(null=True, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
@@ -127,7 +130,10 @@ class Listing(models.Model):
             info = lookup_zip(self.postal_code)
             if info is None:
                 raise ValidationError(
-                    {"postal_code": f"“{self.postal_code}” is not a known 5-digit U.S. ZIP code."}
+                    {
+                        "postal_code": _("“%(zip)s” is not a known 5-digit U.S. ZIP code.")
+                        % {"zip": self.postal_code}
+                    }
                 )
             self.fill_location_from(info)
 
@@ -147,15 +153,19 @@ class OrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
 
 class Organization(Listing):
     name = models.CharField(max_length=200)
-    email = models.EmailField("public contact e-mail", blank=True)
+    email = models.EmailField(_("public contact e-mail"), blank=True)
     cross_partisan = models.BooleanField(
-        "works across the political divide",
+        _("works across the political divide"),
         default=False,
-        help_text="Self-declared: the organization deliberately brings together people of "
-        "different political views.",
+        help_text=_(
+            "Self-declared: the organization deliberately brings together people of "
+            "different political views."
+        ),
     )
     is_network = models.BooleanField(
-        "network or coalition", default=False, help_text="A coalition that other groups join."
+        _("network or coalition"),
+        default=False,
+        help_text=_("A coalition that other groups join."),
     )
     roles = models.ManyToManyField(Role, blank=True, related_name="organizations")
     goals = models.ManyToManyField(Goal, blank=True, related_name="organizations")
@@ -165,10 +175,19 @@ class Organization(Listing):
         blank=True,
         related_name="members",
         limit_choices_to={"is_network": True},
-        help_text="Coalitions and networks this organization belongs to.",
+        help_text=_("Coalitions and networks this organization belongs to."),
     )
 
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+    languages = models.ManyToManyField(
+        "directory.Language",
+        blank=True,
+        related_name="organizations",
+        help_text="Languages the organization serves people in.",
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
+    )
 
     objects = OrganizationManager()
 
@@ -221,17 +240,26 @@ class Initiative(Listing):
     roles = models.ManyToManyField(Role, blank=True, related_name="initiatives")
     goals = models.ManyToManyField(Goal, blank=True, related_name="initiatives")
     welcomes_newcomers = models.BooleanField(
-        default=False, help_text="People with no experience can join in."
+        default=False, help_text=_("People with no experience can join in.")
     )
     get_involved = models.TextField(
-        "how to get involved", blank=True, max_length=2000,
-        help_text="What a newcomer can do, and how to start.",
+        _("how to get involved"), blank=True, max_length=2000,
+        help_text=_("What a newcomer can do, and how to start."),
     )  # fmt: skip
-    get_involved_url = models.URLField("sign-up or volunteer link", blank=True, max_length=500)
+    get_involved_url = models.URLField(_("sign-up or volunteer link"), blank=True, max_length=500)
     starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True, help_text="Leave blank if ongoing.")
+    ends_on = models.DateField(null=True, blank=True, help_text=_("Leave blank if ongoing."))
 
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[roles, goals])
+    languages = models.ManyToManyField(
+        "directory.Language",
+        blank=True,
+        related_name="initiatives",
+        help_text="Languages the initiative serves people in.",
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
+    )
 
     objects = InitiativeManager()
 
@@ -269,7 +297,7 @@ class Initiative(Listing):
     def clean(self) -> None:
         super().clean()
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The end date is before the start date."})
+            raise ValidationError({"ends_on": _("The end date is before the start date.")})
 
 
 def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwargs):
@@ -291,7 +319,8 @@ def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwa
 
 
 for _field in (Organization.roles, Organization.goals, Organization.networks,
-               Initiative.roles, Initiative.goals):  # fmt: skip
+               Organization.languages, Initiative.roles, Initiative.goals,
+               Initiative.languages):  # fmt: skip
     models.signals.m2m_changed.connect(
         _touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
     )

@@ -5,32 +5,34 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ModerationDecision(models.Model):
     """Who decided what about which object, when, and why. Never edited, never deleted."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
-        REQUEST_CHANGES = "request_changes", "Changes requested"
-        ARCHIVE = "archive", "Archived"
-        RESTORE = "restore", "Restored"
-        REVERT = "revert", "Reverted to an earlier version"
-        RESOLVE = "resolve", "Report resolved"
-        VERIFY = "verify", "Confirmed accurate"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        REQUEST_CHANGES = "request_changes", _("Changes requested")
+        ARCHIVE = "archive", _("Archived")
+        RESTORE = "restore", _("Restored")
+        REVERT = "revert", _("Reverted to an earlier version")
+        RESOLVE = "resolve", _("Report resolved")
+        VERIFY = "verify", _("Confirmed accurate")
 
     class Reason(models.TextChoices):
         NONE = "", "—"
-        OUT_OF_SCOPE = "out_of_scope", "Not civic or democracy-building work"
-        INCOMPLETE = "incomplete", "Not enough information to check it"
-        DUPLICATE = "duplicate", "Already listed"
-        UNVERIFIABLE = "unverifiable", "We could not verify it"
-        PARTISAN = "partisan", "Campaigning for a party or candidate"
-        SPAM = "spam", "Spam or advertising"
-        BAD_FAITH = "bad_faith", "Bad-faith or harmful content"
-        STALE = "stale", "No longer active"
-        OTHER = "other", "Other (see the note)"
+        OUT_OF_SCOPE = "out_of_scope", _("Not civic or democracy-building work")
+        INCOMPLETE = "incomplete", _("Not enough information to check it")
+        DUPLICATE = "duplicate", _("Already listed")
+        UNVERIFIABLE = "unverifiable", _("We could not verify it")
+        PARTISAN = "partisan", _("Campaigning for a party or candidate")
+        SPAM = "spam", _("Spam or advertising")
+        BAD_FAITH = "bad_faith", _("Bad-faith or harmful content")
+        STALE = "stale", _("No longer active")
+        OTHER = "other", _("Other (see the note)")
 
     curator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="decisions"
@@ -42,7 +44,7 @@ class ModerationDecision(models.Model):
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
     target_repr = models.CharField(max_length=300)
-    notified = models.BooleanField(default=False, help_text="The submitter was e-mailed.")
+    notified = models.BooleanField(default=False, help_text=_("The submitter was e-mailed."))
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -51,7 +53,11 @@ class ModerationDecision(models.Model):
         permissions = [("moderate", "Can moderate listings, claims, changes and reports")]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.target_repr}"
+        # Translators: a curator's decision and what it was about, e.g. "Approved: Civic Nights".
+        return gettext("%(action)s: %(target)s") % {
+            "action": self.get_action_display(),
+            "target": self.target_repr,
+        }
 
     @property
     def reason_text(self) -> str:
@@ -63,15 +69,15 @@ class Report(models.Model):
     """Anyone flags a problem with a listing."""
 
     class Kind(models.TextChoices):
-        OUTDATED = "outdated", "Outdated"
-        INCORRECT = "incorrect", "Incorrect"
-        SPAM = "spam", "Spam"
-        BAD_FAITH = "bad_faith", "Bad faith"
-        OTHER = "other", "Other"
+        OUTDATED = "outdated", _("Outdated")
+        INCORRECT = "incorrect", _("Incorrect")
+        SPAM = "spam", _("Spam")
+        BAD_FAITH = "bad_faith", _("Bad faith")
+        OTHER = "other", _("Other")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     organization = models.ForeignKey(
         "directory.Organization", null=True, blank=True, on_delete=models.CASCADE,
@@ -81,10 +87,10 @@ class Report(models.Model):
         "directory.Initiative", null=True, blank=True, on_delete=models.CASCADE,
         related_name="reports",
     )  # fmt: skip
-    kind = models.CharField("what is wrong", max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("what is wrong"), max_length=20, choices=Kind.choices)
     message = models.TextField(max_length=2000)
     email = models.EmailField(
-        "your e-mail (optional)", blank=True, help_text="Only curators see it."
+        _("your e-mail (optional)"), blank=True, help_text=_("Only curators see it.")
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(blank=True, max_length=4000)
@@ -106,7 +112,11 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} report on {self.target}"
+        # Translators: e.g. "Outdated report on Civic Nights".
+        return gettext("%(kind)s report on %(target)s") % {
+            "kind": self.get_kind_display(),
+            "target": self.target,
+        }
 
     @property
     def target(self):

@@ -5,6 +5,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .listings import Initiative, Organization
 
@@ -17,8 +19,8 @@ class Membership(models.Model):
     """A person who may manage an organization's listings."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        EDITOR = "editor", "Editor"
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -39,18 +41,18 @@ class Membership(models.Model):
 
 
 class Decision(models.TextChoices):
-    PENDING = "pending", "Waiting for a curator"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Not approved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Waiting for a curator")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ClaimRequest(models.Model):
     """Someone asks to manage a listed organization (e.g. one seeded from the paper)."""
 
     class Evidence(models.TextChoices):
-        DOMAIN_EMAIL = "domain_email", "An e-mail address at the organization’s web domain"
-        MESSAGE = "message", "A message to the curators"
+        DOMAIN_EMAIL = "domain_email", _("An e-mail address at the organization’s web domain")
+        MESSAGE = "message", _("A message to the curators")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
@@ -81,7 +83,10 @@ class ClaimRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Claim of {self.organization} by {self.user}"
+        return gettext("Claim of %(organization)s by %(user)s") % {
+            "organization": self.organization,
+            "user": self.user,
+        }
 
 
 class Invitation(models.Model):
@@ -103,7 +108,10 @@ class Invitation(models.Model):
     )  # fmt: skip
 
     def __str__(self) -> str:
-        return f"Invitation to {self.email} for {self.organization}"
+        return gettext("Invitation to %(email)s for %(organization)s") % {
+            "email": self.email,
+            "organization": self.organization,
+        }
 
 
 class ChangeRequest(models.Model):
@@ -117,7 +125,7 @@ class ChangeRequest(models.Model):
         Initiative, null=True, blank=True, on_delete=models.CASCADE,
         related_name="change_requests",
     )  # fmt: skip
-    proposed = models.JSONField(help_text="Field values as the member submitted them.")
+    proposed = models.JSONField(help_text=_("Field values as the member submitted them."))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests"
     )
@@ -141,7 +149,7 @@ class ChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Change to {self.target}"
+        return gettext("Change to %(target)s") % {"target": self.target}
 
     @property
     def target(self):

@@ -65,3 +65,16 @@ def listing_kind(obj) -> str:
 def listing_kind_singular(obj) -> str:
     """``organization`` or ``initiative``: the kind name used by the curator routes."""
     return obj._meta.model_name
+
+
+@register.filter
+def other_languages(listing) -> list:
+    """The languages a listing serves people in, when they are more than English alone.
+
+    Reads the prefetched ``languages`` (no query on list pages); names are in the reader's
+    language.
+    """
+    languages = list(listing.languages.all())
+    if not languages or [language.code for language in languages] == ["en"]:
+        return []
+    return languages

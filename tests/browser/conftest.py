@@ -21,7 +21,7 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.utils import timezone
 
-from directory.models import Event, Membership, Report
+from directory.models import Event, Language, Membership, Report
 from goals.models import Goal
 from roles.models import FinderAnswer, FinderWeight, Role, RoleGroup
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -112,7 +112,7 @@ def new_context(new_context):
 
 
 # In the order they refer to each other.
-TAXONOMY_MODELS = (Goal, RoleGroup, Role, FinderAnswer, FinderWeight)
+TAXONOMY_MODELS = (Goal, RoleGroup, Role, FinderAnswer, FinderWeight, Language)
 _taxonomy_rows: list[list] = []
 
 
@@ -129,7 +129,7 @@ def _load_taxonomy() -> None:
             for sql in connection.ops.sequence_reset_sql(no_style(), TAXONOMY_MODELS):
                 cursor.execute(sql)
         return
-    call_command("loaddata", "goals", "roles", "role_finder", verbosity=0)
+    call_command("loaddata", "goals", "roles", "role_finder", "languages", verbosity=0)
     _taxonomy_rows[:] = [list(model.objects.order_by("pk")) for model in TAXONOMY_MODELS]
 
 

@@ -48,3 +48,13 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_role("button", name="Sign In").click()
+
+
+# name: (URL, status). Pages checked again in Spanish (accessibility and HTML validity): longer
+# words must not break the layout or the markup.
+SPANISH_PAGES = {
+    "home in Spanish": ("/?lang=es", 200),
+    "initiative list in Spanish": ("/initiatives/?lang=es&near=80302&include_national=true", 200),
+    "initiative in Spanish": ("/initiatives/circles/?lang=es", 200),
+    "role finder in Spanish": ("/get-involved/?lang=es&skill=law&goal=compromise", 200),
+}

@@ -5,7 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from .helpers import SOON, log_in
+from .helpers import SOON, SPANISH_PAGES, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +39,14 @@ PAGES = {
     "report a problem": ("/report/initiatives/circles/", 200),
     "sign in": ("/accounts/login/", 200),
     "sign up": ("/accounts/signup/", 200),
+    **SPANISH_PAGES,
 }
 
 # name: (URL, who is signed in)
 SIGNED_IN_PAGES = {
     "register an organization": ("/submit/organization/", "member"),
     "add an initiative": ("/submit/initiative/", "member"),
+    "register an organization in Spanish": ("/submit/organization/?lang=es", "member"),
     "dashboard": ("/dashboard/", "member"),
     "curators": ("/curate/", "curator"),
     "curators' queue": ("/curate/queue/", "curator"),
@@ -78,7 +80,8 @@ def test_no_serious_accessibility_violations_when_signed_in(
 ):
     log_in(page.context, base_url, listings[who])
     assert page.goto(url).status == 200
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
+    signed_in = "Cerrar sesión" if "lang=es" in url else "Sign out"
+    expect(page.get_by_role("link", name=signed_in)).to_be_visible()
     if url == "/curate/queue/":
         expect(page.locator("article.queue-item")).to_have_count(3)
     page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")

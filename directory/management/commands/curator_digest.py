@@ -3,10 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from directory.forms import stale_before
 from directory.models import ChangeRequest, ClaimRequest, Event, Initiative, Organization, Report
-from directory.notify import send
+from directory.notify import language_of, send
 
 
 class Command(BaseCommand):
@@ -38,7 +39,8 @@ class Command(BaseCommand):
             .distinct()
         )
         sent = sum(
-            send(to=user.email, subject="What is waiting for curators",
+            send(to=user.email, subject=_("What is waiting for curators"),
+                 language=language_of(user),
                  template="directory/email/digest.txt",
                  context={"counts": counts, "link": base_url.rstrip("/") + "/curate/queue/"})
             for user in curators

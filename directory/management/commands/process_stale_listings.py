@@ -7,10 +7,11 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import Initiative, Membership, ModerationDecision, Organization
 from directory.moderation import AlreadyDecided, decide
-from directory.notify import send
+from directory.notify import language_for_email, send
 
 STALE_AFTER = timedelta(days=365)
 
@@ -56,7 +57,8 @@ class Command(BaseCommand):
         sent = 0
         for email in emails:
             sent += send(
-                to=email, subject=f"Is “{listing}” still accurate?",
+                to=email, language=language_for_email(email), subject=_("Is “%(listing)s” still accurate?"),
+                subject_params={"listing": listing},
                 template="directory/email/stale.txt",
                 context={"listing": listing, "link": base_url + reverse("directory:dashboard")},
             )  # fmt: skip

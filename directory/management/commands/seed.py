@@ -1,7 +1,9 @@
 """Load the curated fixtures (taxonomy, the paper's organizations) and the demo data.
 
 Create-only: an object whose natural key (slug) already exists is left as it is, so running this
-again changes nothing and never overwrites what curators have edited in the admin since.
+again changes nothing and never overwrites what curators have edited in the admin since. The one
+exception fills gaps only: a translation (e.g. ``name_es``) that is empty in the database is
+taken from the fixture, so an existing installation gains the Spanish taxonomy on upgrade.
 """
 
 from pathlib import Path
@@ -11,8 +13,10 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import build_localized_fieldname
 
-FIXTURES = ["goals.json", "roles.json", "role_finder.json", "organizations.json"]
+FIXTURES = ["goals.json", "roles.json", "role_finder.json", "languages.json", "organizations.json"]
 
 
 class Command(BaseCommand):
@@ -29,6 +33,28 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=self.stdout)
 
 
+def _fill_missing_translations(fixture_object) -> None:
+    """Copy translations the fixture has and the stored row lacks; never overwrite text."""
+    try:
+        options = translator.get_options_for_model(type(fixture_object))
+    except NotRegistered:
+        return
+    model = type(fixture_object)
+    columns = [
+        build_localized_fieldname(field, code)
+        for field in options.fields
+        for code, _name in settings.LANGUAGES
+    ]
+    stored = model.objects.filter(pk=fixture_object.pk).values(*columns).first() or {}
+    missing = {
+        column: getattr(fixture_object, column)
+        for column in columns
+        if not stored.get(column) and getattr(fixture_object, column, None)
+    }
+    if missing:
+        model.objects.filter(pk=fixture_object.pk).update(**missing)
+
+
 @transaction.atomic
 def load_fixture_create_only(path: Path) -> tuple[int, int]:
     """Save the objects of a natural-key fixture that do not exist yet; return (created, kept)."""
@@ -40,6 +66,7 @@ def load_fixture_create_only(path: Path) -> tuple[int, int]:
             instance = item.object
             if instance.pk is not None:  # the deserializer found its natural key in the database
                 kept += 1
+                _fill_missing_translations(instance)
                 continue
             instance._change_reason = f"Seeded from fixtures/{path.name}"
             instance.save()

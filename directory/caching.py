@@ -1,0 +1,78 @@
+"""Cached counts (facets, result totals, home-page figures) with exact invalidation.
+
+Every cached value is stored under a key that includes the *data version*: a counter in the
+cache that any change to a listing bumps (saves, deletes, many-to-many changes, bulk loads).
+Bumping makes every older entry unreachable at once, so a count is never stale after a write;
+the old entries simply expire. With ``REDIS_URL`` the counter and the entries are shared by all
+app servers, so a write on one invalidates the others too. With the default local-memory cache
+each process has its own counter: fine for one process (``make run``); run several processes
+only with Redis (docs/deploy.md).
+"""
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_KEY = "mpdb:data-version"
+TTL = 10 * 60  # seconds; entries of older versions expire on their own
+T = TypeVar("T")
+
+
+def data_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def bump_data_version() -> None:
+    """Forget every cached count (after the current transaction commits, if any)."""
+
+    def bump():
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value differs from the old one
+            cache.add(VERSION_KEY, 2, timeout=None)
+
+    bump()  # now, so this process never reads a count computed before the write…
+    transaction.on_commit(bump)  # …and again once the write is visible to everyone else
+
+
+def cached(namespace: str, parts: object, compute: Callable[[], T]) -> T:
+    """``compute()``'s value, cached under (namespace, parts, data version)."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"mpdb:{namespace}:{data_version()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TTL)
+    return value
+
+
+def _on_listing_change(sender, **kwargs) -> None:
+    if kwargs.get("raw"):  # loaddata: the loader bumps once at the end
+        return
+    bump_data_version()
+
+
+def connect_signals() -> None:
+    from django.db.models import signals
+
+    from .models import Event, Initiative, Organization
+
+    for model in (Organization, Initiative, Event):
+        for signal in (signals.post_save, signals.post_delete):
+            signal.connect(
+                _on_listing_change, sender=model, dispatch_uid=f"version-{signal}-{model}"
+            )
+        for field in ("roles", "goals", "languages"):
+            through = model._meta.get_field(field).remote_field.through
+            signals.m2m_changed.connect(
+                _on_listing_change, sender=through, dispatch_uid=f"version-m2m-{through}"
+            )
+    networks = Organization._meta.get_field("networks").remote_field.through
+    signals.m2m_changed.connect(_on_listing_change, sender=networks, dispatch_uid="version-nets")

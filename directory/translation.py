@@ -1,0 +1,10 @@
+"""Language names in English and Spanish (django-modeltranslation)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Language
+
+
+@register(Language)
+class LanguageTranslation(TranslationOptions):
+    fields = ("name",)
