@@ -28,6 +28,7 @@ from ..pagination import COUNT_CAP, CappedPaginator
 from ..services import initiative_submit
 from .changes import EPOCH, BadCursor, Key, changes
 from .exports import export_response, serialized_rows
+from .fastrows import fast_rows, supports
 from .serializers import (
     ChangePageSerializer,
     EventSerializer,
@@ -176,9 +177,11 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
             queryset = self.filter_queryset(self.get_queryset())
-            rows = serialized_rows(
-                queryset, self.get_serializer_class(), self.get_serializer_context()
-            )
+            serializer_class = self.get_serializer_class()
+            if supports(queryset, serializer_class):
+                rows = fast_rows(queryset, serializer_class, request)
+            else:
+                rows = serialized_rows(queryset, serializer_class, self.get_serializer_context())
             return export_response(fmt, rows, self.export_name)
         response = super().list(request, *args, **kwargs)
         filterset = getattr(self, "filterset", None)
@@ -303,7 +306,10 @@ class ChangesView(APIView):
         errors = {}
         since = EPOCH
         if "since" in params:
-            since = parse_datetime(params["since"].replace(" ", "+"))
+            try:
+                since = parse_datetime(params["since"].replace(" ", "+"))
+            except ValueError:  # well-formed but impossible, e.g. 25:00
+                since = None
             if since is None:
                 errors["since"] = [_("Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.")]
             elif since.tzinfo is None:

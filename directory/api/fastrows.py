@@ -1,0 +1,203 @@
+"""Export rows without DRF: the serializers' exact dicts, at tens of thousands of rows a second.
+
+A whole-directory export is a million rows. Building a model instance and walking DRF's fields for
+each costs about 2 ms a row (400 rows/s); reading plain tuples with ``values_list`` and filling
+the dicts by hand is fifty times cheaper. The shape stays the serializers' (``Meta.fields`` drives
+the keys and their order) and ``tests/directory/test_export_fast_path.py`` holds the two paths
+equal, field by field, on both databases.
+
+Many-to-many values (roles, goals, languages, networks) come per chunk of rows, one query each,
+and the taxonomy is read once per export, so the number of queries grows with rows / CHUNK only.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db import connections, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import Goal
+from roles.models import Role
+
+from ..models import Initiative, Language, Organization
+
+CHUNK = 2000
+_SLUG = "__slug__"
+
+_LOCATION = ("city", "state", "postal_code", "county", "latitude", "longitude")
+_TIMES = ("published_at", "last_verified_at", "created_at", "updated_at")
+_PLAIN = {
+    "slug", "summary", "description", "website", "scope", "source", "is_demo", "title",
+    "welcomes_newcomers", "get_involved", "get_involved_url", "name", "email", "is_network",
+    "cross_partisan",
+}  # fmt: skip
+_DATES = ("starts_on", "ends_on")
+
+
+def _iso_datetime(value) -> str | None:
+    """As DRF's DateTimeField: in the current time zone, ISO 8601, UTC written ``Z``."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class _Kind:
+    """What differs between initiatives and organizations."""
+
+    def __init__(self, model, url_name, extra_columns, links):
+        self.model = model
+        self.url_name = url_name
+        self.extra_columns = extra_columns
+        self.links = links  # name -> through-table column holding this model's id
+
+
+KINDS = {
+    Initiative: _Kind(
+        Initiative,
+        "directory:initiative-detail",
+        ("organization__uuid", "organization__slug", "organization__name"),
+        {"roles": "initiative_id", "goals": "initiative_id", "languages": "initiative_id"},
+    ),
+    Organization: _Kind(
+        Organization,
+        "directory:organization-detail",
+        (),
+        {"roles": "organization_id", "goals": "organization_id", "languages": "organization_id"},
+    ),
+}
+
+
+def supports(queryset, serializer_class) -> bool:
+    """Whether ``fast_rows`` can stand in for ``serializer_class`` on this queryset."""
+    kind = KINDS.get(queryset.model)
+    return kind is not None and serializer_class.Meta.model is queryset.model
+
+
+def _taxonomy() -> dict[str, dict[int, tuple]]:
+    """id -> (sort position, value as a listing carries it), in the current language."""
+    roles = Role.objects.select_related("group").order_by("number")
+    goals = Goal.objects.order_by("number")
+    languages = Language.objects.all()  # its own ordering, as the prefetch uses
+    return {
+        "roles": {
+            r.pk: (i, {"slug": r.slug, "name": r.name, "group": r.group.slug})
+            for i, r in enumerate(roles)
+        },
+        "goals": {
+            g.pk: (i, {"slug": g.slug, "number": g.number, "title": g.title})
+            for i, g in enumerate(goals)
+        },
+        "languages": {lang.pk: (i, lang.code) for i, lang in enumerate(languages)},
+    }
+
+
+def _linked(kind: _Kind, ids: list, taxonomy) -> dict[str, dict]:
+    """For one chunk: name -> {listing id -> [values in the serializers' order]}."""
+    out = {}
+    for name, own in kind.links.items():
+        through = getattr(kind.model, name).through
+        other = {"roles": "role_id", "goals": "goal_id", "languages": "language_id"}[name]
+        table = taxonomy[name]
+        grouped = defaultdict(list)
+        for listing_id, value_id in through.objects.filter(**{f"{own}__in": ids}).values_list(
+            own, other
+        ):
+            grouped[listing_id].append(table[value_id])
+        out[name] = {
+            key: [v for _i, v in sorted(vals, key=_first)] for key, vals in grouped.items()
+        }
+    if kind.model is Organization:
+        networks = defaultdict(list)
+        rows = (
+            Organization.networks.through.objects.filter(
+                from_organization_id__in=ids, to_organization__status="published"
+            )
+            .order_by("to_organization__name", "to_organization__pk")
+            .values_list(
+                "from_organization_id",
+                "to_organization__uuid",
+                "to_organization__slug",
+                "to_organization__name",
+            )
+        )
+        for listing_id, uuid, slug, name in rows:
+            networks[listing_id].append({"id": str(uuid), "slug": slug, "name": name})
+        out["networks"] = networks
+    return out
+
+
+def _first(pair):
+    return pair[0]
+
+
+def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
+    """The rows ``serializer_class`` would give for ``queryset``, without building models."""
+    kind = KINDS[queryset.model]
+    fields = serializer_class.Meta.fields
+    has_distance = "distance" in queryset.query.annotations
+    columns = [
+        "pk", "uuid", *sorted(_PLAIN & {f.name for f in kind.model._meta.fields}),
+        *_LOCATION, *_TIMES, *[d for d in _DATES if d in fields], *kind.extra_columns,
+    ]  # fmt: skip
+    if has_distance:
+        columns.append("distance")
+    position = {name: i for i, name in enumerate(columns)}
+    absolute = request.build_absolute_uri(reverse(kind.url_name, args=[_SLUG]))
+    url_prefix, url_suffix = absolute.split(_SLUG)
+    taxonomy = _taxonomy()
+    rows = queryset.prefetch_related(None).values_list(*columns)
+
+    def build(row, linked) -> dict:
+        pk = row[0]
+        item = {}
+        for name in fields:
+            if name == "id":
+                item["id"] = str(row[1])
+            elif name == "url":
+                item["url"] = url_prefix + row[position["slug"]] + url_suffix
+            elif name in ("roles", "goals", "languages", "networks"):
+                item[name] = linked[name].get(pk, [])
+            elif name == "location":
+                item["location"] = {key: row[position[key]] for key in _LOCATION}
+            elif name in _TIMES:
+                item[name] = _iso_datetime(row[position[name]])
+            elif name in _DATES:
+                value = row[position[name]]
+                item[name] = None if value is None else value.isoformat()
+            elif name == "organization":
+                item["organization"] = {
+                    "id": str(row[position["organization__uuid"]]),
+                    "slug": row[position["organization__slug"]],
+                    "name": row[position["organization__name"]],
+                }
+            elif name == "distance_miles":
+                distance = row[position["distance"]] if has_distance else None
+                item[name] = None if distance is None else round(distance, 1)
+            else:
+                item[name] = row[position[name]]
+        return item
+
+    def chunks(iterator) -> Iterator[list]:
+        batch = []
+        for row in iterator:
+            batch.append(row)
+            if len(batch) == CHUNK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def generate(iterator) -> Iterator[dict]:
+        for batch in chunks(iterator):
+            linked = _linked(kind, [row[0] for row in batch], taxonomy)
+            for row in batch:
+                yield build(row, linked)
+
+    if connections[rows.db].vendor == "postgresql":
+        # A server-side cursor inside a read transaction streams (see exports.serialized_rows).
+        with transaction.atomic(using=rows.db):
+            yield from generate(rows.iterator(chunk_size=CHUNK))
+    else:
+        yield from generate(rows.iterator(chunk_size=CHUNK))
