@@ -13,13 +13,15 @@ Listings that were never published never appear, not even as tombstones.
 import base64
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ..models import Event, Initiative, Organization
+from .fastrows import fast_rows, supports
 from .serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,13 +49,20 @@ class Key:
 
     @classmethod
     def decode(cls, text: str) -> "Key":
+        """The key a cursor of :meth:`encode` holds; anything else is a :class:`BadCursor`."""
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
             at, kind, ident = json.loads(raw)
-            key = cls(datetime.fromisoformat(at), kind, str(ident))
-        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+            key = cls(datetime.fromisoformat(at), kind, str(uuid.UUID(ident)))
+            valid = (
+                isinstance(kind, str)
+                and kind in TYPES
+                and key.at.tzinfo is not None
+                and 1900 <= key.at.year <= 2200
+            )
+        except (ValueError, TypeError, AttributeError, binascii.Error, RecursionError) as exc:
             raise BadCursor(_("This cursor is not one the feed gave out.")) from exc
-        if kind not in TYPES or key.at.tzinfo is None:
+        if not valid:
             raise BadCursor(_("This cursor is not one the feed gave out."))
         return key
 
@@ -105,17 +114,16 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
     for type_name, ids in public_ids.items():
         if not ids:
             continue
-        queryset = TYPES[type_name].objects.published().for_list().filter(uuid__in=ids)
-        if type_name == "organization":
-            queryset = queryset.prefetch_related(
-                Prefetch(
-                    "networks",
-                    queryset=Organization.objects.published(),
-                    to_attr="published_networks",
-                )
-            )
-        for obj in queryset:
-            objects[(type_name, str(obj.uuid))] = SERIALIZERS[type_name](obj, context=context).data
+        queryset = TYPES[type_name].objects.published().filter(uuid__in=ids)
+        serializer_class = SERIALIZERS[type_name]
+        if supports(queryset, serializer_class):
+            # The exports' fast path: the same dicts, without DRF's per-object cost.
+            for data in fast_rows(queryset, serializer_class, context["request"]):
+                objects[(type_name, data["id"])] = data
+            continue
+        serializer = serializer_class(context=context)
+        for obj in queryset.for_list():
+            objects[(type_name, str(obj.uuid))] = serializer.to_representation(obj)
 
     items = []
     for key, _kind, _row in page:

@@ -130,3 +130,16 @@ def test_csv_export_keeps_formula_cells_neutralised_on_the_fast_path(client, var
     titles = [row["title"] for row in csv.DictReader(io.StringIO(body))]
     assert "'=SUM(A1) formula-looking title" in titles
     assert "Of a hidden org" not in titles  # its organization is not published
+
+
+def test_change_feed_objects_are_the_list_endpoints_objects(client, varied):
+    feed = client.get("/api/v1/changes/?limit=500").json()["results"]
+    listed = {
+        "initiative": client.get("/api/v1/initiatives/?page_size=100").json()["results"],
+        "organization": client.get("/api/v1/organizations/?page_size=100").json()["results"],
+    }
+    by_id = {(kind, row["id"]): row for kind, rows in listed.items() for row in rows}
+    upserts = [item for item in feed if "object" in item and item["type"] in listed]
+    assert len(upserts) == len(by_id) >= 6
+    for item in upserts:
+        assert item["object"] == by_id[(item["type"], item["id"])]
