@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
+from ..caching import cached
 from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
 from ..models import Event, Initiative, Organization
 from ..pagination import COUNT_CAP, CappedPaginator
@@ -146,6 +148,10 @@ def list_responses(serializer_class) -> dict:
     }
 
 
+#: headers a cached API answer keeps (the rest are set again on every response)
+CACHED_HEADERS = ("Last-Modified", "X-Relevance-Ranking")
+
+
 class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     """Shared behaviour: UUID look-ups, the HTML FilterSets, streaming exports, JSON errors."""
 
@@ -156,6 +162,8 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, GeoJSONRenderer]
     filter_backends = [RememberingFilterBackend]
     export_name = ""
+    #: cache JSON answers (caching.py); off where the answer also depends on the clock
+    cache_responses = True
 
     def get_renderers(self):
         if self.action == "retrieve":  # exports are for lists only
@@ -173,7 +181,36 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             self.request.accepted_media_type = JSONRenderer.media_type
         return response
 
+    def _cached(self, request, respond):
+        """``respond()``'s JSON answer, cached under the request and the data version.
+
+        Only plain JSON GETs of lists and details whose content depends on nothing but the data:
+        the key holds the host and scheme (links are absolute), path, query, format and
+        language, and any change to a listing makes every entry unreachable (caching.py).
+        Throttles and permissions have run before this, so limits still count every request.
+        """
+        if not self.cache_responses or request.accepted_renderer.format != "json":
+            return respond()
+        parts = (
+            request.scheme, request.get_host(), request.path,
+            sorted(request.query_params.lists()), translation.get_language(),
+        )  # fmt: skip
+
+        def compute():
+            response = respond()
+            headers = {k: v for k, v in response.items() if k in CACHED_HEADERS}
+            return response.status_code, response.data, headers
+
+        status_code, data, headers = cached("api", parts, compute)
+        return Response(data, status=status_code, headers=headers)
+
     def list(self, request, *args, **kwargs):
+        fmt = request.accepted_renderer.format
+        if fmt not in EXPORT_FORMATS:
+            return self._cached(request, lambda: self._list(request, *args, **kwargs))
+        return self._list(request, *args, **kwargs)
+
+    def _list(self, request, *args, **kwargs):
         fmt = request.accepted_renderer.format
         if fmt in EXPORT_FORMATS:
             queryset = self.filter_queryset(self.get_queryset())
@@ -204,9 +241,12 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["Last-Modified"] = _http_date(response.data.get("updated_at"))
-        return response
+        def respond():
+            response = super(ListingViewSet, self).retrieve(request, *args, **kwargs)
+            response["Last-Modified"] = _http_date(response.data.get("updated_at"))
+            return response
+
+        return self._cached(request, respond)
 
 
 def _http_date(value) -> str:
@@ -272,6 +312,7 @@ class EventViewSet(ListingViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
     export_name = "events"
+    cache_responses = False  # "upcoming" changes with the clock, not only with the data
 
     def get_queryset(self):
         return Event.objects.published().for_list()

@@ -115,7 +115,7 @@ class Event(Listing):
             models.Index(fields=["status", "state"], name="event_status_state"),
             models.Index(fields=["status", "mode"], name="event_status_mode"),
             models.Index(fields=["latitude", "longitude"], name="event_lat_lon"),
-            models.Index(fields=["updated_at"], name="event_updated"),
+            models.Index(fields=["updated_at", "uuid"], name="event_updated"),
         ]
 
     def __str__(self) -> str:

@@ -195,11 +195,11 @@ class Organization(Listing):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["status", "name"], name="org_status_name"),
-            models.Index(fields=["status", "-published_at"], name="org_status_published"),
+            models.Index(fields=["status", "-published_at", "-id"], name="org_status_published"),
             models.Index(fields=["status", "state"], name="org_status_state"),
             models.Index(fields=["status", "scope"], name="org_status_scope"),
             models.Index(fields=["latitude", "longitude"], name="org_lat_lon"),
-            models.Index(fields=["updated_at"], name="org_updated"),
+            models.Index(fields=["updated_at", "uuid"], name="org_updated"),
             models.Index(fields=["status", "cross_partisan"], name="org_status_cross_partisan"),
         ]
 
@@ -275,13 +275,13 @@ class Initiative(Listing):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="ini_status_published"),
+            models.Index(fields=["status", "-published_at", "-id"], name="ini_status_published"),
             models.Index(fields=["status", "title"], name="ini_status_title"),
             models.Index(fields=["status", "state"], name="ini_status_state"),
             models.Index(fields=["status", "scope"], name="ini_status_scope"),
             models.Index(fields=["status", "welcomes_newcomers"], name="ini_status_newcomers"),
             models.Index(fields=["latitude", "longitude"], name="ini_lat_lon"),
-            models.Index(fields=["updated_at"], name="ini_updated"),
+            models.Index(fields=["updated_at", "uuid"], name="ini_updated"),
         ]
 
     def __str__(self) -> str:

@@ -232,8 +232,39 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
         with django_assert_num_queries(5):  # count, page, roles, goals, languages
             response = client.get(f"{API}?page_size={size}")
         assert len(response.json()["results"]) == size
-    with django_assert_num_queries(4):  # warm: the count comes from the cache
-        client.get(f"{API}?page_size=50")
+    with django_assert_num_queries(0):  # warm: the whole answer comes from the cache
+        assert len(client.get(f"{API}?page_size=50").json()["results"]) == 50
+
+
+def test_cached_api_answers_follow_every_change_and_the_language(
+    client, settings, django_assert_num_queries
+):
+    settings.ALLOWED_HOSTS = ["testserver", "mirror.example.org"]
+    role = Role.objects.get(slug="mediators")
+    first = InitiativeFactory(roles=[role], title="First one")
+    body = client.get(API).json()
+    assert body["count"] == 1
+    detail = client.get(f"{API}{first.uuid}/")
+    with django_assert_num_queries(0):
+        assert client.get(API).json() == body
+        again = client.get(f"{API}{first.uuid}/")
+        assert again.json() == detail.json()
+        assert again["Last-Modified"] == detail["Last-Modified"] != ""
+    # A new listing, an edit, a new role: each is visible on the very next request.
+    InitiativeFactory(title="Second one")
+    assert client.get(API).json()["count"] == 2
+    first.title = "First one, renamed"
+    first.save()
+    assert client.get(f"{API}{first.uuid}/").json()["title"] == "First one, renamed"
+    assert detail.json()["title"] == "First one"
+    first.roles.add(Role.objects.exclude(pk=role.pk).first())
+    assert len(client.get(f"{API}{first.uuid}/").json()["roles"]) == 2
+    # Each language and each host has its own entry.
+    roles = client.get(API + "?lang=es").json()["results"][-1]["roles"]
+    spanish = next(r["name"] for r in roles if r["slug"] == "mediators")
+    assert spanish == role.name_es != role.name_en
+    other_host = client.get(API, HTTP_HOST="mirror.example.org")
+    assert other_host.json()["results"][0]["url"].startswith("http://mirror.example.org/")
 
 
 def test_conditional_get_answers_304(client, world):
