@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0011_outbox'),
+        ('directory', '0010_languages'),
         ('goals', '0002_translations'),
         ('roles', '0003_translations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
