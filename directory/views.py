@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -15,7 +17,7 @@ from goals.models import Goal
 from roles.models import Role, RoleGroup
 
 from .alerts import normalize_query
-from .caching import cached
+from .caching import cached, data_version
 from .facets import facet_counts, query_without
 from .filters import (
     DEFAULT_RADIUS,
@@ -33,6 +35,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAP_LIMIT = 1000
 RADIUS_CHOICES = [5, 10, 25, 50, 100, 250, 500]
+REGION_TTL = 10 * 60  # seconds; a data change makes older regions unreachable at once
 
 
 def page_size_from(request) -> int:
@@ -119,6 +122,8 @@ class FilteredListView(TemplateView):
     #: ``noun`` is a value (URLs, alert kinds); these two are what people read
     noun_label = ""
     noun_plural = ""
+    #: seconds the rendered results region is cached (0: never; for lists that follow the clock)
+    region_ttl = REGION_TTL
 
     def get(self, request, *args, **kwargs):
         base = self.model.objects.published()
@@ -143,7 +148,11 @@ class FilteredListView(TemplateView):
             selected_modes=request.GET.getlist("mode"),
             event_modes=Event.Mode.choices,
             radius=request.GET.get("radius"),
-            facets=facet_counts(self.filterset_class, request.GET, self.model.objects.published()),
+            facets=SimpleLazyObject(
+                lambda: facet_counts(
+                    self.filterset_class, request.GET, self.model.objects.published()
+                )
+            ),
             view=view,
             query_string=query_without(request.GET, "page").lstrip("?"),
             max_radius=MAX_RADIUS,
@@ -151,17 +160,30 @@ class FilteredListView(TemplateView):
             default_radius=DEFAULT_RADIUS,
             states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
         )
-        if not filterset.is_valid():
+        # The results region (filters with their counts, chips, the page of results, the map)
+        # depends only on the data, the URL and the language: it is rendered once per data
+        # version and served from the cache after that. Everything it needs is lazy below, so
+        # a cached region costs no query at all. The forms with a CSRF token stay outside it.
+        context["valid"] = filterset.is_valid()
+        context["region_ttl"] = self.region_ttl
+        context["region_key"] = (
+            f"{self.model._meta.label}:{data_version()}:{translation.get_language()}:"
+            f"{request.path}?{sorted(request.GET.lists())}"
+        )
+        if not context["valid"]:
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context
-        queryset = filterset.qs.for_list()
-        paginator = CappedPaginator(queryset, page_size_from(request))
-        page = paginator.get_page(request.GET.get("page"))
+
+        def first_page():
+            paginator = CappedPaginator(filterset.qs.for_list(), page_size_from(request))
+            return paginator.get_page(request.GET.get("page"))
+
+        page = SimpleLazyObject(first_page)
         context.update(
             page_obj=page,
-            paginator=paginator,
-            object_list=page.object_list,
-            chips=self.chips(filterset),
+            paginator=SimpleLazyObject(lambda: page.paginator),
+            object_list=SimpleLazyObject(lambda: page.object_list),
+            chips=SimpleLazyObject(lambda: self.chips(filterset)),
             alert_query=normalize_query(request.GET, self.noun + "s")
             if self.model is not Organization
             else None,
@@ -172,7 +194,9 @@ class FilteredListView(TemplateView):
             near=filterset.form.cleaned_data.get("near"),
         )
         if view == "map":
-            context["map_points"] = self.map_points(filterset.qs)
+            # A callable: the template calls it only when it renders the region (json_script
+            # cannot encode a lazy proxy).
+            context["map_points"] = lambda: self.map_points(filterset.qs)
             context["map_limit"] = MAP_LIMIT
             context["map_tiles"] = {
                 "url": settings.MAP_TILE_URL,

@@ -1,5 +1,7 @@
 """The initiatives list: every filter alone and combined, near-ZIP, ranking, pagination, errors."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -250,21 +252,22 @@ def test_counts_and_facets_are_cached_until_a_listing_changes(client, django_ass
         InitiativeFactory(goals=[goal], postal_code="80302")
     first = client.get(f"{URL}?state=CO")
     assert first.context["paginator"].count == 3
-    # Warm: the total and the five facets' counts come from the cache (no aggregate queries).
-    with django_assert_num_queries(8) as captured:
+    # Warm: the whole results region (counts, facets, cards) comes from the cache: no query.
+    with django_assert_num_queries(0):
         again = client.get(f"{URL}?state=CO")
-    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert again.context["paginator"].count == 3
+    assert again.content.count(b'class="card"') == first.content.count(b'class="card"') == 3
+    assert "3 initiatives" in again.content.decode()
     # Any change to a listing invalidates every cached count at once.
     InitiativeFactory(goals=[goal], postal_code="80302")
     after = client.get(f"{URL}?state=CO")
     assert after.context["paginator"].count == 4
+    assert "4 initiatives" in after.content.decode()
     goals = {o.value: o.count for o in after.context["facets"]["goal"]}
     assert goals["compromise"] == 4
     archived = Initiative.objects.filter(state="CO").first()
     archived.status = "archived"
     archived.save()
-    assert client.get(f"{URL}?state=CO").context["paginator"].count == 3
+    assert "3 initiatives" in client.get(f"{URL}?state=CO").content.decode()
 
 
 def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
@@ -292,7 +295,9 @@ def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_que
 
 def test_map_view_carries_the_same_results_as_points(client, world):
     response = client.get(f"{URL}?view=map&state=CO")
-    points = response.context["map_points"]
+    html = response.content.decode()
+    script = html.split('id="map-points" type="application/json">', 1)[1].split("</script>")[0]
+    points = json.loads(script)
     assert {p["title"] for p in points} == {"Boulder listening circles", "Denver poll worker drive"}
     html = response.content.decode()
     assert 'id="map-points"' in html
@@ -377,3 +382,16 @@ def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monk
     assert [row["title"] for row in api.json()["results"]] == titles(fallback)
     assert api["X-Relevance-Ranking"].startswith("skipped")
     assert "X-Relevance-Ranking" not in client.get("/api/v1/initiatives/").headers
+
+
+def test_cached_results_region_follows_the_language_and_the_page(client, world):
+    goal = Goal.objects.get(slug="compromise")
+    english = client.get(URL).content.decode()
+    spanish = client.get(URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert goal.title_en in english and goal.title_es not in english
+    assert goal.title_es in spanish
+    # Another page of the same search is another region.
+    second = client.get(f"{URL}?page_size=1&page=2").content.decode()
+    first = client.get(f"{URL}?page_size=1").content.decode()
+    assert first.count('class="card"') == second.count('class="card"') == 1
+    assert first.split('class="card"')[1][:200] != second.split('class="card"')[1][:200]
