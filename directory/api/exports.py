@@ -1,7 +1,7 @@
 """Streaming CSV and GeoJSON exports of a filtered list: flat memory at any size."""
 
 import csv
-import json
+import io
 from collections.abc import Iterable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -9,6 +9,7 @@ from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 
 CHUNK = 1000
+BATCH = 500  # rows per piece of a streamed export
 # Cells a spreadsheet would run as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -18,11 +19,6 @@ def spreadsheet_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _flatten(row: dict) -> dict:
@@ -47,21 +43,33 @@ def _flatten(row: dict) -> dict:
 
 
 def csv_stream(rows: Iterable[dict]) -> Iterator[str]:
-    writer = None
-    echo = _Echo()
-    for row in rows:
+    """CSV text in pieces of ``BATCH`` rows (one write to the socket per piece, not per row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    names = None
+    for n, row in enumerate(rows, 1):
         flat = _flatten(row)
-        if writer is None:
-            writer = csv.DictWriter(echo, fieldnames=list(flat))
-            yield writer.writeheader()
-        yield writer.writerow({k: spreadsheet_safe(v) for k, v in flat.items()})
+        if names is None:
+            names = list(flat)
+            writer.writerow(names)
+        writer.writerow([spreadsheet_safe(flat.get(name, "")) for name in names])
+        if n % BATCH == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def geojson_stream(rows: Iterable[dict]) -> Iterator[str]:
     """A FeatureCollection of points (RFC 7946); listings without a place get a null geometry."""
-    yield '{"type": "FeatureCollection", "features": ['
-    first = True
-    for row in rows:
+    pieces = ['{"type": "FeatureCollection", "features": [']
+    encoder = DjangoJSONEncoder()
+    for n, row in enumerate(rows, 1):
         loc = row["location"]
         geometry = (
             {"type": "Point", "coordinates": [loc["longitude"], loc["latitude"]]}
@@ -69,9 +77,12 @@ def geojson_stream(rows: Iterable[dict]) -> Iterator[str]:
             else None
         )
         feature = {"type": "Feature", "id": row["id"], "geometry": geometry, "properties": row}
-        yield ("" if first else ",") + json.dumps(feature, cls=DjangoJSONEncoder)
-        first = False
-    yield "]}"
+        pieces.append(("," if n > 1 else "") + encoder.encode(feature))
+        if n % BATCH == 0:
+            yield "".join(pieces)
+            pieces = []
+    pieces.append("]}")
+    yield "".join(pieces)
 
 
 def serialized_rows(queryset, serializer_class, context) -> Iterator[dict]:
