@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps
+.PHONY: run test lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
 
 run: setup ## set up, then serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -90,6 +90,17 @@ bench: bench-deps ## full benchmark; writes docs/benchmarks.md (BENCH_REUSE=1: m
 bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts only that all answered 200
 	BENCH_COMMAND="make bench-smoke" $(PY) scripts/bench.py --smoke --db $(BENCH_SMOKE_DB) \
 		--initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} $(BENCH_ARGS)
+
+# Load and soak (docs/reliability.md): gunicorn + PostgreSQL (+ Redis) on a throwaway database
+# mpdb_soak_<pid>, concurrent clients reading and writing; fails on any 5xx, unanswered request,
+# lost write or memory growth. SOAK_ARGS adds flags (scripts/soak.py --help).
+SOAK_ARGS ?=
+
+soak: install ## 32 clients for 10 minutes on 10,000 synthetic initiatives
+	SOAK_COMMAND="make soak" $(PY) scripts/soak.py --clients 32 --duration 600 --initiatives 10000 $(SOAK_ARGS)
+
+soak-smoke: install ## 16 clients for 40 s on 2,000 synthetic initiatives (CI)
+	SOAK_COMMAND="make soak-smoke" $(PY) scripts/soak.py --clients 16 --duration 40 --initiatives 2000 $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .bench staticfiles .pytest_cache db.sqlite3

@@ -36,6 +36,7 @@ from .models import (
     Status,
 )
 from .participation import (
+    EditWaiting,
     change_request_diff,
     claim_create,
     claim_verify,
@@ -229,7 +230,11 @@ class ListingEditView(View):
             return render(request, self.template_name, self._context(target, form), status=400)
         if target.status == Status.PUBLISHED and _too_many_pending(request):
             return render(request, self.template_name, self._context(target, form), status=400)
-        change = listing_edit(by=request.user, target=target, form=form)
+        try:
+            change = listing_edit(by=request.user, target=target, form=form)
+        except EditWaiting as waiting:
+            form.add_error(None, waiting.message)
+            return render(request, self.template_name, self._context(target, form), status=409)
         if change:
             messages.success(
                 request,
@@ -329,7 +334,7 @@ class ClaimView(View):
                     request,
                     _(
                         "Your claim is saved, but we could not send the confirmation e-mail just "
-                        "now. A curator will follow up."
+                        "now. We will send it again automatically in a few minutes."
                     ),
                 )
         else:
@@ -375,7 +380,10 @@ def invite(request, slug):
         else:
             messages.warning(
                 request,
-                _("The invitation is saved but the e-mail could not be sent; try again later."),
+                _(
+                    "The invitation is saved, but the e-mail could not be sent just now. We will "
+                    "send it again automatically in a few minutes."
+                ),
             )
         return redirect("directory:dashboard")
     status = 400 if request.method == "POST" else 200
@@ -488,8 +496,8 @@ def alert_subscribe_view(request):
             messages.warning(
                 request,
                 _(
-                    "Your alert is saved, but the confirmation e-mail could not be sent. "
-                    "Please try again later."
+                    "Your alert is saved, but the confirmation e-mail could not be sent just "
+                    "now. We will send it again automatically in a few minutes."
                 ),
             )
         name = "directory:event-list" if data["kind"] == "events" else "directory:initiative-list"

@@ -1,13 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from .imports import import_listings
@@ -23,10 +27,38 @@ from .models import (
     Organization,
 )
 from .participation import change_request_approve, change_request_diff, claim_grant
+from .validators import CleanTextFormMixin
 
 LOCATION_FIELDS = ("postal_code", ("city", "state"), "county", ("latitude", "longitude"), "scope")
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 LIFECYCLE_FIELDS = ("status", "source", "is_demo", "published_at", "last_verified_at")
+
+
+class ListingAdminForm(CleanTextFormMixin, forms.ModelForm):
+    """Curators' text gets the checks members' text gets (no control characters; names and
+    titles on one line)."""
+
+
+class ListingAdmin(SimpleHistoryAdmin):
+    form = ListingAdminForm
+    formfield_overrides = URL_FIELDS
+
+    # django-simple-history queries with the ids as typed: "abc" would be a 500, not a 404.
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _check_ids(self, object_id, version_id="0") -> None:
+        if not (version_id.isascii() and version_id.isdigit()):
+            raise Http404
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,17 +67,34 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class TextKeyAdminMixin:
+    """For models whose primary key is text: an id with a NUL is "no such object" (PostgreSQL
+    answers a NUL in a query with an error, which would be a 500)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if "\x00" in object_id:
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
+class APIKeyAdmin(TextKeyAdminMixin, APIKeyModelAdmin):
+    pass
+
+
+admin.site.unregister(APIKey)
+admin.site.register(APIKey, APIKeyAdmin)
+
+
 @admin.register(Language)
-class LanguageAdmin(TranslationAdmin):
+class LanguageAdmin(TextKeyAdminMixin, TranslationAdmin):
     list_display = ["code", "name", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(ListingAdmin):
     inlines = [MembershipInline]
-    formfield_overrides = URL_FIELDS
     list_display = ["name", "status", "scope", "state", "source", "is_network", "updated_at"]
     list_filter = [
         "status",
@@ -70,9 +119,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
-    formfield_overrides = URL_FIELDS
-
+class InitiativeAdmin(ListingAdmin):
     def get_urls(self):
         """Adds /admin/directory/initiative/import/ (CSV import of either kind of listing)."""
         extra = [path("import/", self.admin_site.admin_view(import_view), name="directory_import")]
@@ -248,8 +295,7 @@ def import_view(request):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
-    formfield_overrides = URL_FIELDS
+class EventAdmin(ListingAdmin):
     list_display = ["title", "organization", "starts_at", "mode", "status", "state"]
     list_filter = ["status", "mode", "source", "is_demo", "goals", "state"]
     list_select_related = ["organization"]
@@ -259,3 +305,6 @@ class EventAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["roles", "goals"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     date_hierarchy = "starts_at"
+
+
+from . import admin_outbox  # noqa: E402, F401  (registers the outbox)

@@ -51,7 +51,7 @@ def alert_subscribe(
     )  # fmt: skip
     sent = send(
         to=email, subject=_("Confirm your MPDB Directory alert"),
-        template="directory/email/alert_confirm.txt",
+        template="directory/email/alert_confirm.txt", sensitive=True,  # the opt-in link
         context={"alert": alert, "link": base_url + reverse("directory:alert-confirm", args=[alert.token]),
                  "search": base_url + alert.search_url()},
     )  # fmt: skip
@@ -109,6 +109,7 @@ def send_alert(alert_id: int, base_url: str) -> int:
             ok = send(
                 to=alert.email, language=alert.language, subject=subject, subject_params={"count": count},
                 template="directory/email/alert.txt",
+                queue=False,  # not the outbox: this task is retried as a whole on the next run
                 context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
                          "base_url": base_url, "search": base_url + alert.search_url(),
                          "unsubscribe": base_url + reverse("directory:alert-unsubscribe", args=[alert.token])},

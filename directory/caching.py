@@ -7,6 +7,10 @@ the old entries simply expire. With ``REDIS_URL`` the counter and the entries ar
 app servers, so a write on one invalidates the others too. With the default local-memory cache
 each process has its own counter: fine for one process (``make run``); run several processes
 only with Redis (docs/deploy.md).
+
+While Redis cannot be reached (``mpdb.cache.ResilientRedisCache``) nothing is cached and every
+count is computed; a bump that could not reach Redis is remembered and made as soon as Redis
+answers again, so entries cached before the outage never outlive a write made during it.
 """
 
 import hashlib
@@ -19,9 +23,25 @@ from django.db import transaction
 VERSION_KEY = "mpdb:data-version"
 TTL = 10 * 60  # seconds; entries of older versions expire on their own
 T = TypeVar("T")
+_bump_missed = False  # a bump failed to reach the cache (Redis down): make it when it is back
+
+
+def _reachable() -> bool:
+    return getattr(cache, "reachable", True)  # only ResilientRedisCache can be unreachable
+
+
+def _bump() -> None:
+    global _bump_missed
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value differs from the old one
+        cache.add(VERSION_KEY, 2, timeout=None)
+    _bump_missed = not _reachable()
 
 
 def data_version() -> int:
+    if _bump_missed:
+        _bump()
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
@@ -31,15 +51,8 @@ def data_version() -> int:
 
 def bump_data_version() -> None:
     """Forget every cached count (after the current transaction commits, if any)."""
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value differs from the old one
-            cache.add(VERSION_KEY, 2, timeout=None)
-
-    bump()  # now, so this process never reads a count computed before the write…
-    transaction.on_commit(bump)  # …and again once the write is visible to everyone else
+    _bump()  # now, so this process never reads a count computed before the write…
+    transaction.on_commit(_bump)  # …and again once the write is visible to everyone else
 
 
 def cached(namespace: str, parts: object, compute: Callable[[], T]) -> T:

@@ -26,6 +26,7 @@ from .models import (
 )
 from .moderation import AlreadyDecided, can_moderate, decide, possible_duplicates
 from .participation import change_request_diff
+from .validators import CleanTextFormMixin
 
 curator_required = user_passes_test(can_moderate, login_url="account_login")
 Action = ModerationDecision.Action
@@ -41,7 +42,7 @@ KINDS = {
 QUEUE_SIZE = 50
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CleanTextFormMixin, forms.Form):
     action = forms.ChoiceField(
         choices=[(a, a) for a in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES,
                                   Action.RESOLVE, Action.ARCHIVE, Action.RESTORE, Action.VERIFY)]
@@ -50,8 +51,9 @@ class DecisionForm(forms.Form):
         choices=ModerationDecision.Reason.choices, required=False, label=gettext_lazy("Reason")
     )
     reason = forms.CharField(
-        required=False, max_length=4000, label=gettext_lazy("Note to the submitter")
-    )
+        required=False, max_length=4000, label=gettext_lazy("Note to the submitter"),
+        widget=forms.Textarea,
+    )  # fmt: skip
 
 
 def _pending():
@@ -129,7 +131,7 @@ def curate_decide(request, kind, pk):
     target = get_object_or_404(model, pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose an action."))
+        messages.error(request, _decision_problem(form, _("Choose an action.")))
         return redirect(_safe_next(request) or "directory:curate-queue")
     try:
         decide(by=request.user, target=target, **form.cleaned_data)
@@ -152,13 +154,15 @@ def curate_bulk(request):
     form = DecisionForm(request.POST)
     selected = request.POST.getlist("item")
     if not form.is_valid() or not selected:
-        messages.error(request, _("Select items and an action."))
+        messages.error(request, _decision_problem(form, _("Select items and an action.")))
         return redirect("directory:curate-queue")
     done, problems = 0, []
     for token in selected:
         kind, _sep, pk = token.partition(":")
         model = KINDS.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        target = (
+            model.objects.filter(pk=pk).first() if model and pk.isascii() and pk.isdigit() else None
+        )
         if target is None:
             continue
         try:
@@ -172,6 +176,17 @@ def curate_bulk(request):
     for problem in problems:
         messages.warning(request, problem)
     return redirect("directory:curate-queue")
+
+
+def _decision_problem(form, default: str) -> str:
+    """What is wrong with a decision: ``default`` unless the note itself was refused."""
+    if form.is_bound and "reason" in form.errors and "action" not in form.errors:
+        # Translators: a refused note to the submitter, e.g. "Note to the submitter: Remove…".
+        return _("%(field)s: %(problem)s") % {
+            "field": form.fields["reason"].label,
+            "problem": " ".join(form.errors["reason"]),
+        }
+    return default
 
 
 def _safe_next(request) -> str | None:

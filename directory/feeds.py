@@ -1,5 +1,7 @@
 """Atom feed of the newest published initiatives; takes the same filters as the list page."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,13 @@ from .filters import InitiativeFilter
 from .models import Initiative
 
 FEED_SIZE = 50
+# Characters XML 1.0 cannot carry at all (not even escaped); Django refuses to write them.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text) -> str:
+    """``text`` without the characters XML cannot hold (older or imported listings may)."""
+    return XML_INVALID.sub("", str(text))
 
 
 class InitiativeFeed(Feed):
@@ -28,13 +37,13 @@ class InitiativeFeed(Feed):
         return queryset.select_related("organization").order_by("-published_at", "-pk")[:FEED_SIZE]
 
     def item_title(self, item):
-        return item.title
+        return xml_text(item.title)
 
     def item_description(self, item):
-        return item.summary
+        return xml_text(item.summary)
 
     def item_author_name(self, item):
-        return item.organization.name
+        return xml_text(item.organization.name)
 
     def item_pubdate(self, item):
         return item.published_at

@@ -62,10 +62,16 @@ class ListingFilterForm(forms.Form):
         value = (self.cleaned_data.get("near") or "").strip()
         if not value:
             return ""
+        # The value goes in ``params``, not into the message: the API formats messages with
+        # their params, and a "%" typed into the box must stay text ("%_%" is no ZIP code).
         if not (len(value) == 5 and value.isascii() and value.isdigit()):
-            raise forms.ValidationError(_("“%(zip)s” is not a 5-digit ZIP code.") % {"zip": value})
+            raise forms.ValidationError(
+                _("“%(zip)s” is not a 5-digit ZIP code."), params={"zip": value}
+            )
         if lookup_zip(value) is None:
-            raise forms.ValidationError(_("We don’t know the ZIP code %(zip)s.") % {"zip": value})
+            raise forms.ValidationError(
+                _("We don’t know the ZIP code %(zip)s."), params={"zip": value}
+            )
         return value
 
     def clean_radius(self):

@@ -12,6 +12,7 @@ from goals.models import Goal
 from roles.models import Role
 
 from .models import ClaimRequest, Initiative, Language, Organization, Scope, Status
+from .validators import CleanTextFormMixin
 
 PLACED_SCOPES = (Scope.LOCAL, Scope.STATE, Scope.REGIONAL)
 
@@ -80,8 +81,8 @@ def _formfield(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
-class ListingForm(HoneypotMixin, forms.ModelForm):
-    """Rules shared by organization and initiative forms."""
+class ListingForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
+    """Rules shared by organization and initiative forms (text checks: validators.py)."""
 
     roles = RolePicker()
     goals = GoalPicker(help_text=_("Which of the seven goals does this work serve?"))
@@ -203,7 +204,7 @@ class InitiativeForm(ListingForm):
             self.initial["organization"] = self.instance.organization.slug
 
 
-class ClaimForm(HoneypotMixin, forms.ModelForm):
+class ClaimForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
     class Meta:
         model = ClaimRequest
         fields = ["evidence", "work_email", "message"]
@@ -254,7 +255,7 @@ class ClaimForm(HoneypotMixin, forms.ModelForm):
         return data
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CleanTextFormMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address to invite"),
         help_text=_("They will be able to edit your listings."),
@@ -279,7 +280,7 @@ def stale_before():
     return timezone.now() - timezone.timedelta(days=365)
 
 
-class ReportForm(HoneypotMixin, forms.ModelForm):
+class ReportForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
     class Meta:
         from .models import Report
 
@@ -385,7 +386,7 @@ class EventForm(ListingForm):
         return data
 
 
-class AlertForm(HoneypotMixin, forms.Form):
+class AlertForm(CleanTextFormMixin, HoneypotMixin, forms.Form):
     email = forms.EmailField(label=_("Your e-mail address"))
     frequency = forms.ChoiceField(
         choices=[("weekly", _("Weekly")), ("daily", _("Daily"))],

@@ -10,7 +10,9 @@ from django.db.models import F, FloatField, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 EARTH_RADIUS_MILES = 3958.8
-ZIP_RE = re.compile(r"^\d{5}$")
+# ASCII digits only: ``\d`` also matches other scripts' digits ("١٢٣٤٥"), which the zipcodes
+# package cannot handle (it panics, which kills the worker process).
+ZIP_RE = re.compile(r"[0-9]{5}")
 
 # USPS codes: the 50 states, DC and the inhabited territories.
 US_STATES: dict[str, str] = {
@@ -45,7 +47,7 @@ class ZipInfo:
 def lookup_zip(code: str) -> ZipInfo | None:
     """The place a 5-digit ZIP code names, or ``None`` if it is malformed or unknown."""
     code = (code or "").strip()
-    if not ZIP_RE.match(code):
+    if not ZIP_RE.fullmatch(code):
         return None
     matches = zipcodes.matching(code)
     if not matches:
@@ -99,5 +101,5 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 @lru_cache(maxsize=4096)
 def zip_timezone(code: str) -> str:
     """The IANA time zone of a ZIP code ("" if unknown)."""
-    matches = zipcodes.matching(code) if ZIP_RE.match(code or "") else []
+    matches = zipcodes.matching(code) if ZIP_RE.fullmatch(code or "") else []
     return (matches[0].get("timezone") or "") if matches else ""

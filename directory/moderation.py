@@ -48,6 +48,7 @@ CURATOR_PERMISSIONS = {
         "view_event", "change_event", "view_historicalevent",
         "add_moderationdecision", "moderate",
         "view_historicalorganization", "view_historicalinitiative",
+        "view_outgoingmail", "retry_outgoingmail",  # the outbox: see it, send again
     ],
     "goals": ["view_goal", "change_goal"],
     "roles": ["view_role", "change_role", "view_rolegroup", "change_rolegroup"],

@@ -1,15 +1,17 @@
-"""E-mail to people. The record that caused a message is always saved first; a failed send is
-logged with enough to resend it and never loses what the person submitted."""
+"""E-mail to people. The record that caused a message is always saved first; a message the mail
+server refuses is kept in the outbox and sent again by ``manage.py send_queued_mail``
+(``directory.outbox``), so neither what the person submitted nor the e-mail is lost."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
 from .models import UserLanguage
+from .outbox import deliver
 
 log = logging.getLogger("mpdb.mail")
 
@@ -45,22 +47,30 @@ def send(
     context: dict,
     language: str | None = None,
     subject_params: dict | None = None,
+    sensitive: bool = False,
+    queue: bool = True,
 ) -> bool:
-    """Send a plain-text message; return False (and log) if the mail server refused it.
+    """Send a plain-text message; return False if the mail server refused it just now.
 
     The subject (a lazy translation, with ``subject_params`` for its placeholders) and the body
     are written in ``language`` — the recipient's — or else the current request's language.
+    A refused message is kept in the outbox to be sent again (``sensitive``: it holds a personal
+    link, so the admin never shows its text), unless ``queue=False``: callers with a retry of
+    their own (alerts) say so, so that nobody gets a message twice.
     """
-    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
         body = render_to_string(template, context)
         subject = str(subject % subject_params if subject_params else subject)
+        # One line, whatever a listing's name holds: Django refuses a subject with a line break.
+        subject = " ".join(subject.split())
         prefix = gettext("[MPDB Directory]")
+    message = EmailMessage(f"{prefix} {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    if queue:
+        return deliver(message, template=template, language=language, sensitive=sensitive)
     try:
-        send_mail(
-            f"{prefix} {subject}", body, settings.DEFAULT_FROM_EMAIL, [to],
-            fail_silently=False,
-        )  # fmt: skip
-    except Exception:  # any transport error: the caller's record is already saved
-        log.exception("E-mail not sent (template %s, subject %r); resend later", template, subject)
+        message.send(fail_silently=False)
+    except Exception as exc:  # any transport error: the caller retries (and keeps its record)
+        log.warning("E-mail not sent (template %s: %s: %s)", template, type(exc).__name__, exc)
         return False
     return True

@@ -3,10 +3,11 @@
 Keyword-only service functions, each one transaction (STYLE.md). Views stay thin.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,6 +76,26 @@ def form_for(target, data=None, **kwargs):
     return InitiativeForm(data, instance=target, **kwargs)
 
 
+class EditWaiting(Exception):
+    """Another member's edit to this published listing is waiting for a curator."""
+
+    def __init__(self, change: ChangeRequest | None):
+        self.change = change
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        if self.change is None:
+            return _("Another edit to this listing is waiting for a curator.")
+        return _(
+            "Another edit to this listing, sent by %(who)s on %(when)s, is waiting for a "
+            "curator. You can send yours once it has been decided; what you typed is kept below."
+        ) % {
+            "who": self.change.submitted_by.email,
+            "when": date_format(timezone.localtime(self.change.created_at), "DATE_FORMAT"),
+        }
+
+
 @transaction.atomic
 def listing_edit(*, by, target, form) -> ChangeRequest | None:
     """Apply a member's edit, or hold it for a curator if the listing is published.
@@ -84,13 +105,25 @@ def listing_edit(*, by, target, form) -> ChangeRequest | None:
     """
     if target.status == Status.PUBLISHED:
         field = "organization" if isinstance(target, Organization) else "initiative"
-        # A newer edit replaces an older one still waiting, so curators see one current diff.
+        # A newer edit replaces an older one of the same member still waiting, so curators see
+        # one current diff. Another member's waiting edit is never replaced: theirs was made
+        # without seeing this one, and approving both would let one silently undo the other.
         ChangeRequest.objects.filter(
             **{field: target}, submitted_by=by, status=Decision.PENDING
         ).update(status=Decision.WITHDRAWN, decided_at=timezone.now(), reason="Replaced")
-        return ChangeRequest.objects.create(
-            **{field: target}, proposed=form_snapshot(form), submitted_by=by
-        )
+        waiting = ChangeRequest.objects.filter(**{field: target}, status=Decision.PENDING).first()
+        if waiting is not None:
+            raise EditWaiting(waiting)
+        try:
+            with transaction.atomic():  # the constraint decides between two members at once
+                return ChangeRequest.objects.create(
+                    **{field: target}, proposed=form_snapshot(form), submitted_by=by
+                )
+        except IntegrityError:
+            waiting = ChangeRequest.objects.filter(
+                **{field: target}, status=Decision.PENDING
+            ).first()
+            raise EditWaiting(waiting) from None
     obj = form.save(commit=False)
     if obj.status == Status.REJECTED:
         obj.status = Status.PENDING
@@ -193,6 +226,7 @@ def claim_create(*, by, organization: Organization, form, request) -> tuple[Clai
             subject_params={"organization": organization.name},
             template="directory/email/claim_verify.txt",
             context={"claim": claim, "link": link},
+            sensitive=True,  # the link proves control of the address
         )  # fmt: skip
     return claim, sent
 

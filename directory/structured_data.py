@@ -1,5 +1,7 @@
 """schema.org JSON-LD for detail pages (search engines and partners read it)."""
 
+from .validators import http_url
+
 
 def _place(obj) -> dict | None:
     if not (obj.city or obj.state or obj.postal_code):
@@ -30,7 +32,7 @@ def _common(obj, request) -> dict:
         "knowsAbout": [role.name for role in obj.roles.all()]
         + [goal.title for goal in obj.goals.all()],
     }
-    if obj.website:
+    if http_url(obj.website):
         data["sameAs"] = obj.website
     place = _place(obj)
     if place:
@@ -91,10 +93,9 @@ def event_jsonld(event, request) -> dict:
     place = _place(event)
     if place and event.mode != "online":
         locations.append(place)
-    if event.mode != "in_person" and (event.join_url or event.registration_url):
-        locations.append(
-            {"@type": "VirtualLocation", "url": event.join_url or event.registration_url}
-        )
+    online_url = http_url(event.join_url) or http_url(event.registration_url)
+    if event.mode != "in_person" and online_url:
+        locations.append({"@type": "VirtualLocation", "url": online_url})
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
     if event.cost:

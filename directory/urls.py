@@ -31,13 +31,13 @@ urlpatterns = [
     path("submit/initiative/", member.InitiativeSubmitView.as_view(), name="submit-initiative"),
     path("submit/event/", member.EventSubmitView.as_view(), name="submit-event"),
     path("organizations/<slug:slug>/claim/", member.ClaimView.as_view(), name="claim"),
-    path("claims/verify/<str:token>/", member.claim_verify_view, name="claim-verify"),
-    path("invitations/<str:token>/", member.invitation_accept_view, name="invitation-accept"),
+    path("claims/verify/<slug:token>/", member.claim_verify_view, name="claim-verify"),
+    path("invitations/<slug:token>/", member.invitation_accept_view, name="invitation-accept"),
     path("report/<str:kind>/<slug:slug>/", member.report_problem, name="report"),
     path("alerts/subscribe/", member.alert_subscribe_view, name="alert-subscribe"),
-    path("alerts/confirm/<str:token>/", member.alert_confirm_view, name="alert-confirm"),
+    path("alerts/confirm/<slug:token>/", member.alert_confirm_view, name="alert-confirm"),
     path(
-        "alerts/unsubscribe/<str:token>/", member.alert_unsubscribe_view, name="alert-unsubscribe"
+        "alerts/unsubscribe/<slug:token>/", member.alert_unsubscribe_view, name="alert-unsubscribe"
     ),
     path("dashboard/", member.dashboard, name="dashboard"),
     path("curate/", curate.curate_dashboard, name="curate"),

@@ -1,7 +1,7 @@
 """OpenAPI post-processing: the constraints our filters enforce, stated in the schema."""
 
 PARAMETER_CONSTRAINTS = {
-    "near": {"pattern": r"^\d{5}$"},
+    "near": {"pattern": r"^[0-9]{5}$"},
     "radius": {"minimum": 1, "maximum": 500},
     "page": {"minimum": 1},
     "page_size": {"minimum": 1, "maximum": 100},

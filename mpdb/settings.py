@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Database unreachable: a friendly 503 with Retry-After instead of a traceback (mpdb/faults.py).
+    "mpdb.faults.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -124,6 +126,9 @@ RATELIMIT_IP_META_KEY = "mpdb.client_ip.client_ip" if NUM_PROXIES else None
 # Public writes (submissions, claims, reports): per user (or IP) limits, counted atomically in
 # the shared cache. Exceeding one answers 429 (see directory.views.rate_limited).
 RATELIMIT_VIEW = "directory.account_views.rate_limited"
+# If the cache holding the counters cannot be read (Redis down), let the request through: a
+# cache outage must not close every form and the API. See README, "Operations: faults".
+RATELIMIT_FAIL_OPEN = True
 WRITE_RATE = os.environ.get("WRITE_RATE", "30/h")
 MAX_PENDING_PER_ACCOUNT = int(os.environ.get("MAX_PENDING_PER_ACCOUNT", "10"))
 
@@ -225,10 +230,19 @@ STORAGES = {
 }
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), local memory otherwise.
+# While Redis is unreachable the site runs without a cache instead of failing (mpdb/cache.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "mpdb.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": 1,  # seconds: a Redis that hangs must not hang pages
+                "socket_timeout": 2,
+                "RETRY_INTERVAL": 5,  # after a failure, skip Redis this long (seconds)
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -247,6 +261,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MPDB Directory <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A message the mail server refuses is kept in the outbox (directory.OutgoingMail) and retried by
+# `manage.py send_queued_mail` (cron): after 5 min, then twice as long each time, and given up
+# (kept, marked failed, shown in the admin) after OUTBOX_MAX_ATTEMPTS attempts.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))  # ≈ 42 hours
+OUTBOX_RETRY_BASE = int(os.environ.get("OUTBOX_RETRY_BASE", "300"))  # seconds
+
+# Database unreachable: pages and the API answer 503 with this Retry-After (mpdb/faults.py).
+DATABASE_RETRY_AFTER = 30
 
 # Security. Production behind a TLS-terminating proxy sets DJANGO_SECURE_PROXY_SSL_HEADER=1.
 SESSION_COOKIE_SECURE = not DEBUG
@@ -301,8 +323,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's parsers, with JSON that answers 400 for lone surrogates and deep nesting.
+    "DEFAULT_PARSER_CLASSES": [
+        "directory.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Trust X-Forwarded-For only as far as the configured number of proxies.
     "NUM_PROXIES": NUM_PROXIES,
+    # Database unreachable: {"detail": …} with 503 and Retry-After (mpdb/faults.py).
+    "EXCEPTION_HANDLER": "mpdb.faults.api_exception_handler",
 }
 # Requests per client: anonymous by IP, partners by API key; submissions per key.
 API_RATES = {

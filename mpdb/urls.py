@@ -44,3 +44,4 @@ urlpatterns = [
 ]
 
 handler404 = "directory.views.page_not_found"
+handler500 = "mpdb.faults.server_error"  # the database unreachable: 503, not 500

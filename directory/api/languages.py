@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from ..models import Language
+from .lookups import SlugLookupMixin
 
 
 class LanguageSerializer(serializers.ModelSerializer):
@@ -18,7 +19,7 @@ class LanguageSerializer(serializers.ModelSerializer):
     list=extend_schema(summary="Languages listings can declare"),
     retrieve=extend_schema(summary="One language"),
 )
-class LanguageViewSet(viewsets.ReadOnlyModelViewSet):
+class LanguageViewSet(SlugLookupMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Language.objects.all()
     serializer_class = LanguageSerializer
     lookup_field = "code"

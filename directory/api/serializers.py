@@ -11,6 +11,11 @@ from roles.serializers import RoleRefSerializer
 
 from ..geo import US_STATES
 from ..models import Event, Initiative, Language, Organization, Scope
+from ..validators import CleanTextSerializerMixin
+from .lookups import SLUG_RE
+
+# ASCII digits: ``\d`` would also accept other scripts' digits (see geo.ZIP_RE).
+ZIP_PATTERN = r"^[0-9]{5}$"
 
 
 class LocationSerializer(serializers.Serializer):
@@ -138,7 +143,27 @@ class ChangePageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
 
 
-class SubmittedOrganizationSerializer(serializers.Serializer):
+def known_zip(value: str) -> str:
+    from ..geo import lookup_zip
+
+    if value and lookup_zip(value) is None:
+        raise serializers.ValidationError(
+            _("“%(zip)s” is not a known U.S. ZIP code.") % {"zip": value}
+        )
+    return value
+
+
+class TermSlugField(serializers.SlugRelatedField):
+    """A taxonomy term or language by its slug. Anything that is not a plain slug is "not found"
+    without asking the database (PostgreSQL answers a NUL in a query with an error)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG_RE.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+        return super().to_internal_value(data)
+
+
+class SubmittedOrganizationSerializer(CleanTextSerializerMixin, serializers.Serializer):
     """Either an existing published organization (`id`) or a new one (`name` and `summary`)."""
 
     id = serializers.UUIDField(required=False)
@@ -146,8 +171,14 @@ class SubmittedOrganizationSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, max_length=280)
     website = serializers.URLField(required=False, allow_blank=True, max_length=500)
     email = serializers.EmailField(required=False, allow_blank=True)
-    postal_code = serializers.RegexField(r"^\d{5}$", required=False, allow_blank=True)
+    postal_code = serializers.RegexField(
+        ZIP_PATTERN, required=False, allow_blank=True,
+        error_messages={"invalid": _("Enter a 5-digit ZIP code.")},
+    )  # fmt: skip
     scope = serializers.ChoiceField(choices=Scope.choices, required=False)
+
+    def validate_postal_code(self, value):
+        return known_zip(value)
 
     def validate(self, data):
         if data.get("id"):
@@ -166,26 +197,28 @@ class SubmittedOrganizationSerializer(serializers.Serializer):
         return data
 
 
-class SubmissionSerializer(serializers.Serializer):
-    """A partner's proposed initiative. It is always saved as `pending` for curators."""
+class SubmissionSerializer(CleanTextSerializerMixin, serializers.Serializer):
+    """A partner's proposed initiative. It is always saved as `pending` for curators.
+
+    Only the fields below are read: ``status``, ``source``, ``published_at``, ids and anything
+    else in the body are ignored (no mass assignment).
+    """
+
+    multiline_fields = ("description", "get_involved")
 
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=280)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     website = serializers.URLField(required=False, allow_blank=True, max_length=500)
     organization = SubmittedOrganizationSerializer()
-    roles = serializers.SlugRelatedField(
-        many=True, slug_field="slug", queryset=Role.objects.all(), required=False
-    )
-    goals = serializers.SlugRelatedField(
-        many=True, slug_field="slug", queryset=Goal.objects.all(), required=False
-    )
-    languages = serializers.SlugRelatedField(
+    roles = TermSlugField(many=True, slug_field="slug", queryset=Role.objects.all(), required=False)
+    goals = TermSlugField(many=True, slug_field="slug", queryset=Goal.objects.all(), required=False)
+    languages = TermSlugField(
         many=True, slug_field="code", queryset=Language.objects.all(), required=False,
         help_text="ISO 639-1 codes, e.g. [\"en\", \"es\"].",
     )  # fmt: skip
     postal_code = serializers.RegexField(
-        r"^\d{5}$", required=False, allow_blank=True,
+        ZIP_PATTERN, required=False, allow_blank=True,
         error_messages={"invalid": _("Enter a 5-digit ZIP code.")},
     )  # fmt: skip
     city = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -198,13 +231,7 @@ class SubmissionSerializer(serializers.Serializer):
     ends_on = serializers.DateField(required=False, allow_null=True)
 
     def validate_postal_code(self, value):
-        from ..geo import lookup_zip
-
-        if value and lookup_zip(value) is None:
-            raise serializers.ValidationError(
-                _("“%(zip)s” is not a known U.S. ZIP code.") % {"zip": value}
-            )
-        return value
+        return known_zip(value)
 
     def validate(self, data):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:

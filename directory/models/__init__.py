@@ -12,6 +12,7 @@ from .listings import (
     Status,
 )
 from .moderation import ModerationDecision, Report
+from .outbox import OutgoingMail
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ModerationDecision",
     "Organization",
     "OrganizationManager",
+    "OutgoingMail",
     "Report",
     "Scope",
     "Source",

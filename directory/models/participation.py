@@ -145,7 +145,19 @@ class ChangeRequest(models.Model):
                 condition=models.Q(organization__isnull=True, initiative__isnull=False)
                 | models.Q(organization__isnull=False, initiative__isnull=True),
                 name="change_request_has_one_target",
-            )
+            ),
+            # One edit waits per listing: two members editing at once never make two proposals
+            # that a curator could approve one over the other (participation.listing_edit).
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(status="pending", organization__isnull=False),
+                name="one_pending_change_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=models.Q(status="pending", initiative__isnull=False),
+                name="one_pending_change_per_initiative",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import validators
+
 register = template.Library()
 
 # The same escapes Django's json_script uses, so user text cannot close the <script> element.
@@ -18,6 +20,13 @@ def jsonld(data) -> str:
     """Render a dict as a ``<script type="application/ld+json">`` block, safely escaped."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def http_url(value) -> str:
+    """``value`` if it is an http(s) address, else "": what people typed as a website becomes
+    an ``href`` only then (never ``javascript:``, ``data:`` or a relative path)."""
+    return validators.http_url(value)
 
 
 @register.simple_tag(takes_context=True)

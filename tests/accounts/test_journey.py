@@ -195,6 +195,33 @@ def test_editing_a_published_listing_waits_for_a_curator(client, member):
     assert "approved by" in org.history.first().history_change_reason
 
 
+def test_a_second_members_edit_waits_until_the_first_is_decided(client, member):
+    org = OrganizationFactory(name="Old Name", postal_code="80302")
+    other = make_user("other@example.org")
+    for user in (member, other):
+        Membership.objects.create(user=user, organization=org, role="owner")
+    url = f"/dashboard/organizations/{org.slug}/edit/"
+    client.post(url, {**ORG_FORM, "name": "First Edit"})
+    first = ChangeRequest.objects.get()
+    # The same member may replace their own waiting edit…
+    client.post(url, {**ORG_FORM, "name": "First Edit, revised"})
+    first.refresh_from_db()
+    assert first.status == "withdrawn"
+    mine = ChangeRequest.objects.get(status="pending")
+    # …but another member cannot overwrite it: a clear refusal, and the form keeps the text.
+    client.force_login(other)
+    response = client.post(url, {**ORG_FORM, "name": "Second Edit"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "is waiting for a curator" in page and "member@example.org" in page
+    assert 'value="Second Edit"' in page
+    assert list(ChangeRequest.objects.filter(status="pending")) == [mine]
+    # Once the first is decided, the second member can send theirs.
+    change_request_approve(change=mine, by=make_user("curator@example.org"))
+    assert client.post(url, {**ORG_FORM, "name": "Second Edit"}).status_code == 302
+    assert ChangeRequest.objects.get(status="pending").submitted_by == other
+
+
 def test_editing_a_pending_listing_applies_at_once(client, member):
     org = OrganizationFactory(status="pending", published_at=None)
     Membership.objects.create(user=member, organization=org, role="owner")

@@ -91,3 +91,37 @@ def test_rate_limits_hold_under_concurrent_requests(settings):
     settings.API_RATES = {"anon": "5/minute", "partner": "50/minute", "submissions": "5/hour"}
     codes = in_threads(20, lambda i: Client().get("/api/v1/goals/").status_code)
     assert sorted(codes) == [200] * 5 + [429] * 15, codes
+
+
+def test_two_members_editing_one_listing_at_once_make_one_waiting_edit():
+    from django.http import QueryDict
+
+    from directory.models import ChangeRequest, Membership
+    from directory.participation import EditWaiting, form_for, listing_edit
+
+    org = Organization.objects.create(
+        slug="shared-org", name="Shared", summary="One listing, two editors.", status="published"
+    )
+    users = [
+        get_user_model().objects.create_user(username=f"editor{i}", email=f"editor{i}@example.org")
+        for i in range(2)
+    ]
+    for user in users:
+        Membership.objects.create(user=user, organization=org, role="owner")
+
+    def edit(i):
+        target = Organization.objects.get(pk=org.pk)
+        data = QueryDict(mutable=True)
+        data.update({"name": f"Edit {i}", "summary": "Changed.", "scope": "national"})
+        form = form_for(target, data)
+        assert form.is_valid(), form.errors
+        return listing_edit(by=users[i], target=target, form=form)
+
+    for _ in range(RUNS):
+        ChangeRequest.objects.all().delete()
+        results = in_threads(2, edit)
+        made = [r for r in results if isinstance(r, ChangeRequest)]
+        refused = [r for r in results if isinstance(r, EditWaiting)]
+        assert (len(made), len(refused)) == (1, 1), results
+        assert ChangeRequest.objects.filter(status="pending").count() == 1
+        assert refused[0].change is None or refused[0].change.pk == made[0].pk

@@ -1,0 +1,192 @@
+"""Fixtures for the hostile-input suite: people, two organizations that must not see each
+other's things, listings whose every text field is a payload, and an HTML checker."""
+
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+
+from directory.models import (
+    Alert,
+    ChangeRequest,
+    ClaimRequest,
+    Event,
+    Invitation,
+    Membership,
+    Report,
+)
+from directory.moderation import ensure_curators_group
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+from .payloads import PAYLOADS
+
+PASSWORD = "pw-Long-enough-1"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing a password the production way takes most of a second on a busy machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(name: str, **extra):
+    user = get_user_model().objects.create_user(name, f"{name}@example.org", PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def curator(db):
+    user = make_user("curator", is_staff=True)
+    ensure_curators_group()
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("root", is_staff=True, is_superuser=True)
+
+
+def logged_in(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def make_event(organization, **fields) -> Event:
+    start = timezone.now() + timedelta(days=5)
+    values = {
+        "organization": organization, "title": "Town forum", "summary": "A public forum.",
+        "starts_at": start, "ends_at": start + timedelta(hours=2), "mode": "in_person",
+        "postal_code": "80302", "status": "published", "published_at": timezone.now(),
+    }  # fmt: skip
+    values.update(fields)
+    values.setdefault("slug", f"event-{Event.objects.count() + 1}")
+    event = Event(**values)
+    event.save()
+    return event
+
+
+@pytest.fixture
+def two_orgs(db):
+    """An attacker who owns one organization and a victim who owns another, with one of every
+    kind of object the victim has: the attacker must reach none of them."""
+    attacker, victim = make_user("attacker"), make_user("victim")
+    mine = OrganizationFactory(slug="mine", name="Mine")
+    Membership.objects.create(user=attacker, organization=mine, role="owner")
+    theirs = OrganizationFactory(slug="theirs", name="Theirs", website="https://theirs.example")
+    Membership.objects.create(user=victim, organization=theirs, role="owner")
+    pending_org = OrganizationFactory(
+        slug="their-pending-org", status="pending", published_at=None, submitted_by=victim
+    )
+    Membership.objects.create(user=victim, organization=pending_org, role="owner")
+    unmanaged = OrganizationFactory(slug="unmanaged", website="https://unmanaged.example")
+    objects = {
+        "attacker": attacker,
+        "victim": victim,
+        "mine": mine,
+        "theirs": theirs,
+        "pending_org": pending_org,
+        "unmanaged": unmanaged,
+        "initiative": InitiativeFactory(organization=theirs, slug="their-work"),
+        "pending_initiative": InitiativeFactory(
+            organization=theirs,
+            slug="their-pending",
+            status="pending",
+            published_at=None,
+            submitted_by=victim,
+        ),
+        "pending_event": make_event(
+            theirs, slug="their-event", status="pending", published_at=None, submitted_by=victim
+        ),
+        "change": ChangeRequest.objects.create(
+            organization=theirs, proposed={"name": ["Renamed"]}, submitted_by=victim
+        ),
+        "claim": ClaimRequest.objects.create(
+            user=victim, organization=unmanaged, evidence="message", message="I run it."
+        ),
+        "invitation": Invitation.objects.create(
+            organization=theirs, email="friend@example.org", invited_by=victim
+        ),
+        "alert": Alert.objects.create(email="victim@example.org", kind="initiatives", query=""),
+        "report": Report.objects.create(organization=theirs, kind="outdated", message="Old."),
+    }
+    return objects
+
+
+@pytest.fixture
+def hostile(db):
+    """For every payload: a published organization, initiative and event whose every text field
+    is that payload (as if an older version, an import or a curator had let it in)."""
+    rows = []
+    for n, payload in enumerate(PAYLOADS):
+        org = OrganizationFactory(
+            slug=f"hostile-org-{n}", name=payload, summary=payload, description=payload,
+            website=f"https://org{n}.example/?q=%22%3E", email=f"org{n}@example.org",
+        )  # fmt: skip
+        initiative = InitiativeFactory(
+            organization=org, slug=f"hostile-{n}", title=payload, summary=payload,
+            description=payload + "\nsecond line " + payload, get_involved=payload,
+            postal_code="80302",
+        )  # fmt: skip
+        event = make_event(
+            org, slug=f"hostile-event-{n}", title=payload, summary=payload,
+            description=payload, cost=payload[:120], accessibility=payload, mode="hybrid",
+            join_url=f"https://join{n}.example/",
+        )  # fmt: skip
+        rows.append((payload, org, initiative, event))
+    return rows
+
+
+class MarkupAudit(HTMLParser):
+    """Collects what a page would *run*: scripts, event-handler attributes, script URLs."""
+
+    SAFE_SCRIPT_TYPES = {"application/ld+json", "application/json"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.scripts: list[str] = []  # the text of inline JSON scripts
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if name in ("href", "src", "action", "formaction") and value:
+                scheme = value.strip().lower().replace("\t", "").replace("\n", "")
+                if scheme.startswith(("javascript:", "data:text/html", "vbscript:")):
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "script":
+            if "src" not in attrs and attrs.get("type") not in self.SAFE_SCRIPT_TYPES:
+                self.problems.append(f"inline <script {attrs}>")
+            self._in_script = "src" not in attrs
+            self.scripts.append("")
+        if tag in ("iframe", "svg", "img") and any(
+            v and ("evil" in v or v == "x") for v in attrs.values()
+        ):
+            self.problems.append(f"injected <{tag}>")
+        if tag in ("x:evil",):
+            self.problems.append("injected element")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def audit_html(html: str) -> MarkupAudit:
+    parser = MarkupAudit()
+    parser.feed(html)
+    parser.close()
+    return parser

@@ -1,0 +1,215 @@
+"""Property-based tests (hypothesis): for *any* input, filters, forms, the JSON parser, the
+serializer, cursors and ZIP look-ups answer cleanly (a value or a validation error), and what
+the forms accept is stored and read back exactly.
+
+Derandomized, with few examples each, so CI time stays small and a failure is reproducible.
+"""
+
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.http import QueryDict
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from rest_framework.exceptions import ParseError
+
+from directory import validators
+from directory.api.changes import TYPES, BadCursor, Key
+from directory.api.parsers import JSONParser
+from directory.api.serializers import SubmissionSerializer
+from directory.filters import EventFilter, InitiativeFilter, OrganizationFilter
+from directory.forms import OrganizationForm
+from directory.geo import lookup_zip, zip_timezone
+from directory.models import Event, Initiative, Organization
+
+pytestmark = pytest.mark.django_db
+
+FEW = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+#: Text people could type, including what breaks naive code: controls, digits of other
+#: scripts, SQL and format metacharacters (no surrogates: they cannot be sent as UTF-8).
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet="%_\\'\";-=+@<>&{}[]()\x00\x07\n\r\t ", max_size=12),
+    st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=6),
+    st.sampled_from(["80302", "00000", "true", "false", "compromise", "bridge-builders", "co",
+                     "national", "newest", "distance", "2026-01-01", "2026-01-01T00:00:00Z"]),
+)  # fmt: skip
+
+FILTERS = {
+    Initiative: InitiativeFilter,
+    Organization: OrganizationFilter,
+    Event: EventFilter,
+}
+
+
+@settings(FEW, max_examples=100)
+@given(
+    model=st.sampled_from(list(FILTERS)),
+    params=st.dictionaries(
+        st.sampled_from(
+            sorted(
+                {
+                    *InitiativeFilter.base_filters,
+                    *EventFilter.base_filters,
+                    *OrganizationFilter.base_filters,
+                }
+            )
+        ),
+        st.lists(nasty_text, min_size=1, max_size=3),
+        max_size=6,
+    ),
+)
+def test_any_filter_values_give_results_or_field_errors(model, params):
+    data = QueryDict(mutable=True)
+    for key, values in params.items():
+        data.setlist(key, values)
+    filterset = FILTERS[model](data, queryset=model.objects.published())
+    if filterset.is_valid():
+        list(filterset.qs[:3])
+    else:
+        for field, messages in filterset.errors.items():
+            assert messages and all(isinstance(m, str) and m for m in messages), field
+
+
+@settings(FEW, max_examples=40)
+@given(params=st.dictionaries(st.sampled_from(["q", "near", "radius", "goal", "state", "sort",
+                                               "updated_since", "page", "page_size", "lang"]),
+                              nasty_text, max_size=4))  # fmt: skip
+def test_any_query_to_the_api_is_json_and_never_a_500(client, params):
+    response = client.get("/api/v1/initiatives/", params)
+    assert response.status_code in (200, 400, 404), (params, response.status_code)
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert "results" in body if response.status_code == 200 else isinstance(body, dict)
+
+
+@settings(FEW, max_examples=80)
+@given(
+    name=nasty_text, summary=nasty_text, description=nasty_text,
+    website=nasty_text, email=nasty_text, postal_code=nasty_text,
+    scope=st.sampled_from(["local", "state", "national", "online", "elsewhere"]),
+)  # fmt: skip
+def test_what_the_organization_form_accepts_is_stored_exactly(
+    django_user_model, name, summary, description, website, email, postal_code, scope
+):
+    from directory.participation import organization_register
+
+    data = {"name": name, "summary": summary, "description": description, "website": website,
+            "email": email, "postal_code": postal_code, "scope": scope}  # fmt: skip
+    form = OrganizationForm(data)
+    if not form.is_valid():
+        assert form.errors and all(isinstance(m, str) for ms in form.errors.values() for m in ms)
+        return
+    user, _ = django_user_model.objects.get_or_create(username="prop", email="prop@example.org")
+    org = organization_register(by=user, form=form)
+    stored = Organization.objects.get(pk=org.pk)
+    for field in ("name", "summary", "description", "email", "postal_code"):
+        value = getattr(stored, field)
+        assert value == form.cleaned_data[field], field  # nothing silently lost or changed
+        assert validators.unsafe_character(value) is None, field
+    assert "\n" not in stored.name and "\n" not in stored.summary
+    assert stored.status == "pending"
+
+
+@FEW
+@given(text=st.text(max_size=60))
+def test_text_the_validators_accept_round_trips_through_the_database(text):
+    """On PostgreSQL too: whatever passes the validators can be stored and read back."""
+    assume(validators.unsafe_character(text) is None)
+    org = Organization.objects.create(
+        name=text[:200], summary=text, slug=f"round-trip-{Organization.objects.count()}"
+    )
+    assert Organization.objects.values_list("summary", flat=True).get(pk=org.pk) == text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | nasty_text,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(nasty_text, children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@FEW
+@given(body=st.dictionaries(
+    st.sampled_from(["title", "summary", "description", "website", "organization", "roles",
+                     "goals", "languages", "postal_code", "city", "state", "scope",
+                     "welcomes_newcomers", "get_involved", "starts_on", "ends_on", "status"]),
+    json_values, max_size=8,
+))  # fmt: skip
+def test_the_submission_serializer_validates_any_json(body):
+    serializer = SubmissionSerializer(data=body)
+    if serializer.is_valid():
+        for name, value in serializer.validated_data.items():
+            if isinstance(value, str):
+                assert validators.unsafe_character(value) is None, name
+    else:
+        assert serializer.errors
+
+
+@FEW
+@given(raw=st.one_of(st.binary(max_size=60),
+                     st.builds(lambda v: json.dumps(v).encode(), json_values),
+                     st.text(alphabet="[]{}\"\\u0d8:,1 ", max_size=80).map(str.encode)))  # fmt: skip
+def test_the_json_parser_returns_data_or_a_parse_error(raw):
+    try:
+        data = JSONParser().parse(io.BytesIO(raw), "application/json", {})
+    except ParseError:
+        return
+    json.dumps(data).encode("utf-8")  # what it returns is plain, storable JSON
+
+
+@FEW
+@given(text=st.text(max_size=200))
+def test_any_cursor_text_decodes_to_a_key_or_a_bad_cursor(text):
+    try:
+        key = Key.decode(text)
+    except BadCursor:
+        return
+    assert key.type in TYPES and key.at.tzinfo is not None
+
+
+@FEW
+@given(
+    at=st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30),
+                    timezones=st.just(UTC)),
+    kind=st.sampled_from(sorted(TYPES)), ident=st.uuids(),
+)  # fmt: skip
+def test_cursors_the_feed_gives_out_decode_to_the_same_key(at, kind, ident):
+    key = Key(at, kind, str(ident))
+    assert Key.decode(key.encode()) == key
+
+
+@FEW
+@given(text=st.one_of(st.text(max_size=12),
+                      st.text(alphabet=st.characters(categories=["Nd"]), min_size=5,
+                              max_size=5)))  # fmt: skip
+def test_zip_look_ups_never_crash(text):
+    info = lookup_zip(text)
+    assert info is None or (text.strip().isascii() and len(text.strip()) == 5)
+    zone = zip_timezone(text)
+    assert zone == "" or text.isascii()
+
+
+@FEW
+@given(text=st.one_of(st.text(max_size=40),
+                      st.sampled_from(["javascript:alert(1)", " https://ok.example",
+                                       "https://ok.example/a b", "HTTPS://OK.EXAMPLE/",
+                                       "java\tscript:x", "//evil.example", "data:text/html,x"])))  # fmt: skip
+def test_only_http_addresses_become_links(text):
+    link = validators.http_url(text)
+    assert link == "" or (
+        link == text
+        and link.lower().startswith(("http://", "https://"))
+        and not any(c.isspace() or ord(c) < 32 for c in link)
+    )
