@@ -332,6 +332,17 @@ class ChangesView(APIView):
     )  # fmt: skip
     def get(self, request):
         since, cursor, limit = self._parse(request.query_params)
+        if request.accepted_renderer.format != "json":
+            return self._page(request, since, cursor, limit)
+        # A page of the feed depends only on the data and the URL: cached like the lists.
+        parts = (
+            request.scheme, request.get_host(), request.path,
+            sorted(request.query_params.lists()), translation.get_language(),
+        )  # fmt: skip
+        data = cached("changes", parts, lambda: self._page(request, since, cursor, limit).data)
+        return Response(data)
+
+    def _page(self, request, since, cursor, limit) -> Response:
         items, next_key = changes(
             since=since, cursor=cursor, limit=limit, context={"request": request}
         )

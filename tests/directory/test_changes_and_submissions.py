@@ -222,3 +222,20 @@ def test_the_list_page_offers_an_embed_snippet_for_the_current_search(client):
     html = client.get("/initiatives/?state=CO").content.decode()
     assert "Embed this search" in html
     assert "http://testserver/embed/initiatives/?state=CO" in html
+
+
+def test_a_cached_feed_page_follows_every_change(client, django_assert_num_queries):
+    first = InitiativeFactory(title="First")
+    page = client.get(FEED).json()
+    with django_assert_num_queries(0):  # the same page again comes from the cache
+        assert client.get(FEED).json() == page
+    first.title = "First, renamed"
+    first.save()
+    InitiativeFactory(title="Second")
+    titles = [item["object"]["title"] for item in client.get(FEED).json()["results"]
+              if item["type"] == "initiative"]  # fmt: skip
+    assert titles == ["First, renamed", "Second"]
+    gone = str(first.uuid)
+    first.delete()
+    removed = [item for item in client.get(FEED).json()["results"] if "removed_at" in item]
+    assert [item["id"] for item in removed] == [gone]
