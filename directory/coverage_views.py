@@ -2,6 +2,7 @@
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,9 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .caching import data_version
 from .coverage import coverage, coverage_json
 from .geo import STATE_CHOICES, US_STATES
 from .models import Organization, Scope
+from .views import REGION_TTL
 
 
 class CoverageForm(forms.Form):
@@ -40,7 +43,14 @@ def coverage_page(request):
     valid = form.is_valid()
     state = form.cleaned_data.get("state") if valid else None
     scopes = form.cleaned_data.get("scope", []) if valid else []
-    context = {"form": form, "state": state, "state_name": US_STATES.get(state or "", "")}
+    context = {
+        "form": form,
+        "state": state,
+        "state_name": US_STATES.get(state or "", ""),
+        # The rendered matrix is cached per data version, language and query (coverage.html).
+        "region_key": f"{data_version()}:{get_language()}:{sorted(request.GET.lists())}",
+        "region_ttl": REGION_TTL,
+    }
     if valid:
         context.update(coverage(state=state, scopes=scopes))
     return render(request, "directory/coverage.html", context, status=200 if valid else 400)

@@ -194,3 +194,18 @@ def test_cross_partisan_is_self_declared_shown_and_filterable(client):
         "Works across the divide (self-declared)"
         in client.get(bridging.get_absolute_url()).content.decode()
     )
+
+
+def test_the_cached_coverage_page_follows_a_new_listing(client, coverage_world):
+    role = Role.objects.get(slug="mediators")
+
+    def table(url: str) -> str:
+        html = client.get(url).content.decode()
+        return html[html.index('class="coverage"') : html.index("</table>")]
+
+    before = table("/coverage/?state=NY")
+    assert table("/coverage/?state=NY") == before  # served again (from the cache)
+    InitiativeFactory(postal_code="10001", roles=[role], goals=list(Goal.objects.all()[:1]))
+    after = table("/coverage/?state=NY")
+    assert after != before
+    assert after.count('class="heat-0"') == before.count('class="heat-0"') - 1  # its one cell
