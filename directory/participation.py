@@ -87,13 +87,11 @@ class EditWaiting(Exception):
     def message(self) -> str:
         if self.change is None:
             return _("Another edit to this listing is waiting for a curator.")
+        # Members do not see each other's addresses: the date says which edit it is.
         return _(
-            "Another edit to this listing, sent by %(who)s on %(when)s, is waiting for a "
-            "curator. You can send yours once it has been decided; what you typed is kept below."
-        ) % {
-            "who": self.change.submitted_by.email,
-            "when": date_format(timezone.localtime(self.change.created_at), "DATE_FORMAT"),
-        }
+            "Another member's edit to this listing, sent on %(when)s, is waiting for a curator. "
+            "You can send yours once it has been decided; what you typed is kept below."
+        ) % {"when": date_format(timezone.localtime(self.change.created_at), "DATE_FORMAT")}
 
 
 @transaction.atomic
