@@ -90,9 +90,12 @@ def _home_stats() -> dict:
 def home(request):
     """What exists (counts), where (ZIP search), why (goals), and how (role groups)."""
     initiatives = Initiative.objects.published()
-    stats = cached("home-stats", (), _home_stats)
     context = {
-        "stats": stats,
+        # The page's content is cached per data version and language (home.html): everything
+        # it reads is lazy, so a cached page costs no query.
+        "region_key": f"{data_version()}:{translation.get_language()}",
+        "region_ttl": REGION_TTL,
+        "stats": SimpleLazyObject(lambda: cached("home-stats", (), _home_stats)),
         "goals": Goal.objects.all(),
         "groups": RoleGroup.objects.prefetch_related("roles"),
         "newest": initiatives.for_list().order_by("-published_at", "-pk")[:6],

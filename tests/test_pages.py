@@ -48,7 +48,13 @@ def test_home_page_counts_only_published_listings(client):
 def test_home_page_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
     InitiativeFactory.create_batch(12, roles=list(Role.objects.all()[:3]))
     with django_assert_num_queries(12):
-        assert client.get("/").status_code == 200
+        first = client.get("/")
+    assert first.status_code == 200
+    with django_assert_num_queries(0):  # cached until a listing changes
+        again = client.get("/")
+    assert again.content.count(b'class="card"') == first.content.count(b'class="card"') == 6
+    InitiativeFactory(title="Newest of all")
+    assert "Newest of all" in client.get("/").content.decode()
 
 
 def test_goal_list_shows_seven_goals_in_one_query(client, django_assert_num_queries):
