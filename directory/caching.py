@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
 
 VERSION_KEY = "mpdb:data-version"
 TTL = 10 * 60  # seconds; entries of older versions expire on their own
@@ -53,6 +54,20 @@ def bump_data_version() -> None:
     """Forget every cached count (after the current transaction commits, if any)."""
     _bump()  # now, so this process never reads a count computed before the write…
     transaction.on_commit(_bump)  # …and again once the write is visible to everyone else
+
+
+def request_parts(request) -> tuple:
+    """What an answer built only from the data depends on besides the data version: scheme and
+    host (links are absolute), path, query and language."""
+    return (
+        request.scheme, request.get_host(), request.path, sorted(request.GET.lists()),
+        translation.get_language(),
+    )  # fmt: skip
+
+
+def region_key(request) -> str:
+    """The ``{% cache %}`` key of a page region built only from the data and the request."""
+    return f"{data_version()}:{request_parts(request)}"
 
 
 def cached(namespace: str, parts: object, compute: Callable[[], T]) -> T:

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .caching import data_version
+from .caching import region_key
 from .coverage import coverage, coverage_json
 from .geo import STATE_CHOICES, US_STATES
 from .models import Organization, Scope
@@ -48,7 +47,7 @@ def coverage_page(request):
         "state": state,
         "state_name": US_STATES.get(state or "", ""),
         # The rendered matrix is cached per data version, language and query (coverage.html).
-        "region_key": f"{data_version()}:{get_language()}:{sorted(request.GET.lists())}",
+        "region_key": region_key(request),
         "region_ttl": REGION_TTL,
     }
     if valid:

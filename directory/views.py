@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from goals.models import Goal
 from roles.models import Role, RoleGroup
 
 from .alerts import normalize_query
-from .caching import cached, data_version
+from .caching import cached, region_key
 from .facets import facet_counts, query_without
 from .filters import (
     DEFAULT_RADIUS,
@@ -93,7 +92,7 @@ def home(request):
     context = {
         # The page's content is cached per data version and language (home.html): everything
         # it reads is lazy, so a cached page costs no query.
-        "region_key": f"{data_version()}:{translation.get_language()}",
+        "region_key": region_key(request),
         "region_ttl": REGION_TTL,
         "stats": SimpleLazyObject(lambda: cached("home-stats", (), _home_stats)),
         "goals": Goal.objects.all(),
@@ -169,10 +168,7 @@ class FilteredListView(TemplateView):
         # a cached region costs no query at all. The forms with a CSRF token stay outside it.
         context["valid"] = filterset.is_valid()
         context["region_ttl"] = self.region_ttl
-        context["region_key"] = (
-            f"{self.model._meta.label}:{data_version()}:{translation.get_language()}:"
-            f"{request.path}?{sorted(request.GET.lists())}"
-        )
+        context["region_key"] = region_key(request)
         if not context["valid"]:
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context

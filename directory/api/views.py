@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 
 from django.db.models import Prefetch
-from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from ..caching import cached
+from ..caching import cached, request_parts
 from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
 from ..models import Event, Initiative, Organization
 from ..pagination import COUNT_CAP, CappedPaginator
@@ -191,10 +190,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         """
         if not self.cache_responses or request.accepted_renderer.format != "json":
             return respond()
-        parts = (
-            request.scheme, request.get_host(), request.path,
-            sorted(request.query_params.lists()), translation.get_language(),
-        )  # fmt: skip
+        parts = request_parts(request)
 
         def compute():
             response = respond()
@@ -335,11 +331,11 @@ class ChangesView(APIView):
         if request.accepted_renderer.format != "json":
             return self._page(request, since, cursor, limit)
         # A page of the feed depends only on the data and the URL: cached like the lists.
-        parts = (
-            request.scheme, request.get_host(), request.path,
-            sorted(request.query_params.lists()), translation.get_language(),
-        )  # fmt: skip
-        data = cached("changes", parts, lambda: self._page(request, since, cursor, limit).data)
+        data = cached(
+            "changes",
+            request_parts(request),
+            lambda: self._page(request, since, cursor, limit).data,
+        )
         return Response(data)
 
     def _page(self, request, since, cursor, limit) -> Response:

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.operations.test_scale_out import Browser, free_port
+from tests.operations.servers import Browser, free_port, wait_until_serving
 
 PASSWORD = "a-Long-unusual-passphrase-42"
 MEMBER = "member@example.org"
@@ -201,15 +201,7 @@ def site(request, tmp_path_factory):
             stdout=log_path.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/robots.txt", timeout=5)
-                break
-            except OSError:  # refused, reset or slow to answer while it starts
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+        wait_until_serving(url, server, log_path.read_text)
         yield {"url": url, "cluster": cluster, "redis": redis_server, "log": log_path}
     finally:
         if server is not None:

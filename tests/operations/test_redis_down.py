@@ -17,7 +17,7 @@ from django.core.cache.backends.redis import RedisCache
 from directory import caching
 from tests.browser.helpers import PASSWORD, make_user
 from tests.factories import InitiativeFactory
-from tests.operations.test_scale_out import free_port
+from tests.operations.servers import empty_redis, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +96,7 @@ def test_the_password_in_the_url_is_never_logged(settings, caplog):
 
 @pytest.fixture
 def real_redis(settings, monkeypatch):
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:  # a missing service is a failure, not a skip
-        pytest.fail(f"Redis is needed at {REDIS_URL} (.ci/run starts it): {exc}")
-    client.flushdb()
+    client = empty_redis(REDIS_URL)
     settings.CACHES = resilient(REDIS_URL, retry_interval=0)
     monkeypatch.setattr(caching, "_bump_missed", False)
     yield client

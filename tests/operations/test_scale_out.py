@@ -6,18 +6,13 @@ Runs on the suite's own test database (SQLite file or PostgreSQL) and needs Redi
 ``SCALE_OUT_REDIS_URL`` (default redis://127.0.0.1:6379/14, which the test empties).
 """
 
-import http.cookiejar
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import closing
 
 import pytest
 from django.conf import settings
@@ -25,17 +20,12 @@ from django.db import connection
 
 from tests.browser.helpers import PASSWORD, make_user
 from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.operations.servers import Browser, empty_redis, free_port, wait_until_serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = os.environ.get("SCALE_OUT_REDIS_URL", "redis://127.0.0.1:6379/14")
 API_LIMIT = 6  # anonymous API requests per minute, per client address, across all servers
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:
@@ -47,14 +37,7 @@ def database_url() -> str:
 
 @pytest.fixture
 def redis():
-    import redis as redis_client
-
-    client = redis_client.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis_client.ConnectionError as exc:  # a missing service is a failure, not a skip
-        pytest.fail(f"Redis is needed at {REDIS_URL} (.ci/run starts it): {exc}")
-    client.flushdb()
+    client = empty_redis(REDIS_URL)
     yield client
     client.flushdb()
 
@@ -96,55 +79,15 @@ def servers(redis, tmp_path):
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url, process in zip(urls, processes, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/robots.txt", timeout=5)
-                    break
-                except OSError:  # refused, reset or slow to answer while it starts
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        logs = "\n".join(p.read_text() for p in tmp_path.glob("*.log"))
-                        pytest.fail(f"gunicorn did not start at {url}:\n{logs[-3000:]}")
-                    time.sleep(0.2)
+            wait_until_serving(
+                url, process, lambda: "\n".join(p.read_text() for p in tmp_path.glob("*.log"))
+            )
         yield urls
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
-
-
-class Browser:
-    """One person's cookies, used against any server."""
-
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
-        )
-
-    def get(self, url: str) -> tuple[int, str]:
-        try:
-            with self.opener.open(url, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def post(self, url: str, data: dict) -> int:
-        body = urllib.parse.urlencode(data).encode()
-        try:
-            with self.opener.open(url, body, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-    def csrf_token(self, html: str) -> str:
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 302 is an answer to look at, not to follow
 
 
 def api_count(url: str) -> int:
