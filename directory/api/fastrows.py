@@ -12,6 +12,8 @@ and the taxonomy is read once per export, so the number of queries grows with ro
 
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import islice
+from operator import itemgetter
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, transaction
@@ -48,11 +50,11 @@ def _iso_datetime(value, zone) -> str | None:
 class _Kind:
     """What differs between initiatives and organizations."""
 
-    def __init__(self, model, url_name, extra_columns, links):
+    def __init__(self, model, url_name, extra_columns, own):
         self.model = model
         self.url_name = url_name
         self.extra_columns = extra_columns
-        self.links = links  # name -> through-table column holding this model's id
+        self.own = own  # the link tables' column holding this model's id
 
 
 KINDS = {
@@ -60,13 +62,13 @@ KINDS = {
         Initiative,
         "directory:initiative-detail",
         ("organization__uuid", "organization__slug", "organization__name"),
-        {"roles": "initiative_id", "goals": "initiative_id", "languages": "initiative_id"},
+        "initiative_id",
     ),
     Organization: _Kind(
         Organization,
         "directory:organization-detail",
         (),
-        {"roles": "organization_id", "goals": "organization_id", "languages": "organization_id"},
+        "organization_id",
     ),
 }
 
@@ -95,7 +97,13 @@ def _taxonomy() -> dict[str, dict[int, tuple]]:
     }
 
 
-_OTHER = {"roles": "role_id", "goals": "goal_id", "languages": "language_id"}
+#: many-to-many field -> its link table's column holding the other side's id
+LINKS = {"roles": "role_id", "goals": "goal_id", "languages": "language_id"}
+
+
+def _ordered(pairs) -> list:
+    """The values of (taxonomy position, value) pairs, in the taxonomy's order."""
+    return [value for _position, value in sorted(pairs, key=itemgetter(0))]
 
 
 def _link_arrays(kind: _Kind) -> dict:
@@ -106,52 +114,45 @@ def _link_arrays(kind: _Kind) -> dict:
     return {
         f"_link_{name}": ArraySubquery(
             getattr(kind.model, name)
-            .through.objects.filter(**{own: OuterRef("pk")})
-            .values(_OTHER[name])
+            .through.objects.filter(**{kind.own: OuterRef("pk")})
+            .values(other)
         )
-        for name, own in kind.links.items()
+        for name, other in LINKS.items()
     }
 
 
-def _linked(kind: _Kind, ids: list, taxonomy, in_rows: bool) -> dict[str, dict]:
-    """For one chunk: name -> {listing id -> [values in the serializers' order]}."""
+def _chunk_links(kind: _Kind, ids: list, taxonomy) -> dict[str, dict]:
+    """SQLite, for one chunk: name -> {listing id -> [values in the serializers' order]}."""
     out = {}
-    for name, own in kind.links.items():
-        if in_rows:  # the ids came with the rows (PostgreSQL)
-            continue
-        through = getattr(kind.model, name).through
-        other = _OTHER[name]
-        table = taxonomy[name]
+    for name, other in LINKS.items():
         grouped = defaultdict(list)
-        for listing_id, value_id in through.objects.filter(**{f"{own}__in": ids}).values_list(
-            own, other
+        through = getattr(kind.model, name).through
+        for listing_id, value_id in through.objects.filter(**{f"{kind.own}__in": ids}).values_list(
+            kind.own, other
         ):
-            grouped[listing_id].append(table[value_id])
-        out[name] = {
-            key: [v for _i, v in sorted(vals, key=_first)] for key, vals in grouped.items()
-        }
-    if kind.model is Organization:
-        networks = defaultdict(list)
-        rows = (
-            Organization.networks.through.objects.filter(
-                from_organization_id__in=ids, to_organization__status="published"
-            )
-            .order_by("to_organization__name", "to_organization__pk")
-            .values_list(
-                "from_organization_id",
-                "to_organization__uuid",
-                "to_organization__slug",
-                "to_organization__name",
-            )
-        )
-        for listing_id, uuid, slug, name in rows:
-            networks[listing_id].append({"id": str(uuid), "slug": slug, "name": name})
-        out["networks"] = networks
+            grouped[listing_id].append(taxonomy[name][value_id])
+        out[name] = {key: _ordered(pairs) for key, pairs in grouped.items()}
     return out
 
 
-def _first(pair):
-    return pair[0]
+def _networks(ids: list) -> dict[int, list[dict]]:
+    """For one chunk of organizations: id -> the published networks it belongs to, by name."""
+    networks = defaultdict(list)
+    rows = (
+        Organization.networks.through.objects.filter(
+            from_organization_id__in=ids, to_organization__status="published"
+        )
+        .order_by("to_organization__name", "to_organization__pk")
+        .values_list(
+            "from_organization_id",
+            "to_organization__uuid",
+            "to_organization__slug",
+            "to_organization__name",
+        )
+    )
+    for listing_id, uuid, slug, name in rows:
+        networks[listing_id].append({"id": str(uuid), "slug": slug, "name": name})
+    return networks
 
 
 def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
@@ -181,10 +182,7 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     def links_of(row, name, linked) -> list:
         if not in_rows:
             return linked[name].get(row[0], [])
-        table = taxonomy[name]
-        return [
-            v for _i, v in sorted((table[i] for i in row[position[f"_link_{name}"]]), key=_first)
-        ]
+        return _ordered(taxonomy[name][i] for i in row[position[f"_link_{name}"]])
 
     def getter(name):
         """How to fill one key from a row (and the chunk's links): chosen once per export."""
@@ -222,23 +220,16 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     def build(row, linked) -> dict:
         return {name: get(row, linked) for name, get in steps}
 
-    def chunks(iterator) -> Iterator[list]:
-        batch = []
-        for row in iterator:
-            batch.append(row)
-            if len(batch) == CHUNK:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
     def generate(iterator) -> Iterator[dict]:
-        for batch in chunks(iterator):
-            linked = _linked(kind, [row[0] for row in batch], taxonomy, in_rows)
+        for batch in iter(lambda: list(islice(iterator, CHUNK)), []):
+            ids = [row[0] for row in batch]
+            linked = {} if in_rows else _chunk_links(kind, ids, taxonomy)
+            if kind.model is Organization:
+                linked["networks"] = _networks(ids)
             for row in batch:
                 yield build(row, linked)
 
-    if connections[rows.db].vendor == "postgresql":
+    if in_rows:
         # A server-side cursor inside a read transaction streams (see exports.serialized_rows).
         with transaction.atomic(using=rows.db):
             yield from generate(rows.iterator(chunk_size=CHUNK))
