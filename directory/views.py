@@ -2,6 +2,8 @@
 
 from csp.decorators import csp_replace
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import render
 from django.urls import reverse
@@ -311,16 +313,31 @@ class InitiativeDetailView(DetailView):
     def get_queryset(self):
         return Initiative.objects.published().for_list()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["jsonld"] = initiative_jsonld(self.object, self.request)
-        context["upcoming_events"] = (
-            Event.objects.published()
+    def get(self, request, *args, **kwargs):
+        # The page's parts built from the listing (title, description, JSON-LD, the article
+        # around the events) are cached per data version, URL and language, like the list
+        # regions. While they are cached the listing is not even read: it is lazy, and the
+        # template reads it only to render a part anew. Without them, it is read first, so a
+        # missing listing is a plain 404. The upcoming events follow the clock: always live.
+        key = region_key(request)
+        if cache.get(make_template_fragment_key("initiative-detail", [key])) is None:
+            self.object = self.get_object()
+        else:
+            self.object = SimpleLazyObject(self.get_object)
+        initiative = self.object
+        context = {
+            "view": self,
+            "object": initiative,
+            "initiative": initiative,
+            "region_key": key,
+            "region_ttl": REGION_TTL,
+            "jsonld": lambda: initiative_jsonld(initiative, request),
+            "upcoming_events": Event.objects.published()
             .upcoming()
-            .filter(initiative=self.object)
-            .order_by("starts_at")[:10]
-        )
-        return context
+            .filter(initiative__slug=kwargs["slug"])
+            .order_by("starts_at")[:10],
+        }
+        return self.render_to_response(context)
 
 
 class OrganizationDetailView(DetailView):

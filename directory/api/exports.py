@@ -103,9 +103,15 @@ def serialized_rows(queryset, serializer_class, context) -> Iterator[dict]:
             yield serializer.to_representation(obj)
 
 
-def export_response(fmt: str, rows: Iterator[dict], filename: str) -> StreamingHttpResponse:
+def export_response(
+    fmt: str, rows: Iterator[dict] | None, filename: str, stream=None
+) -> StreamingHttpResponse:
+    """The streamed export of ``rows``, or of ``stream``, CSV already written (copycsv.py)."""
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            stream if stream is not None else csv_stream(rows),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     else:
         response = StreamingHttpResponse(geojson_stream(rows), content_type="application/geo+json")

@@ -27,6 +27,7 @@ from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
 from ..models import Event, Initiative, Organization
 from ..pagination import COUNT_CAP, CappedPaginator
 from ..services import initiative_submit
+from . import copycsv
 from .changes import EPOCH, BadCursor, Key, changes
 from .exports import export_response, serialized_rows
 from .fastrows import fast_rows, supports
@@ -211,6 +212,9 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         if fmt in EXPORT_FORMATS:
             queryset = self.filter_queryset(self.get_queryset())
             serializer_class = self.get_serializer_class()
+            if copycsv.supports(queryset, serializer_class, fmt):
+                return export_response(fmt, None, self.export_name,
+                                       stream=copycsv.csv_stream(queryset, serializer_class, request))  # fmt: skip
             if supports(queryset, serializer_class):
                 rows = fast_rows(queryset, serializer_class, request)
             else:

@@ -133,3 +133,44 @@ def test_sitemap_lists_published_pages_and_the_taxonomy(client):
     assert f"http://testserver{initiative.get_absolute_url()}" in body
     assert "http://testserver/roles/bridge-builders/" in body
     assert "http://testserver/goals/compromise/" in body
+
+
+def test_initiative_page_is_cached_until_the_listing_changes_and_events_stay_live(
+    client, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from directory.models import Event
+    from tests.directory.test_events import make_event
+
+    initiative = InitiativeFactory(
+        title="Town talks", summary="Talks in town.", postal_code="80302"
+    )
+    event = make_event(organization=initiative.organization, initiative=initiative, title="Forum")
+    url = initiative.get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "Town talks" in first and "Forum" in first
+    # Warm: the listing's parts come from the cache; only the (live) events are read.
+    with django_assert_num_queries(1):
+        again = client.get(url).content.decode()
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')  # masked anew per request
+    assert token.sub("", again) == token.sub("", first)
+    assert jsonld_blocks(again) == jsonld_blocks(first) != []
+    # The clock moves on, with no write to any listing: the event that is over leaves at once.
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(days=2)
+    )
+    assert "Forum" not in client.get(url).content.decode()
+    # A change to the listing shows at once, in English and in Spanish (separate entries).
+    spanish = client.get(url + "?lang=es").content.decode()
+    assert "Cómo participar" in spanish and "Town talks" in spanish
+    initiative.title = "Town talks, renamed"
+    initiative.save()
+    assert "<title>Town talks, renamed" in client.get(url).content.decode()
+    assert "Town talks, renamed" in client.get(url + "?lang=es").content.decode()
+    # Unpublished: a 404 at once, although its page was cached a moment ago.
+    initiative.status = "archived"
+    initiative.save()
+    assert client.get(url).status_code == 404

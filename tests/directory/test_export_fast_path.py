@@ -8,7 +8,7 @@ in the fast path fails here.
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from directory.api import fastrows, views
+from directory.api import exports, fastrows, views
 from directory.api.exports import serialized_rows
 from directory.api.serializers import InitiativeSerializer, OrganizationSerializer
 from directory.models import Initiative, Organization
@@ -65,6 +65,18 @@ def varied():
     InitiativeFactory(organization=org, title="=SUM(A1) formula-looking title", scope="national")
     InitiativeFactory(title="No place, no links", description='Quotes " and, commas\nnewline')
     InitiativeFactory(title="Of a hidden org", organization=hidden_network)
+    # Values whose text differs most between writers: whole floats, whole-second times, a tab,
+    # CR LF inside a cell, a leading minus, empty text (older rows may hold what forms refuse).
+    edge = InitiativeFactory(title="Edges", postal_code="80302")
+    Initiative.objects.filter(pk=edge.pk).update(
+        latitude=40.0,
+        longitude=-105.0,
+        published_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        summary="-1 leading minus",
+        description="Line one\r\nline two\tafter a tab",
+        get_involved="\tstarts with a tab",
+        get_involved_url="",
+    )
     return org
 
 
@@ -83,7 +95,7 @@ def test_fast_rows_equal_the_serializer_rows(varied, model, serializer_class):
         queryset = views.OrganizationViewSet(request=request).get_queryset().order_by("pk")
     slow = _plain(serialized_rows(queryset, serializer_class, {"request": request}))
     fast = _plain(fastrows.fast_rows(queryset, serializer_class, request))
-    assert len(fast) == len(slow) >= 3
+    assert len(fast) == len(slow) >= 4
     for a, b in zip(fast, slow, strict=True):
         assert list(a) == list(b)  # the same keys in the same order
         assert a == b
@@ -95,7 +107,7 @@ def test_fast_rows_read_in_constant_queries_per_chunk(varied, django_assert_max_
     # taxonomy (3) + the rows + 3 link tables per chunk of 2,000, whatever the row count; on
     # PostgreSQL a savepoint pair around the streaming cursor.
     with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 7):
-        assert len(list(fastrows.fast_rows(queryset, InitiativeSerializer, request))) == 3
+        assert len(list(fastrows.fast_rows(queryset, InitiativeSerializer, request))) == 4
 
 
 def _export(client, url):
@@ -118,10 +130,20 @@ def _export(client, url):
     ],
 )
 def test_exports_are_byte_for_byte_the_serializer_exports(client, varied, monkeypatch, url):
+    copied = []
+    real_stream = views.copycsv.csv_stream
+    monkeypatch.setattr(
+        views.copycsv, "csv_stream", lambda *args: copied.append(1) or real_stream(*args)
+    )
+    fastest = _export(client, url)  # CSV of initiatives on PostgreSQL: written by COPY
+    on_copy = connection.vendor == "postgresql" and "initiatives/?format=csv" in url
+    assert copied == ([1] if on_copy else [])
+    monkeypatch.setattr(views.copycsv, "supports", lambda *args: False)
     fast = _export(client, url)
     monkeypatch.setattr(views, "supports", lambda *args: False)
     slow = _export(client, url)
     assert fast == slow
+    assert fastest == slow
     assert len(fast) > 200
 
 
@@ -143,3 +165,21 @@ def test_change_feed_objects_are_the_list_endpoints_objects(client, varied):
     assert len(upserts) == len(by_id) >= 6
     for item in upserts:
         assert item["object"] == by_id[(item["type"], item["id"])]
+
+
+def test_an_export_left_early_leaves_the_connection_usable(varied, monkeypatch):
+    """A reader who disconnects mid-export closes the stream; the connection serves on.
+
+    On PostgreSQL psycopg then cancels the running COPY, which fails the statement."""
+    monkeypatch.setattr(views.copycsv, "PIECE", 1)  # a piece per row
+    monkeypatch.setattr(exports, "BATCH", 1)
+    request = RequestFactory().get("/api/v1/initiatives/?format=csv")
+    queryset = Initiative.objects.published().for_list().order_by("pk")
+    if connection.vendor == "postgresql":
+        stream = views.copycsv.csv_stream(queryset, InitiativeSerializer, request)
+    else:
+        stream = exports.csv_stream(fastrows.fast_rows(queryset, InitiativeSerializer, request))
+    first = next(stream)
+    assert (first if isinstance(first, str) else first.decode()).startswith("id,slug,url,title,")
+    stream.close()  # what the server does when the client goes away (through response.close)
+    assert Initiative.objects.filter(title="Edges").count() == 1
