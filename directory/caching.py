@@ -70,10 +70,14 @@ def region_key(request) -> str:
     return f"{data_version()}:{request_parts(request)}"
 
 
-def cached(namespace: str, parts: object, compute: Callable[[], T]) -> T:
-    """``compute()``'s value, cached under (namespace, parts, data version)."""
+def cached(
+    namespace: str, parts: object, compute: Callable[[], T], version: int | None = None
+) -> T:
+    """``compute()``'s value, cached under (namespace, parts, data version).
+
+    ``version``: the data version the caller has just read (saves reading it again)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"mpdb:{namespace}:{data_version()}:{digest}"
+    key = f"mpdb:{namespace}:{data_version() if version is None else version}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -1,14 +1,18 @@
 """HTML pages of the public directory."""
 
+from datetime import timedelta
+
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -18,7 +22,7 @@ from goals.models import Goal
 from roles.models import Role, RoleGroup
 
 from .alerts import normalize_query
-from .caching import cached, region_key
+from .caching import TTL, cached, data_version, region_key, request_parts
 from .facets import facet_counts, query_without
 from .filters import (
     DEFAULT_RADIUS,
@@ -319,25 +323,46 @@ class InitiativeDetailView(DetailView):
         # regions. While they are cached the listing is not even read: it is lazy, and the
         # template reads it only to render a part anew. Without them, it is read first, so a
         # missing listing is a plain 404. The upcoming events follow the clock: always live.
-        key = region_key(request)
-        if cache.get(make_template_fragment_key("initiative-detail", [key])) is None:
-            self.object = self.get_object()
-        else:
-            self.object = SimpleLazyObject(self.get_object)
-        initiative = self.object
-        context = {
-            "view": self,
-            "object": initiative,
-            "initiative": initiative,
-            "region_key": key,
-            "region_ttl": REGION_TTL,
-            "jsonld": lambda: initiative_jsonld(initiative, request),
-            "upcoming_events": Event.objects.published()
-            .upcoming()
-            .filter(initiative__slug=kwargs["slug"])
-            .order_by("starts_at")[:10],
-        }
+        version = data_version()
+        parts = cached("initiative-page", request_parts(request), self.render_parts, version)
+        context = {"view": self, **parts, "upcoming_events": self.upcoming_events(version)}
         return self.render_to_response(context)
+
+    def render_parts(self) -> dict:
+        """The page's parts built from the listing, rendered (a missing listing: 404)."""
+        initiative = self.get_object()
+        context = {"initiative": initiative, "jsonld": initiative_jsonld(initiative, self.request)}
+        parts = {
+            part: mark_safe(
+                render_to_string(
+                    "directory/partials/_initiative_parts.html",
+                    {**context, "part": part},
+                    request=self.request,
+                ).strip()
+            )
+            for part in ("title", "description", "head", "main", "end")
+        }
+        return parts
+
+    def upcoming_events(self, version: int) -> list:
+        """Its next events, cached until the data changes or the first of them is over.
+
+        An event never becomes upcoming by the passing of time, only by a write (which moves
+        the data version on), so the list is exact until its earliest event is over."""
+        key = f"mpdb:initiative-events:{version}:{self.kwargs['slug']}"
+        now = timezone.now()
+        entry = cache.get(key)
+        if entry is None or entry[0] <= now:
+            events = list(
+                Event.objects.published()
+                .upcoming(now)
+                .filter(initiative__slug=self.kwargs["slug"])
+                .order_by("starts_at")[:10]
+            )
+            until = min((event.over_at for event in events), default=now + timedelta(seconds=TTL))
+            entry = (min(until, now + timedelta(seconds=TTL)), events)
+            cache.set(key, entry, TTL)
+        return entry[1]
 
 
 class OrganizationDetailView(DetailView):

@@ -220,19 +220,21 @@ def csv_stream(queryset, serializer_class, request) -> Iterator[bytes]:
         # cancel the COPY, which fails the statement: the transaction (or savepoint) around it
         # is rolled back and the connection serves on.
         statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
-        with (
-            transaction.atomic(using=rows.db),
-            connection.cursor() as wrapper,
-            wrapper.cursor.copy(statement, params) as copy,
-        ):
-            piece, size = [header], 0
-            for row in copy:  # one message per row, ending in \n (the protocol's promise)
-                piece.append(row[:-1])
-                size += len(row)
-                if size >= PIECE:
+        with transaction.atomic(using=rows.db), connection.cursor() as wrapper:
+            # One statement lasts as long as the reader takes to download it all, so the
+            # deployment's statement_timeout (if any) is lifted for it, as the cursor of the
+            # Python path, fetched in many short statements, never met it. SET LOCAL ends with
+            # the transaction.
+            wrapper.execute("SET LOCAL statement_timeout = 0")
+            with wrapper.cursor.copy(statement, params) as copy:
+                piece, size = [header], 0
+                for row in copy:  # one message per row, ending in \n (the protocol's promise)
+                    piece.append(row[:-1])
+                    size += len(row)
+                    if size >= PIECE:
+                        yield b"\r\n".join(piece) + b"\r\n"
+                        piece, size = [], 0
+                if size:
                     yield b"\r\n".join(piece) + b"\r\n"
-                    piece, size = [], 0
-            if size:
-                yield b"\r\n".join(piece) + b"\r\n"
 
     return generate()

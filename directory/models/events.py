@@ -136,6 +136,13 @@ class Event(Listing):
             return ZoneInfo("UTC")
 
     @property
+    def over_at(self):
+        """When it stops being upcoming (the rule of ``EventQuerySet.upcoming``)."""
+        if self.ends_at is not None:
+            return self.ends_at
+        return self.starts_at + (timedelta(days=1) if self.all_day else timedelta(hours=2))
+
+    @property
     def local_start(self):
         """The start in the event's own time zone (templates show it as is, not in UTC)."""
         return do_timezone(self.starts_at, self.tz)
