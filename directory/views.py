@@ -319,10 +319,9 @@ class InitiativeDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         # The page's parts built from the listing (title, description, JSON-LD, the article
-        # around the events) are cached per data version, URL and language, like the list
-        # regions. While they are cached the listing is not even read: it is lazy, and the
-        # template reads it only to render a part anew. Without them, it is read first, so a
-        # missing listing is a plain 404. The upcoming events follow the clock: always live.
+        # around the events) are rendered once and cached together per data version, URL and
+        # language, like the list regions; a missing listing is a 404 and is not cached. The
+        # upcoming events are cached on their own, until the clock passes the first one.
         version = data_version()
         parts = cached("initiative-page", request_parts(request), self.render_parts, version)
         context = {"view": self, **parts, "upcoming_events": self.upcoming_events(version)}
@@ -332,7 +331,7 @@ class InitiativeDetailView(DetailView):
         """The page's parts built from the listing, rendered (a missing listing: 404)."""
         initiative = self.get_object()
         context = {"initiative": initiative, "jsonld": initiative_jsonld(initiative, self.request)}
-        parts = {
+        return {
             part: mark_safe(
                 render_to_string(
                     "directory/partials/_initiative_parts.html",
@@ -342,7 +341,6 @@ class InitiativeDetailView(DetailView):
             )
             for part in ("title", "description", "head", "main", "end")
         }
-        return parts
 
     def upcoming_events(self, version: int) -> list:
         """Its next events, cached until the data changes or the first of them is over.
@@ -359,8 +357,8 @@ class InitiativeDetailView(DetailView):
                 .filter(initiative__slug=self.kwargs["slug"])
                 .order_by("starts_at")[:10]
             )
-            until = min((event.over_at for event in events), default=now + timedelta(seconds=TTL))
-            entry = (min(until, now + timedelta(seconds=TTL)), events)
+            until = min([now + timedelta(seconds=TTL), *(event.over_at for event in events)])
+            entry = (until, events)
             cache.set(key, entry, TTL)
         return entry[1]
 

@@ -30,11 +30,9 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import Goal
-from roles.models import Role
-
-from ..models import Initiative, Language
+from ..models import Initiative
 from .exports import FORMULA_START
+from .fastrows import LINKS, taxonomy_lookup
 
 _SLUG = "__slug__"
 PIECE = 256 * 1024  # bytes relayed to the socket at a time
@@ -116,46 +114,38 @@ def _joined(table: str, column: str, values: list, order: list | None) -> RawSQL
     )
 
 
-def _by_id(items: list, attribute: str) -> list:
-    """[the value of the item with id 1, of id 2, ...]: PostgreSQL arrays count from 1."""
-    out = [None] * max((item.pk for item in items), default=0)
-    for item in items:
-        out[item.pk - 1] = getattr(item, attribute)
+def _by_id(values: dict[int, object]) -> list:
+    """[the value for id 1, for id 2, ...]: PostgreSQL arrays count from 1."""
+    out = [None] * max(values, default=0)
+    for pk, value in values.items():
+        out[pk - 1] = value
     return out
 
 
 def _link_columns() -> dict:
-    """The roles, goals and languages columns, with the taxonomy as it is now."""
-    roles = list(Role.objects.order_by("number"))
-    goals = list(Goal.objects.order_by("number"))
-    for items in (roles, goals):
-        for position, item in enumerate(items, 1):
-            item.position = position
-    table = {
-        name: connections["default"].ops.quote_name(
+    """The roles, goals and languages columns, with the taxonomy (and its order) as it is now:
+    fastrows' look-up tables, which hold the order the serializers give."""
+    taxonomy = taxonomy_lookup()
+    columns = {}
+    for name, other in LINKS.items():
+        table = connections["default"].ops.quote_name(
             getattr(Initiative, name).through._meta.db_table
         )
-        for name in ("roles", "goals", "languages")
-    }
-    codes = list(Language.objects.values_list("code", flat=True))  # in its own ordering
-    return {
-        "roles": _joined(
-            table["roles"], "role_id", _by_id(roles, "slug"), _by_id(roles, "position")
-        ),
-        "goals": _joined(
-            table["goals"], "goal_id", _by_id(goals, "slug"), _by_id(goals, "position")
-        ),
-        "languages": _joined(table["languages"], "language_id", codes, None),
-    }
+        if name == "languages":  # the link holds the code itself
+            codes = sorted(taxonomy[name], key=lambda code: taxonomy[name][code][0])
+            columns[name] = _joined(table, other, codes, None)
+        else:
+            slugs = _by_id({pk: value["slug"] for pk, (_i, value) in taxonomy[name].items()})
+            order = _by_id({pk: i for pk, (i, _value) in taxonomy[name].items()})
+            columns[name] = _joined(table, other, slugs, order)
+    return columns
 
 
 def supports(queryset, serializer_class, fmt: str) -> bool:
-    from .serializers import InitiativeSerializer
-
     return (
         fmt == "csv"
-        and serializer_class is InitiativeSerializer
         and queryset.model is Initiative
+        and serializer_class.Meta.model is Initiative
         and connections[queryset.db].vendor == "postgresql"
         and not queryset.query.distinct
         and timezone.get_current_timezone_name() == "UTC"
@@ -200,10 +190,6 @@ def _columns(queryset, fields, request) -> list[tuple[str, object]]:
     return columns
 
 
-def _header(names: list[str]) -> bytes:
-    return ",".join(names).encode()
-
-
 def csv_stream(queryset, serializer_class, request) -> Iterator[bytes]:
     """The export's CSV bytes, streamed from one ``COPY`` in pieces of about ``PIECE`` bytes."""
     columns = _columns(queryset, serializer_class.Meta.fields, request)
@@ -214,7 +200,7 @@ def csv_stream(queryset, serializer_class, request) -> Iterator[bytes]:
 
     def generate() -> Iterator[bytes]:
         # As the Python path: the header comes with the first row (an empty export is empty).
-        header = _header([name for name, _expression in columns])
+        header = ",".join(name for name, _expression in columns).encode()
         # The driver's own cursor: Django's wrapper has no COPY. Parameters are bound on the
         # client, as for every query Django sends. A reader who leaves early makes psycopg
         # cancel the COPY, which fails the statement: the transaction (or savepoint) around it

@@ -103,16 +103,14 @@ def serialized_rows(queryset, serializer_class, context) -> Iterator[dict]:
             yield serializer.to_representation(obj)
 
 
-def export_response(
-    fmt: str, rows: Iterator[dict] | None, filename: str, stream=None
-) -> StreamingHttpResponse:
-    """The streamed export of ``rows``, or of ``stream``, CSV already written (copycsv.py)."""
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            stream if stream is not None else csv_stream(rows),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    else:
-        response = StreamingHttpResponse(geojson_stream(rows), content_type="application/geo+json")
+def csv_response(chunks: Iterable, filename: str) -> StreamingHttpResponse:
+    """CSV already written, streamed as a download (from ``csv_stream`` or copycsv.py)."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
+
+
+def export_response(fmt: str, rows: Iterator[dict], filename: str) -> StreamingHttpResponse:
+    if fmt == "csv":
+        return csv_response(csv_stream(rows), filename)
+    return StreamingHttpResponse(geojson_stream(rows), content_type="application/geo+json")

@@ -79,7 +79,7 @@ def supports(queryset, serializer_class) -> bool:
     return kind is not None and serializer_class.Meta.model is queryset.model
 
 
-def _taxonomy() -> dict[str, dict[int, tuple]]:
+def taxonomy_lookup() -> dict[str, dict[int, tuple]]:
     """id -> (sort position, value as a listing carries it), in the current language."""
     roles = Role.objects.select_related("group").order_by("number")
     goals = Goal.objects.order_by("number")
@@ -169,7 +169,7 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     position = {name: i for i, name in enumerate(columns)}
     absolute = request.build_absolute_uri(reverse(kind.url_name, args=[_SLUG]))
     url_prefix, url_suffix = absolute.split(_SLUG)
-    taxonomy = _taxonomy()
+    taxonomy = taxonomy_lookup()
     zone = timezone.get_current_timezone()  # once: looking it up costs more than the format
     in_rows = connections[queryset.db].vendor == "postgresql"
     if in_rows:

@@ -29,7 +29,7 @@ from ..pagination import COUNT_CAP, CappedPaginator
 from ..services import initiative_submit
 from . import copycsv
 from .changes import EPOCH, BadCursor, Key, changes
-from .exports import export_response, serialized_rows
+from .exports import csv_response, export_response, serialized_rows
 from .fastrows import fast_rows, supports
 from .serializers import (
     ChangePageSerializer,
@@ -213,8 +213,8 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = self.filter_queryset(self.get_queryset())
             serializer_class = self.get_serializer_class()
             if copycsv.supports(queryset, serializer_class, fmt):
-                return export_response(fmt, None, self.export_name,
-                                       stream=copycsv.csv_stream(queryset, serializer_class, request))  # fmt: skip
+                stream = copycsv.csv_stream(queryset, serializer_class, request)
+                return csv_response(stream, self.export_name)
             if supports(queryset, serializer_class):
                 rows = fast_rows(queryset, serializer_class, request)
             else:

@@ -24,6 +24,11 @@ US_TIMEZONES = sorted(
 )
 
 
+# Without an end, an all-day event lasts its day and others two hours.
+ALL_DAY_LENGTH = timedelta(days=1)
+UNTIMED_LENGTH = timedelta(hours=2)
+
+
 class EventQuerySet(ListingQuerySet):
     search_fields = (("title", 8), ("summary", 4), ("description", 1), ("organization__name", 1))
 
@@ -34,12 +39,12 @@ class EventQuerySet(ListingQuerySet):
         )
 
     def upcoming(self, now=None):
-        """Not over yet. Without an end, an all-day event lasts its day and others two hours."""
+        """Not over yet (``Event.over_at``)."""
         now = now or timezone.now()
         return self.filter(
             models.Q(ends_at__gte=now)
-            | models.Q(ends_at__isnull=True, all_day=True, starts_at__gte=now - timedelta(days=1))
-            | models.Q(ends_at__isnull=True, all_day=False, starts_at__gte=now - timedelta(hours=2))
+            | models.Q(ends_at__isnull=True, all_day=True, starts_at__gte=now - ALL_DAY_LENGTH)
+            | models.Q(ends_at__isnull=True, all_day=False, starts_at__gte=now - UNTIMED_LENGTH)
         )
 
     def for_list(self):
@@ -137,10 +142,10 @@ class Event(Listing):
 
     @property
     def over_at(self):
-        """When it stops being upcoming (the rule of ``EventQuerySet.upcoming``)."""
+        """When it stops being upcoming (``EventQuerySet.upcoming`` filters by the same rule)."""
         if self.ends_at is not None:
             return self.ends_at
-        return self.starts_at + (timedelta(days=1) if self.all_day else timedelta(hours=2))
+        return self.starts_at + (ALL_DAY_LENGTH if self.all_day else UNTIMED_LENGTH)
 
     @property
     def local_start(self):

@@ -196,3 +196,16 @@ def test_pages_show_the_events_local_time_not_utc(client):
     assert "Friday, March 5, 2027 · 6:30 PM – 8:30 PM MST" in html
     listing = client.get("/events/?from=2027-03-01").content.decode()
     assert "Friday, March 5, 2027 · 6:30 PM MST" in listing
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"ends_at": None, "all_day": True}, {"ends_at": None, "all_day": False}],
+    ids=["with an end", "all day, no end", "timed, no end"],
+)
+def test_over_at_is_when_upcoming_lets_an_event_go(kwargs):
+    event = make_event(**kwargs)
+    second = timedelta(seconds=1)
+    upcoming = Event.objects.filter(pk=event.pk).upcoming
+    assert upcoming(event.over_at - second).exists()
+    assert not upcoming(event.over_at + second).exists()

@@ -183,3 +183,25 @@ def test_an_export_left_early_leaves_the_connection_usable(varied, monkeypatch):
     assert (first if isinstance(first, str) else first.decode()).startswith("id,slug,url,title,")
     stream.close()  # what the server does when the client goes away (through response.close)
     assert Initiative.objects.filter(title="Edges").count() == 1
+
+
+def test_a_copy_export_outlasts_the_deployments_statement_timeout(client, varied):
+    """The whole export is one statement on PostgreSQL; a statement_timeout must not cut it.
+
+    Each row here sorts by a 50 ms sleep, so the COPY takes longer than the 100 ms limit."""
+    request = RequestFactory().get("/api/v1/initiatives/?format=csv")
+    queryset = Initiative.objects.published().for_list()
+    if connection.vendor != "postgresql":
+        assert not views.copycsv.supports(queryset, InitiativeSerializer, "csv")  # no COPY here
+        return
+    from django.db.models import TextField
+    from django.db.models.expressions import RawSQL
+
+    slow = queryset.annotate(nap=RawSQL("pg_sleep(0.05)::text", [], output_field=TextField()))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = '100ms'")
+    body = b"".join(
+        views.copycsv.csv_stream(slow.order_by("nap", "pk"), InitiativeSerializer, request)
+    )
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert len(rows) == 1 + queryset.count() >= 5  # the header and every row
