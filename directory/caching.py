@@ -94,13 +94,15 @@ def _on_listing_change(sender, **kwargs) -> None:
 def connect_signals() -> None:
     from django.db.models import signals
 
-    from .models import Event, Initiative, Organization
+    from .models import Event, Initiative, Organization, SourceRecord
 
-    for model in (Organization, Initiative, Event):
+    for model in (Organization, Initiative, Event, SourceRecord):
         for signal in (signals.post_save, signals.post_delete):
             signal.connect(
                 _on_listing_change, sender=model, dispatch_uid=f"version-{signal}-{model}"
             )
+        if model is SourceRecord:
+            continue
         for field in ("roles", "goals", "languages"):
             through = model._meta.get_field(field).remote_field.through
             signals.m2m_changed.connect(

@@ -2,6 +2,7 @@ from .alerts import Alert
 from .events import Event
 from .languages import Language, UserLanguage
 from .listings import (
+    ClassifiedBy,
     Initiative,
     InitiativeManager,
     Listing,
@@ -13,14 +14,17 @@ from .listings import (
 )
 from .moderation import ModerationDecision, Report
 from .outbox import OutgoingMail
+from .sources import Fact, SourceRecord
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 
 __all__ = [
+    "ClassifiedBy",
     "Alert",
     "ChangeRequest",
     "ClaimRequest",
     "Decision",
     "Event",
+    "Fact",
     "Initiative",
     "InitiativeManager",
     "Invitation",
@@ -34,6 +38,7 @@ __all__ = [
     "Report",
     "Scope",
     "Source",
+    "SourceRecord",
     "Status",
     "UserLanguage",
 ]

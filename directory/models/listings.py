@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +42,14 @@ class Source(models.TextChoices):
     PARTNER = "partner", _("Submitted by a partner site")
 
 
+class ClassifiedBy(models.TextChoices):
+    """Who chose a listing's roles and goals."""
+
+    PAPER = "paper", _("the MPDB paper")
+    SELF = "self", _("the organization")
+    CURATOR = "curator", _("our curators")
+
+
 class Listing(models.Model):
     """What organizations and initiatives share: identity, place, taxonomy, lifecycle."""
 
@@ -62,6 +71,10 @@ class Listing(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SELF)
+    classified_by = models.CharField(
+        _("roles and goals chosen by"), max_length=10, choices=ClassifiedBy.choices,
+        default=ClassifiedBy.SELF,
+    )  # fmt: skip
     is_demo = models.BooleanField(
         _("example (demo) entry"),
         default=False,
@@ -153,6 +166,11 @@ class OrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
 
 class Organization(Listing):
     name = models.CharField(max_length=200)
+    founded_year = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True,
+        validators=[MinValueValidator(1600), MaxValueValidator(2100)],
+        help_text=_("Only when two independent sources state it."),
+    )  # fmt: skip
     email = models.EmailField(_("public contact e-mail"), blank=True)
     cross_partisan = models.BooleanField(
         _("works across the political divide"),
