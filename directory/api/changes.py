@@ -122,7 +122,7 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
                 objects[(type_name, data["id"])] = data
             continue
         serializer = serializer_class(context=context)
-        for obj in queryset.for_list():
+        for obj in queryset.for_list().prefetch_related("sources"):
             objects[(type_name, str(obj.uuid))] = serializer.to_representation(obj)
 
     items = []

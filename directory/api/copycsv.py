@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Initiative
+from ..models import Initiative, SourceRecord
 from .exports import FORMULA_START
 from .fastrows import LINKS, taxonomy_lookup
 
@@ -141,6 +141,18 @@ def _link_columns() -> dict:
     return columns
 
 
+def _source_urls() -> RawSQL:
+    """The initiative's source addresses joined with "; ", newest first (SourceRecord's order);
+    NULL if none. Addresses are http(s) URLs, so none needs neutralising as a formula."""
+    table = connections["default"].ops.quote_name(SourceRecord._meta.db_table)
+    return RawSQL(
+        f"(SELECT string_agg(s.url, '; ' ORDER BY s.seen_on DESC, s.id) FROM {table} s "
+        f'WHERE s.initiative_id = "directory_initiative"."id")',
+        (),
+        output_field=TextField(),
+    )
+
+
 def supports(queryset, serializer_class, fmt: str) -> bool:
     return (
         fmt == "csv"
@@ -174,6 +186,8 @@ def _columns(queryset, fields, request) -> list[tuple[str, object]]:
             ]
         elif name in links:
             columns.append((name, links[name]))
+        elif name == "sources":
+            columns.append((name, _source_urls()))
         elif name == "location":
             columns += [(key, _Text(key)) for key in ("city", "state", "postal_code", "county")]
             columns += [(key, _Float(key)) for key in ("latitude", "longitude")]

@@ -35,6 +35,8 @@ def _flatten(row: dict) -> dict:
             flat[key] = "; ".join(item["slug"] for item in value)
         elif key == "languages":
             flat[key] = "; ".join(value)
+        elif key == "sources":
+            flat[key] = "; ".join(item["url"] for item in value)
         elif value is None:
             flat[key] = ""
         else:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from goals.models import Goal
 from roles.models import Role
 
-from ..models import Initiative, Language, Organization
+from ..models import Initiative, Language, Organization, SourceRecord
 
 CHUNK = 2000
 _SLUG = "__slug__"
@@ -34,7 +34,7 @@ _TIMES = ("published_at", "last_verified_at", "created_at", "updated_at")
 _PLAIN = {
     "slug", "summary", "description", "website", "scope", "source", "is_demo", "title",
     "welcomes_newcomers", "get_involved", "get_involved_url", "name", "email", "is_network",
-    "cross_partisan",
+    "cross_partisan", "classified_by", "founded_year",
 }  # fmt: skip
 _DATES = ("starts_on", "ends_on")
 
@@ -155,6 +155,27 @@ def _networks(ids: list) -> dict[int, list[dict]]:
     return networks
 
 
+def _sources(kind: _Kind, ids: list) -> dict[int, list[dict]]:
+    """For one chunk: listing id -> its sources, as SourceSerializer gives them, in its order."""
+    grouped = defaultdict(list)
+    rows = (
+        SourceRecord.objects.filter(**{f"{kind.own}__in": ids})
+        .order_by(*SourceRecord._meta.ordering)
+        .values_list(kind.own, "url", "title", "publisher", "seen_on", "supports")
+    )
+    for listing_id, url, title, publisher, seen_on, facts in rows:
+        grouped[listing_id].append(
+            {
+                "url": url,
+                "title": title,
+                "publisher": publisher,
+                "seen_on": seen_on.isoformat(),
+                "supports": facts,
+            }
+        )
+    return grouped
+
+
 def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     """The rows ``serializer_class`` would give for ``queryset``, without building models."""
     kind = KINDS[queryset.model]
@@ -193,8 +214,8 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
             return lambda row, linked: url_prefix + row[i] + url_suffix
         if name in ("roles", "goals", "languages"):
             return lambda row, linked: links_of(row, name, linked)
-        if name == "networks":
-            return lambda row, linked: linked["networks"].get(row[0], [])
+        if name in ("networks", "sources"):
+            return lambda row, linked: linked[name].get(row[0], [])
         if name == "location":
             where = [(key, position[key]) for key in _LOCATION]
             return lambda row, linked: {key: row[i] for key, i in where}
@@ -226,6 +247,7 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
             linked = {} if in_rows else _chunk_links(kind, ids, taxonomy)
             if kind.model is Organization:
                 linked["networks"] = _networks(ids)
+            linked["sources"] = _sources(kind, ids)
             for row in batch:
                 yield build(row, linked)
 

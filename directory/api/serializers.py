@@ -10,12 +10,13 @@ from roles.models import Role
 from roles.serializers import RoleRefSerializer
 
 from ..geo import US_STATES
-from ..models import Event, Initiative, Language, Organization, Scope
+from ..models import Event, Fact, Initiative, Language, Organization, Scope, SourceRecord
 from ..validators import CleanTextSerializerMixin
 from .lookups import SLUG_RE
 
-# ASCII digits: ``\d`` would also accept other scripts' digits (see geo.ZIP_RE).
-ZIP_PATTERN = r"^[0-9]{5}$"
+# ASCII digits: ``\d`` would also accept other scripts' digits (see geo.ZIP_RE). A ZIP+4
+# ("80302-1234") is accepted and stored as its 5-digit ZIP code (``known_zip``).
+ZIP_PATTERN = r"^[0-9]{5}(-[0-9]{4})?$"
 
 
 class LocationSerializer(serializers.Serializer):
@@ -33,6 +34,19 @@ class OrganizationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class SourceSerializer(serializers.ModelSerializer):
+    """A public page where the listing's facts were seen (docs/data.md)."""
+
+    supports = serializers.ListField(
+        child=serializers.ChoiceField(choices=Fact.values),
+        help_text="Which of the listing's facts the page states.",
+    )
+
+    class Meta:
+        model = SourceRecord
+        fields = ["url", "title", "publisher", "seen_on", "supports"]
+
+
 class ListingSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     url = serializers.SerializerMethodField()
@@ -46,12 +60,13 @@ class ListingSerializer(serializers.ModelSerializer):
     )
     location = serializers.SerializerMethodField()
     distance_miles = serializers.SerializerMethodField()
+    sources = SourceSerializer(many=True, read_only=True)
 
     common_fields = [
         "id", "slug", "url", "summary", "description", "website", "roles", "goals", "languages",
         "location",
-        "scope", "source", "is_demo", "published_at", "last_verified_at", "created_at",
-        "updated_at", "distance_miles",
+        "scope", "source", "classified_by", "sources", "is_demo", "published_at",
+        "last_verified_at", "created_at", "updated_at", "distance_miles",
     ]  # fmt: skip
 
     def get_url(self, obj) -> str:
@@ -94,7 +109,8 @@ class OrganizationSerializer(ListingSerializer):
     class Meta:
         model = Organization
         fields = [
-            *ListingSerializer.common_fields[:3], "name", "email", "is_network", "cross_partisan",
+            *ListingSerializer.common_fields[:3], "name", "email", "founded_year", "is_network",
+            "cross_partisan",
             *ListingSerializer.common_fields[3:], "networks",
         ]  # fmt: skip
 
@@ -144,8 +160,9 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 def known_zip(value: str) -> str:
-    from ..geo import lookup_zip
+    from ..geo import five_digit_zip, lookup_zip
 
+    value = five_digit_zip(value)
     if value and lookup_zip(value) is None:
         raise serializers.ValidationError(
             _("“%(zip)s” is not a known U.S. ZIP code.") % {"zip": value}

@@ -270,7 +270,7 @@ class InitiativeViewSet(ListingViewSet):
     export_name = "initiatives"
 
     def get_queryset(self):
-        return Initiative.objects.published().for_list()
+        return Initiative.objects.published().for_list().prefetch_related("sources")
 
 
 @extend_schema_view(
@@ -291,11 +291,12 @@ class OrganizationViewSet(ListingViewSet):
             Organization.objects.published()
             .for_list()
             .prefetch_related(
+                "sources",
                 Prefetch(
                     "networks",
                     queryset=Organization.objects.published().order_by("name"),
                     to_attr="published_networks",
-                )
+                ),
             )
         )
 
@@ -315,7 +316,7 @@ class EventViewSet(ListingViewSet):
     cache_responses = False  # "upcoming" changes with the clock, not only with the data
 
     def get_queryset(self):
-        return Event.objects.published().for_list()
+        return Event.objects.published().for_list().prefetch_related("sources")
 
 
 class ChangesView(APIView):

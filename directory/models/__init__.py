@@ -14,14 +14,18 @@ from .listings import (
 )
 from .moderation import ModerationDecision, Report
 from .outbox import OutgoingMail
-from .sources import Fact, SourceRecord
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
+from .sources import Fact, SourceRecord
+
+#: The listing a URL's ``kind`` names (``/report/<kind>/…``, ``/dashboard/<kind>/…``).
+LISTING_KINDS = {"organizations": Organization, "initiatives": Initiative, "events": Event}
 
 __all__ = [
-    "ClassifiedBy",
+    "LISTING_KINDS",
     "Alert",
     "ChangeRequest",
     "ClaimRequest",
+    "ClassifiedBy",
     "Decision",
     "Event",
     "Fact",

@@ -87,9 +87,15 @@ class SourceRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(organization__isnull=False, initiative__isnull=True, event__isnull=True)
-                    | models.Q(organization__isnull=True, initiative__isnull=False, event__isnull=True)
-                    | models.Q(organization__isnull=True, initiative__isnull=True, event__isnull=False)
+                    models.Q(
+                        organization__isnull=False, initiative__isnull=True, event__isnull=True
+                    )
+                    | models.Q(
+                        organization__isnull=True, initiative__isnull=False, event__isnull=True
+                    )
+                    | models.Q(
+                        organization__isnull=True, initiative__isnull=True, event__isnull=False
+                    )
                 ),
                 name="sourcerecord_one_listing",
             ),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from directory.api import exports, fastrows, views
 from directory.api.exports import serialized_rows
 from directory.api.serializers import InitiativeSerializer, OrganizationSerializer
-from directory.models import Initiative, Organization
+from directory.models import Initiative, Organization, SourceRecord
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -44,6 +44,8 @@ def varied():
         last_verified_at=timezone.now() - timedelta(days=3),
     )
     org.networks.set([network, hidden_network])
+    org.founded_year = 1998
+    org.save()
     OrganizationFactory(name="Unplaced", scope="online")
     circles = InitiativeFactory(
         organization=org,
@@ -62,6 +64,19 @@ def varied():
     Role.objects.filter(pk=roles[1].pk).update(number=99)
     for role in (roles[30], roles[10], roles[1]):
         Initiative.roles.through.objects.create(initiative=circles, role=role)
+    # Sources: two on one initiative (newest first in every output), one with no facts.
+    SourceRecord.objects.create(
+        initiative=circles, url="https://news.example.org/circles", publisher="News, Inc.",
+        seen_on=date(2026, 11, 2), supports=["place", "programs"],
+    )  # fmt: skip
+    SourceRecord.objects.create(
+        initiative=circles, url="https://zeta.example.org/about", title='The "About" page',
+        seen_on=date(2026, 12, 1), supports=[],
+    )  # fmt: skip
+    SourceRecord.objects.create(
+        organization=org, url="https://zeta.example.org/", seen_on=date(2026, 12, 1),
+        supports=["name", "website"],
+    )  # fmt: skip
     InitiativeFactory(organization=org, title="=SUM(A1) formula-looking title", scope="national")
     InitiativeFactory(title="No place, no links", description='Quotes " and, commas\nnewline')
     InitiativeFactory(title="Of a hidden org", organization=hidden_network)
@@ -90,7 +105,7 @@ def _plain(rows):
 )
 def test_fast_rows_equal_the_serializer_rows(varied, model, serializer_class):
     request = RequestFactory().get("/api/v1/")
-    queryset = model.objects.published().for_list().order_by("pk")
+    queryset = model.objects.published().for_list().prefetch_related("sources").order_by("pk")
     if model is Organization:
         queryset = views.OrganizationViewSet(request=request).get_queryset().order_by("pk")
     slow = _plain(serialized_rows(queryset, serializer_class, {"request": request}))
@@ -104,9 +119,9 @@ def test_fast_rows_equal_the_serializer_rows(varied, model, serializer_class):
 def test_fast_rows_read_in_constant_queries_per_chunk(varied, django_assert_max_num_queries):
     request = RequestFactory().get("/api/v1/")
     queryset = Initiative.objects.published().order_by("pk")
-    # taxonomy (3) + the rows + 3 link tables per chunk of 2,000, whatever the row count; on
-    # PostgreSQL a savepoint pair around the streaming cursor.
-    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 7):
+    # taxonomy (3) + the rows + 3 link tables and the sources per chunk of 2,000, whatever the
+    # row count; on PostgreSQL a savepoint pair around the streaming cursor.
+    with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 8):
         assert len(list(fastrows.fast_rows(queryset, InitiativeSerializer, request))) == 4
 
 

@@ -1,16 +1,88 @@
-"""The paper's organizations and the demo data, as `make run` loads them."""
+"""The taxonomy, the paper's organizations, the research set and the demo data, as `make run`
+loads them: through `manage.py seed` itself, on an empty database."""
+
+import json
+from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
-from directory.models import Initiative, Organization
+from directory import research
+from directory.models import Event, Initiative, Language, Membership, Organization, SourceRecord
+from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """One seed for the module (it takes seconds), inside a transaction rolled back at the end;
+    each test runs in a savepoint of its own within it, so what a test changes is undone."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        # The suite's set-up loads the languages with loaddata; `make run` has only `seed`.
+        Language.objects.all().delete()
+        call_command("seed", verbosity=0, stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded():
-    call_command("seed", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+def seeded(_seeded_once, db):
+    return None
+
+
+def test_seed_on_an_empty_database_loads_every_language(seeded):
+    fixture = json.loads((settings.BASE_DIR / "fixtures" / "languages.json").read_text())
+    assert Language.objects.count() == len(fixture) >= 40
+    assert Language.objects.get(code="es").name_es == "Español"
+
+
+def test_seed_loads_the_research_set_with_its_sources(seeded):
+    found = research.ResearchSet.read()
+    slugs = {r["slug"] for r in found.organizations}
+    assert Organization.objects.filter(slug__in=slugs).count() == len(slugs) >= 300
+    slugs = {r["slug"] for r in found.initiatives}
+    assert Initiative.objects.filter(slug__in=slugs).count() == len(slugs) >= 300
+    record = found.organizations[0]
+    organization = Organization.objects.get(slug=record["slug"])
+    assert organization.classified_by == "curator"
+    assert organization.status == "published" and not organization.is_demo
+    assert set(organization.roles.values_list("slug", flat=True)) == set(record["roles"])
+    assert sorted(organization.sources.values_list("url", flat=True)) == sorted(
+        {s["url"] for s in record["sources"]}
+    )
+    newest = max(s["seen"] for s in record["sources"])
+    assert organization.last_verified_at.date().isoformat() == newest
+
+
+def test_every_published_real_listing_has_a_dated_source(seeded):
+    for model in (Organization, Initiative):
+        real = model.objects.published().filter(is_demo=False)
+        assert real.exists()
+        unsourced = real.exclude(sources__url__startswith="http").values_list("slug", flat=True)
+        assert list(unsourced) == []
+    assert not SourceRecord.objects.filter(seen_on__isnull=True).exists()
+
+
+def test_research_listings_are_placed_where_citizens_search(seeded):
+    """Near-ZIP search finds real work: listings with a city and no ZIP sit at its centre."""
+    real = Initiative.objects.published().filter(is_demo=False, source="curator")
+    placed = real.exclude(latitude=None)
+    assert placed.count() >= 250
+    assert real.filter(city__gt="").values("state").distinct().count() >= 46  # 45 + DC
+
+
+def test_every_role_and_goal_has_real_work(seeded):
+    from goals.models import Goal
+    from roles.models import Role
+
+    for model in (Role, Goal):
+        empty = model.objects.exclude(initiatives__is_demo=False).exclude(
+            organizations__is_demo=False
+        )
+        assert list(empty.values_list("slug", flat=True)) == []
 
 
 def test_seed_loads_the_papers_organizations_as_published_paper_listings(seeded):
@@ -44,7 +116,13 @@ def test_the_initiatives_the_paper_names_are_loaded(seeded):
     )
 
 
+def test_seed_adds_no_examples_unless_asked(seeded):
+    assert not Initiative.objects.filter(is_demo=True).exists()
+    assert not Organization.objects.filter(is_demo=True).exists()
+
+
 def test_demo_initiatives_are_labelled_located_and_spread_over_states(seeded):
+    call_command("seed_demo", stdout=StringIO())
     demo = Initiative.objects.filter(is_demo=True)
     assert demo.count() >= 40
     assert not demo.filter(latitude=None).exists()
@@ -52,22 +130,74 @@ def test_demo_initiatives_are_labelled_located_and_spread_over_states(seeded):
     assert all("(example)" in name for name in demo.values_list("organization__name", flat=True))
 
 
+def _snapshot():
+    return (
+        list(Organization.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
+        list(Initiative.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
+        list(SourceRecord.objects.order_by("pk").values_list("pk", "url")),
+        Language.objects.count(),
+        Organization.history.count() + Initiative.history.count(),
+    )
+
+
 def test_running_seed_twice_changes_nothing(seeded):
-    before = (
-        list(Organization.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
-        list(Initiative.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
-    )
-    call_command("seed", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
-    after = (
-        list(Organization.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
-        list(Initiative.objects.order_by("pk").values_list("pk", "slug", "updated_at")),
-    )
-    assert after == before
+    before = _snapshot()
+    call_command("seed", verbosity=0, stdout=StringIO())
+    assert _snapshot() == before
 
 
-def test_seed_demo_remove_deletes_only_examples(seeded):
+def test_seed_never_overwrites_a_curators_edit_or_removed_source(seeded):
+    record = research.ResearchSet.read().organizations[0]
+    organization = Organization.objects.get(slug=record["slug"])
+    Organization.objects.filter(pk=organization.pk).update(summary="Edited by a curator.")
+    organization.sources.first().delete()
+    count = organization.sources.count()
+    call_command("seed", verbosity=0, stdout=StringIO())
+    organization.refresh_from_db()
+    assert organization.summary == "Edited by a curator."
+    assert organization.sources.count() == count
+
+
+def test_seed_refuses_a_research_set_that_falls_short(tmp_path, monkeypatch):
+    bad = {
+        "organizations": [
+            {"slug": "no-sources", "name": "X", "summary": "Y.", "roles": ["mediators"],
+             "goals": ["compromise"], "city": "Boulder", "state": "CO", "sources": []}
+        ]
+    }  # fmt: skip
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    monkeypatch.setattr(research, "research_dir", lambda: tmp_path)
+    found = research.ResearchSet.read()
+    shortfalls = research.problems(found)
+    assert any("no source" in line for line in shortfalls)
+    assert any("city needs two sources" in line for line in shortfalls)
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="falls short"):
+        call_command("seed", verbosity=0, stdout=StringIO())
+    assert not Organization.objects.filter(slug="no-sources").exists()
+
+
+def test_seed_demo_remove_deletes_only_examples(seeded, django_user_model):
+    call_command("seed_demo", stdout=StringIO())
     paper = Organization.objects.filter(source="paper").count()
-    call_command("seed_demo", remove=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    real = Initiative.objects.filter(is_demo=False).count()
+    # Real work that came to hang on examples: a real initiative of an example organization,
+    # a member who claimed one, a real event of an example initiative.
+    example_org, claimed_org = Organization.objects.filter(is_demo=True)[:2]
+    kept = InitiativeFactory(organization=example_org, title="Real work")
+    user = django_user_model.objects.create_user("m", "m@example.org", "pw-long-enough-1")
+    Membership.objects.create(user=user, organization=claimed_org, role="owner")
+    example_initiative = Initiative.objects.filter(is_demo=True).first()
+    event = Event.objects.create(
+        organization=OrganizationFactory(), initiative=example_initiative, title="Real event",
+        slug="real-event", summary="A real one.", starts_at="2030-01-01T10:00Z",
+    )  # fmt: skip
+    call_command("seed_demo", remove=True, stdout=StringIO())
     assert not Initiative.objects.filter(is_demo=True).exists()
-    assert not Organization.objects.filter(is_demo=True).exists()
+    assert set(Organization.objects.filter(is_demo=True)) == {example_org, claimed_org}
     assert Organization.objects.filter(source="paper").count() == paper
+    assert Initiative.objects.filter(is_demo=False).count() == real + 1
+    assert Initiative.objects.filter(pk=kept.pk).exists()
+    event.refresh_from_db()
+    assert event.initiative is None

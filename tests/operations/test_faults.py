@@ -156,7 +156,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-call_command("seed", "--no-demo", verbosity=0)
+call_command("seed", verbosity=0)
 user = get_user_model().objects.create_user(username={MEMBER!r}, email={MEMBER!r},
                                             password={PASSWORD!r})
 EmailAddress.objects.create(user=user, email={MEMBER!r}, verified=True, primary=True)

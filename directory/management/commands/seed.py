@@ -1,9 +1,13 @@
-"""Load the curated fixtures (taxonomy, the paper's organizations) and the demo data.
+"""Load the curated fixtures: the taxonomy, the paper's organizations and the research set.
 
 Create-only: an object whose natural key (slug) already exists is left as it is, so running this
 again changes nothing and never overwrites what curators have edited in the admin since. The one
 exception fills gaps only: a translation (e.g. ``name_es``) that is empty in the database is
 taken from the fixture, so an existing installation gains the Spanish taxonomy on upgrade.
+
+The research set (``fixtures/research/*.json``: real listings with their sources, see
+docs/data.md) is checked against the bar first; a set that falls short stops the seed. The
+made-up example initiatives are added only with ``--demo`` (or ``manage.py seed_demo``).
 """
 
 from pathlib import Path
@@ -11,25 +15,40 @@ from pathlib import Path
 from django.conf import settings
 from django.core import serializers
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname
+
+from directory import research
 
 FIXTURES = ["goals.json", "roles.json", "role_finder.json", "languages.json", "organizations.json"]
 
 
 class Command(BaseCommand):
-    help = "Load the taxonomy, the paper's organizations and the demo initiatives (idempotent)."
+    help = "Load the taxonomy, the paper's organizations and the research set (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-demo", action="store_true", help="Skip the demo initiatives.")
+        parser.add_argument(
+            "--demo", action="store_true", help="Also add the made-up example initiatives."
+        )
 
-    def handle(self, *args, no_demo: bool = False, **options):
+    def handle(self, *args, demo: bool = False, **options):
+        found = research.ResearchSet.read()
+        if shortfalls := research.problems(found):
+            raise CommandError(
+                "fixtures/research/ falls short of the bar (docs/data.md):\n  "
+                + "\n  ".join(shortfalls)
+            )
         for name in FIXTURES:
             created, kept = load_fixture_create_only(Path(settings.BASE_DIR) / "fixtures" / name)
             self.stdout.write(f"{name}: {created} created, {kept} already present")
-        if not no_demo:
+        result = research.load(found)
+        self.stdout.write(
+            f"research/: {result.created} created, {result.kept} already present, "
+            f"{result.sources_added} sources added to the paper's listings"
+        )
+        if demo:
             call_command("seed_demo", stdout=self.stdout)
 
 
@@ -64,7 +83,12 @@ def load_fixture_create_only(path: Path) -> tuple[int, int]:
         # Streamed, so later objects can refer to earlier ones by natural key.
         for item in serializers.deserialize("json", handle, handle_forward_references=True):
             instance = item.object
-            if instance.pk is not None:  # the deserializer found its natural key in the database
+            # Present when the deserializer found its natural key in the database, or when the
+            # fixture gives the primary key itself (languages: the code) and a row has it.
+            if (
+                instance.pk is not None
+                and type(instance)._base_manager.filter(pk=instance.pk).exists()
+            ):
                 kept += 1
                 _fill_missing_translations(instance)
                 continue

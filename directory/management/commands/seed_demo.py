@@ -8,7 +8,7 @@ Every object made here has ``is_demo=True``; pages label them "Example entry", a
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -89,15 +89,30 @@ class Command(BaseCommand):
 
     def handle(self, *args, remove: bool = False, **options):
         if remove:
-            from directory.models import Event
-
-            Event.objects.filter(is_demo=True).delete()
-            initiatives, _ = Initiative.objects.filter(is_demo=True).delete()
-            organizations, _ = Organization.objects.filter(is_demo=True).delete()
-            self.stdout.write(f"Removed {initiatives + organizations} example rows.")
+            removed, kept = remove_demo()
+            self.stdout.write(f"Removed {removed} example rows; kept {kept} that real data uses.")
             return
         created = seed_demo()
         self.stdout.write(f"demo: {created} example initiatives created")
+
+
+@transaction.atomic
+def remove_demo() -> tuple[int, int]:
+    """Delete the example listings, and nothing else: an example organization that real work
+    now hangs on (a real initiative or event, or a member) stays, as does a real event of an
+    example initiative (it loses only the link). Returns (rows removed, example rows kept)."""
+    from directory.models import Event
+
+    removed = Event.objects.filter(is_demo=True).delete()[1].get("directory.Event", 0)
+    removed += Initiative.objects.filter(is_demo=True).delete()[1].get("directory.Initiative", 0)
+    examples = Organization.objects.filter(is_demo=True)
+    kept = examples.filter(
+        models.Q(initiatives__isnull=False) | models.Q(events__isnull=False)
+        | models.Q(memberships__isnull=False)
+    ).distinct()  # fmt: skip
+    kept_ids = list(kept.values_list("pk", flat=True))
+    removed += examples.exclude(pk__in=kept_ids).delete()[1].get("directory.Organization", 0)
+    return removed, len(kept_ids)
 
 
 @transaction.atomic
