@@ -201,3 +201,21 @@ def test_seed_demo_remove_deletes_only_examples(seeded, django_user_model):
     assert Initiative.objects.filter(pk=kept.pk).exists()
     event.refresh_from_db()
     assert event.initiative is None
+
+
+def test_due_for_reverification_lists_old_listings_with_their_sources(seeded):
+    record = research.ResearchSet.read().organizations[0]
+    organization = Organization.objects.get(slug=record["slug"])
+    Organization.objects.filter(pk=organization.pk).update(last_verified_at="2020-01-01T00:00Z")
+    out = StringIO()
+    call_command("due_for_reverification", stdout=out)
+    text = out.getvalue()
+    assert f"organization {organization.slug} " in text
+    assert "last verified 2020-01-01" in text
+    for source in record["sources"]:
+        assert source["url"] in text
+    fresh = research.ResearchSet.read().organizations[1]["slug"]
+    assert f" {fresh} " not in text
+    out = StringIO()
+    call_command("due_for_reverification", "--csv", stdout=out)
+    assert out.getvalue().startswith("kind,slug,name,last_verified,sources")
