@@ -7,7 +7,7 @@ id of someone else's listing gives a 404, not their data.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,9 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from .forms import (
@@ -27,28 +29,36 @@ from .forms import (
     stale_before,
 )
 from .models import (
+    LISTING_KINDS,
     ChangeRequest,
     ClaimRequest,
     Decision,
+    Event,
     Initiative,
     Invitation,
+    Membership,
     Organization,
     Status,
 )
+from .models.participation import member_listing_q
 from .participation import (
     EditWaiting,
     change_request_diff,
+    change_request_initial,
     claim_create,
     claim_verify,
     form_for,
     initiative_create,
     invitation_accept,
     invitation_create,
+    invitation_revoke,
     is_member,
     listing_confirm,
     listing_edit,
     listing_withdraw,
+    membership_remove,
     organization_register,
+    waiting_change,
 )
 
 
@@ -57,6 +67,32 @@ def write_rate(group, request) -> str:
 
 
 limit_writes = ratelimit(key="user_or_ip", rate=write_rate, method="POST", block=True)
+
+
+def mail_sender_rate(group, request) -> str:
+    return settings.MAIL_RATE_PER_SENDER
+
+
+#: Forms that e-mail an address someone typed: few per person (or IP) …
+limit_mail_senders = ratelimit(key="user_or_ip", rate=mail_sender_rate, method="POST", block=True)
+
+
+def recipient_limited(request, kind: str, email: str) -> bool:
+    """… and few to any one address, whoever asks (counts this one unless over the limit)."""
+    return is_ratelimited(
+        request, group=f"mail-to:{kind}", key=lambda group, request: email.strip().lower(),
+        rate=settings.MAIL_RATE_PER_RECIPIENT, increment=True,
+    )  # fmt: skip
+
+
+def _recipient_refused(form, field: str = "email") -> None:
+    form.add_error(
+        field,
+        _(
+            "We have already sent several e-mails to this address today. To protect its owner "
+            "from unwanted mail, please try again tomorrow."
+        ),
+    )
 
 
 def rate_limited(request, exception=None):
@@ -69,6 +105,13 @@ def my_organizations(user):
 
 def my_initiatives(user):
     return Initiative.objects.filter(organization__memberships__user=user)
+
+
+def my_listings(model, user):
+    """``user``'s listings of one kind (organizations, initiatives or events)."""
+    if model is Organization:
+        return my_organizations(user)
+    return model.objects.filter(organization__memberships__user=user)
 
 
 def _too_many_pending(request) -> bool:
@@ -156,20 +199,24 @@ class InitiativeSubmitView(View):
 def dashboard(request):
     """My organizations and initiatives, their status, waiting edits, and what needs attention."""
     user = request.user
+    my_role = Membership.objects.filter(organization=OuterRef("pk"), user=user).values("role")
     organizations = (
         my_organizations(user)
-        .prefetch_related(Prefetch("initiatives", queryset=Initiative.objects.order_by("title")))
+        .annotate(my_role=Subquery(my_role[:1]))
+        .prefetch_related(
+            Prefetch("initiatives", queryset=Initiative.objects.order_by("title")),
+            Prefetch("events", queryset=Event.objects.order_by("-starts_at")),
+        )
         .order_by("name")
     )
     changes = (
-        ChangeRequest.objects.filter(
-            Q(organization__memberships__user=user)
-            | Q(initiative__organization__memberships__user=user)
-        )
-        .select_related("organization", "initiative")
+        ChangeRequest.objects.filter(member_listing_q(user))
+        .select_related("organization", "initiative", "event")
         .order_by("-created_at")[:50]
     )
-    _attach_last_decisions([obj for org in organizations for obj in (org, *org.initiatives.all())])
+    _attach_last_decisions(
+        [obj for org in organizations for obj in (org, *org.initiatives.all(), *org.events.all())]
+    )
     stale = stale_before()
     attention = [
         obj
@@ -205,11 +252,10 @@ def _attach_last_decisions(listings) -> None:
 
 def _member_target(request, kind: str, slug: str):
     """The member's own listing, or 404 (also for other people's listings)."""
-    if kind == "organizations":
-        return get_object_or_404(my_organizations(request.user), slug=slug)
-    if kind == "initiatives":
-        return get_object_or_404(my_initiatives(request.user), slug=slug)
-    raise Http404
+    model = LISTING_KINDS.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(my_listings(model, request.user), slug=slug)
 
 
 @method_decorator([login_required, limit_writes], name="dispatch")
@@ -220,6 +266,12 @@ class ListingEditView(View):
         target = _member_target(request, kind, slug)
         return render(request, self.template_name, self._context(target, self._form(target)))
 
+    def _waiting(self, target):
+        if not hasattr(self, "waiting"):
+            published = target.status == Status.PUBLISHED
+            self.waiting = waiting_change(target) if published else None
+        return self.waiting
+
     def post(self, request, kind, slug):
         target = _member_target(request, kind, slug)
         if target.status == Status.ARCHIVED:
@@ -228,6 +280,9 @@ class ListingEditView(View):
         form = self._form(target, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, self._context(target, form), status=400)
+        if not form.has_changed():
+            messages.info(request, _("Nothing changed, so there was nothing to send."))
+            return redirect("directory:dashboard")
         if target.status == Status.PUBLISHED and _too_many_pending(request):
             return render(request, self.template_name, self._context(target, form), status=400)
         try:
@@ -248,19 +303,40 @@ class ListingEditView(View):
         return redirect("directory:dashboard")
 
     def _form(self, target, data=None):
-        if isinstance(target, Initiative):
-            return form_for(target, data, user=self.request.user)
-        return form_for(target, data)
+        """The form starts from the member's own edit still waiting, not the public version."""
+        form = form_for(target, data, user=self.request.user)
+        waiting = self._waiting(target)
+        if waiting is not None and waiting.submitted_by_id == self.request.user.pk:
+            form.initial.update(change_request_initial(form, waiting))
+        return form
 
     def _context(self, target, form):
-        return {"target": target, "form": form, "is_initiative": isinstance(target, Initiative)}
+        waiting = self._waiting(target)
+        return {
+            "target": target, "form": form, "is_initiative": isinstance(target, Initiative),
+            "waiting": waiting,
+            "waiting_is_mine": waiting is not None
+            and waiting.submitted_by_id == self.request.user.pk,
+        }  # fmt: skip
 
 
-@require_POST
 @login_required
 @limit_writes
 def listing_withdraw_view(request, kind, slug):
+    """Withdraw a listing. An organization: its owners only, after a confirmation page."""
     target = _member_target(request, kind, slug)
+    if isinstance(target, Organization):
+        if not is_member(request.user, target, owner=True):
+            raise Http404
+        if request.method != "POST" or "confirm" not in request.POST:
+            return render(
+                request, "directory/withdraw_organization.html",
+                {"organization": target,
+                 "initiatives": target.initiatives.exclude(status=Status.ARCHIVED).count(),
+                 "events": target.events.exclude(status=Status.ARCHIVED).count()},
+            )  # fmt: skip
+    elif request.method != "POST":
+        return redirect("directory:dashboard")
     listing_withdraw(by=request.user, target=target)
     messages.success(
         request, _("“%(listing)s” is withdrawn and no longer public.") % {"listing": target}
@@ -284,11 +360,7 @@ def listing_confirm_view(request, kind, slug):
 @login_required
 def change_detail(request, pk):
     change = get_object_or_404(
-        ChangeRequest.objects.filter(
-            Q(organization__memberships__user=request.user)
-            | Q(initiative__organization__memberships__user=request.user)
-        ).distinct(),
-        pk=pk,
+        ChangeRequest.objects.filter(member_listing_q(request.user)).distinct(), pk=pk
     )
     return render(
         request, "directory/change_detail.html",
@@ -361,13 +433,37 @@ def claim_verify_view(request, token):
     return redirect(claim.organization)
 
 
-@login_required
-@limit_writes
-def invite(request, slug):
+def _owned_organization(request, slug: str) -> Organization:
+    """One of the user's organizations that they own, or 404 (editors too get a 404)."""
     organization = get_object_or_404(my_organizations(request.user), slug=slug)
     if not is_member(request.user, organization, owner=True):
         raise Http404
-    form = InvitationForm(request.POST or None)
+    return organization
+
+
+@login_required
+@limit_writes
+@limit_mail_senders
+def invite(request, slug):
+    organization = _owned_organization(request, slug)
+    if organization.status != Status.PUBLISHED:
+        # Until a curator has published it (or after it is rejected), an organization cannot
+        # have the site e-mail anybody in its name.
+        messages.error(
+            request,
+            _("You can invite editors once a curator has published %(organization)s.")
+            % {"organization": organization.name},
+        )
+        return redirect("directory:dashboard")
+    form = InvitationForm(request.POST or None, organization=organization)
+    status = 400 if request.method == "POST" else 200
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and recipient_limited(request, "invitation", form.cleaned_data["email"])
+    ):
+        _recipient_refused(form)
+        status = 429
     if request.method == "POST" and form.is_valid():
         invitation, sent = invitation_create(
             by=request.user, organization=organization, email=form.cleaned_data["email"],
@@ -385,19 +481,69 @@ def invite(request, slug):
                     "send it again automatically in a few minutes."
                 ),
             )
-        return redirect("directory:dashboard")
-    status = 400 if request.method == "POST" else 200
+        return redirect("directory:members", slug=organization.slug)
     return render(
         request,
         "directory/invite.html",
-        {"form": form, "organization": organization},
+        {"form": form, "organization": organization, "expires_days": Invitation.EXPIRES_AFTER.days},
         status=status,
     )
 
 
 @login_required
+def members(request, slug):
+    """Owners see who can edit, and the invitations still open; they remove and revoke."""
+    organization = _owned_organization(request, slug)
+    context = {
+        "organization": organization,
+        "memberships": organization.memberships.select_related("user").order_by(
+            "role", "created_at"
+        ),
+        "invitations": organization.invitations.open().order_by("created_at"),
+    }
+    return render(request, "directory/members.html", context)
+
+
+@require_POST
+@login_required
+@limit_writes
+def membership_remove_view(request, slug, pk):
+    organization = _owned_organization(request, slug)
+    membership = get_object_or_404(
+        organization.memberships.select_related("user"), pk=pk, role=Membership.Role.EDITOR
+    )
+    membership_remove(by=request.user, membership=membership)
+    messages.success(
+        request,
+        _("%(email)s can no longer edit %(organization)s.")
+        % {"email": membership.user.email, "organization": organization.name},
+    )
+    return redirect("directory:members", slug=organization.slug)
+
+
+@require_POST
+@login_required
+@limit_writes
+def invitation_revoke_view(request, slug, pk):
+    organization = _owned_organization(request, slug)
+    invitation = get_object_or_404(organization.invitations.open(), pk=pk)
+    invitation_revoke(by=request.user, invitation=invitation)
+    messages.success(
+        request,
+        _("The invitation to %(email)s is revoked; its link no longer works.")
+        % {"email": invitation.email},
+    )
+    return redirect("directory:members", slug=organization.slug)
+
+
+@login_required
 def invitation_accept_view(request, token):
     invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
+    if not Invitation.objects.open().filter(pk=invitation.pk).exists():
+        return render(
+            request, "directory/invitation_accept.html",
+            {"invitation": invitation, "expired": True}, status=410,
+        )  # fmt: skip
     emails = {
         e.lower()
         for e in request.user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
@@ -428,7 +574,7 @@ def report_problem(request, kind, slug):
     """ "Report a problem" on any public listing; no account needed."""
     from .forms import ReportForm
 
-    model = {"organizations": Organization, "initiatives": Initiative}.get(kind)
+    model = LISTING_KINDS.get(kind)
     if model is None:
         raise Http404
     target = get_object_or_404(model.objects.published(), slug=slug)
@@ -474,12 +620,21 @@ class EventSubmitView(View):
 
 
 @ratelimit(key="ip", rate=write_rate, method="POST", block=True)
+@limit_mail_senders
 def alert_subscribe_view(request):
     """ "E-mail me when new matches appear": saves the alert and sends a confirmation link."""
     from .alerts import alert_subscribe
     from .forms import AlertForm
 
     form = AlertForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and recipient_limited(request, "alert", form.cleaned_data["email"])
+    ):
+        _recipient_refused(form)
+        status = 429
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         _alert, sent = alert_subscribe(
@@ -502,7 +657,6 @@ def alert_subscribe_view(request):
             )
         name = "directory:event-list" if data["kind"] == "events" else "directory:initiative-list"
         return redirect(reverse(name) + (f"?{data['query']}" if data["query"] else ""))
-    status = 400 if request.method == "POST" else 200
     return render(request, "directory/alert_subscribe.html", {"form": form}, status=status)
 
 
@@ -520,13 +674,18 @@ def alert_confirm_view(request, token):
     return render(request, "directory/alert_confirm.html", {"alert": alert})
 
 
+@csrf_exempt  # the token in the address is the secret; mail clients POST without a form (RFC 8058)
 def alert_unsubscribe_view(request, token):
-    """One click from the e-mail, no sign-in: the alert stops at once."""
+    """The link in every alert shows a button; pressing it (or the mail client's one-click
+    unsubscribe, a POST) stops the alert at once, without signing in. A GET changes nothing:
+    mail scanners follow links."""
     from django.utils import timezone as tz
 
     from .models import Alert
 
     alert = get_object_or_404(Alert, token=token)
+    if request.method != "POST":
+        return render(request, "directory/alert_unsubscribe.html", {"alert": alert})
     if alert.unsubscribed_at is None:
         Alert.objects.filter(pk=alert.pk).update(unsubscribed_at=tz.now())
     return render(request, "directory/alert_unsubscribed.html", {"alert": alert})

@@ -106,13 +106,17 @@ def send_alert(alert_id: int, base_url: str) -> int:
                     "%(count)s new initiatives for your search",
                     "count",
                 )
+            unsubscribe = base_url + reverse("directory:alert-unsubscribe", args=[alert.token])
             ok = send(
                 to=alert.email, language=alert.language, subject=subject, subject_params={"count": count},
                 template="directory/email/alert.txt",
                 queue=False,  # not the outbox: this task is retried as a whole on the next run
                 context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
                          "base_url": base_url, "search": base_url + alert.search_url(),
-                         "unsubscribe": base_url + reverse("directory:alert-unsubscribe", args=[alert.token])},
+                         "unsubscribe": unsubscribe},
+                # Mail clients offer their own "unsubscribe" and POST to the link (RFC 8058).
+                headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
             )  # fmt: skip
             if not ok:
                 raise RuntimeError(f"Alert {alert.pk} not sent; it will be retried on the next run")

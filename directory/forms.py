@@ -225,23 +225,24 @@ class ClaimForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
     def __init__(self, *args, organization: Organization, **kwargs):
         self.organization = organization
         super().__init__(*args, **kwargs)
+        routes = ClaimRequest.Evidence.choices  # no empty "---------" radio
+        if not self.web_domain():
+            # Nothing to check a work address against: a message is the only way.
+            routes = [(ClaimRequest.Evidence.MESSAGE, ClaimRequest.Evidence.MESSAGE.label)]
+            self.initial.setdefault("evidence", ClaimRequest.Evidence.MESSAGE)
+            del self.fields["work_email"]
+        self.fields["evidence"].choices = routes
+
+    def web_domain(self) -> str:
+        return (urlparse(self.organization.website).hostname or "").removeprefix("www.")
 
     def clean(self):
         data = super().clean()
         evidence = data.get("evidence")
         if evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
             email = data.get("work_email", "")
-            domain = urlparse(self.organization.website).hostname or ""
-            domain = domain.removeprefix("www.")
-            if not domain:
-                self.add_error(
-                    "evidence",
-                    _(
-                        "This listing has no website to check an e-mail address against; "
-                        "send a message to the curators instead."
-                    ),
-                )
-            elif not email:
+            domain = self.web_domain()
+            if not email:
                 self.add_error("work_email", _("Enter your e-mail address at the organization."))
             elif not email.lower().endswith("@" + domain) and not email.lower().endswith(
                 "." + domain
@@ -260,6 +261,31 @@ class InvitationForm(CleanTextFormMixin, forms.Form):
         label=_("E-mail address to invite"),
         help_text=_("They will be able to edit your listings."),
     )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        from django.db.models import Q
+
+        from .models import Invitation, Membership
+
+        email = self.cleaned_data["email"]
+        if Membership.objects.filter(
+            Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email),
+            organization=self.organization,
+        ).exists():
+            raise forms.ValidationError(_("This address belongs to a member already."))
+        if (
+            Invitation.objects.open()
+            .filter(organization=self.organization, email__iexact=email)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                _("This address has an invitation that is still open; revoke it to send a new one.")
+            )
+        return email
 
 
 def max_pending_reached(user) -> bool:
@@ -303,13 +329,14 @@ class EventForm(ListingForm):
         help_text=_("Leave empty if the event is not part of a listed initiative."),
     )  # fmt: skip
     starts_at = forms.DateTimeField(
-        label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Local time where the event happens (or your time zone for online events)."),
     )  # fmt: skip
     ends_at = forms.DateTimeField(
         label=_("Ends"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
     class Meta:
@@ -351,6 +378,27 @@ class EventForm(ListingForm):
             self.fields["initiative"].queryset = Initiative.objects.filter(
                 organization__in=mine
             ).exclude(status__in=[Status.REJECTED, Status.ARCHIVED])
+        if self.instance.pk:
+            # As with initiatives, an event stays with its organization; fields that choose by
+            # slug get their initial value as a slug.
+            event = self.instance
+            self.fields["organization"].disabled = True
+            self.fields["organization"].queryset = Organization.objects.filter(
+                pk=event.organization_id
+            )
+            self.initial["organization"] = event.organization.slug
+            self.fields["initiative"].queryset = self.fields["initiative"].queryset.filter(
+                organization_id=event.organization_id
+            )
+            self.initial["initiative"] = event.initiative.slug if event.initiative_id else None
+            # Times are shown as they were typed: the wall-clock time in the event's own zone.
+            from django.utils import timezone as tz
+
+            for name in ("starts_at", "ends_at"):
+                value = getattr(event, name)
+                if value is not None:
+                    local = tz.localtime(value, event.tz).replace(tzinfo=None)
+                    self.initial[name] = tz.make_aware(local)
 
     def clean(self):
         data = forms.ModelForm.clean(self)  # ZIP rules differ from other listings: see Event.clean

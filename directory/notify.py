@@ -49,6 +49,7 @@ def send(
     subject_params: dict | None = None,
     sensitive: bool = False,
     queue: bool = True,
+    headers: dict | None = None,
 ) -> bool:
     """Send a plain-text message; return False if the mail server refused it just now.
 
@@ -56,7 +57,8 @@ def send(
     are written in ``language`` — the recipient's — or else the current request's language.
     A refused message is kept in the outbox to be sent again (``sensitive``: it holds a personal
     link, so the admin never shows its text), unless ``queue=False``: callers with a retry of
-    their own (alerts) say so, so that nobody gets a message twice.
+    their own (alerts) say so, so that nobody gets a message twice. ``headers``: extra mail
+    headers (e.g. ``List-Unsubscribe``).
     """
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -65,7 +67,9 @@ def send(
         # One line, whatever a listing's name holds: Django refuses a subject with a line break.
         subject = " ".join(subject.split())
         prefix = gettext("[MPDB Directory]")
-    message = EmailMessage(f"{prefix} {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    message = EmailMessage(
+        f"{prefix} {subject}", body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
+    )
     if queue:
         return deliver(message, template=template, language=language, sensitive=sensitive)
     try:

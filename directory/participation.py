@@ -3,6 +3,9 @@
 Keyword-only service functions, each one transaction (STYLE.md). Views stay thin.
 """
 
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,11 +14,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .forms import InitiativeForm, OrganizationForm
+from .forms import EventForm, InitiativeForm, OrganizationForm
 from .models import (
     ChangeRequest,
     ClaimRequest,
     Decision,
+    Event,
     Initiative,
     Invitation,
     Membership,
@@ -24,7 +28,7 @@ from .models import (
     Status,
 )
 from .notify import send
-from .services import _save_with_unique_slug
+from .services import listing_save_new
 
 SNAPSHOT_SKIP = {"homepage", "organization"}
 
@@ -43,8 +47,7 @@ def organization_register(*, by, form: OrganizationForm) -> Organization:
     """A new organization, pending review, with its registrant as owner."""
     org = form.save(commit=False)
     org.status, org.source, org.submitted_by = Status.PENDING, Source.SELF, by
-    _save_with_unique_slug(org, org.name, f"Registered by {by.email}")
-    form.save_m2m()
+    listing_save_new(org, text=org.name, reason=f"Registered by {by.email}", save_m2m=form.save_m2m)
     Membership.objects.create(user=by, organization=org, role=Membership.Role.OWNER)
     return org
 
@@ -56,8 +59,10 @@ def initiative_create(*, by, form: InitiativeForm) -> Initiative:
     initiative.status, initiative.source, initiative.submitted_by = (
         Status.PENDING, Source.SELF, by,
     )  # fmt: skip
-    _save_with_unique_slug(initiative, initiative.title, f"Submitted by {by.email}")
-    form.save_m2m()
+    listing_save_new(
+        initiative, text=initiative.title, reason=f"Submitted by {by.email}",
+        save_m2m=form.save_m2m,
+    )  # fmt: skip
     return initiative
 
 
@@ -70,10 +75,38 @@ def form_snapshot(form) -> dict[str, list[str]]:
     }
 
 
-def form_for(target, data=None, **kwargs):
+def form_for(target, data=None, *, user=None):
+    """The member's form for ``target``; initiatives and events offer ``user``'s organizations."""
     if isinstance(target, Organization):
-        return OrganizationForm(data, instance=target, **kwargs)
-    return InitiativeForm(data, instance=target, **kwargs)
+        return OrganizationForm(data, instance=target)
+    form_class = EventForm if isinstance(target, Event) else InitiativeForm
+    return form_class(data, instance=target, user=user)
+
+
+def waiting_change(target) -> ChangeRequest | None:
+    """The edit to this published listing that waits for a curator, if any (one at most)."""
+    return ChangeRequest.objects.filter(
+        **{target._meta.model_name: target}, status=Decision.PENDING
+    ).first()
+
+
+def change_request_initial(form, change: ChangeRequest) -> dict:
+    """A waiting edit's values as ``form``'s initial values, so a second edit continues it.
+
+    Given as Python values (as the form's fields read them), so that ``form.has_changed()``
+    tells whether anything differs from the waiting edit.
+    """
+    data = MultiValueDict(change.proposed)
+    initial = {}
+    for name, field in form.fields.items():
+        if name not in change.proposed or field.disabled:
+            continue
+        raw = field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+        try:
+            initial[name] = field.to_python(raw)
+        except ValidationError:  # no longer valid (e.g. a removed role): shown as it was
+            initial[name] = raw
+    return initial
 
 
 class EditWaiting(Exception):
@@ -102,7 +135,7 @@ def listing_edit(*, by, target, form) -> ChangeRequest | None:
     Pending: edited in place. Rejected: edited and sent back for review (status pending).
     """
     if target.status == Status.PUBLISHED:
-        field = "organization" if isinstance(target, Organization) else "initiative"
+        field = target._meta.model_name
         # A newer edit replaces an older one of the same member still waiting, so curators see
         # one current diff. Another member's waiting edit is never replaced: theirs was made
         # without seeing this one, and approving both would let one silently undo the other.
@@ -140,15 +173,17 @@ def change_request_form(change: ChangeRequest):
     for name in ("languages",):
         if name not in data:
             data.setlist(name, [obj.pk for obj in getattr(target, name).all()])
-    if isinstance(target, Initiative):
+    if not isinstance(target, Organization):
         data["organization"] = target.organization.slug
-        return InitiativeForm(data, instance=target, user=change.submitted_by)
-    return OrganizationForm(data, instance=target)
+    return form_for(target, data, user=change.submitted_by)
 
 
-def _display(value) -> str:
+def _display(value, target=None) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, datetime):  # an event's times, in its own zone as its page shows them
+        zone = getattr(target, "tz", None)
+        return date_format(timezone.localtime(value, zone), "DATETIME_FORMAT")
     if hasattr(value, "all"):
         return ", ".join(str(v) for v in value.all()) or "—"
     if isinstance(value, list | tuple) or (
@@ -172,7 +207,8 @@ def change_request_diff(change: ChangeRequest) -> list[dict]:
         proposed = form.cleaned_data.get(name, form.data.get(name))
         rows.append(
             {"field": name, "label": form.fields[name].label or name.replace("_", " ").capitalize(),
-             "current": _display(current), "proposed": _display(proposed)}
+             "current": _display(current, change.target),
+             "proposed": _display(proposed, change.target)}
         )  # fmt: skip
     return rows
 
@@ -264,6 +300,19 @@ def invitation_create(
     return invitation, sent
 
 
+def invitation_revoke(*, by, invitation: Invitation) -> None:
+    """An owner takes back an invitation not yet accepted: its link stops working."""
+    invitation.delete()
+
+
+@transaction.atomic
+def membership_remove(*, by, membership: Membership) -> None:
+    """An owner removes an editor; owners are never removed this way (a curator's job)."""
+    if membership.role != Membership.Role.EDITOR:
+        raise ValueError("Only editors can be removed by an owner.")
+    membership.delete()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     membership, _ = Membership.objects.get_or_create(
@@ -280,6 +329,7 @@ def event_create(*, by, form):
     """A new event of one of the member's organizations, pending review."""
     event = form.save(commit=False)
     event.status, event.source, event.submitted_by = Status.PENDING, Source.SELF, by
-    _save_with_unique_slug(event, event.title, f"Submitted by {by.email}")
-    form.save_m2m()
+    listing_save_new(
+        event, text=event.title, reason=f"Submitted by {by.email}", save_m2m=form.save_m2m
+    )
     return event

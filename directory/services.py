@@ -1,5 +1,7 @@
 """Writes that touch more than one model: keyword-only, typed, one transaction each."""
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -37,6 +39,31 @@ def _save_with_unique_slug(instance, text: str, reason: str) -> None:
     raise IntegrityError("Could not find a free slug.")
 
 
+def listing_save_new(instance, *, text: str, reason: str, save_m2m: Callable[[], None]) -> None:
+    """Save a new listing, then its roles, goals, … (``save_m2m``), as *one* history row.
+
+    Otherwise each many-to-many field set after the first save adds a row of its own.
+    """
+    _save_with_unique_slug(instance, text, reason)
+    instance.skip_history_when_saving = True
+    try:
+        save_m2m()
+    finally:
+        del instance.skip_history_when_saving
+    record = instance.history.order_by("-history_id").first()
+    for field in (
+        record._history_m2m_fields if record else ()
+    ):  # what simple_history would have copied
+        through, copies = field.remote_field.through, getattr(type(record), field.name).model
+        rows = through.objects.filter(**{field.m2m_field_name(): instance})
+        copies.objects.bulk_create(
+            copies(
+                history=record, **{f.attname: getattr(row, f.attname) for f in through._meta.fields}
+            )
+            for row in rows
+        )
+
+
 @transaction.atomic
 def initiative_submit(*, by: str, organization: dict, data: dict) -> Initiative:
     """Create a *pending* initiative (and its organization if new) for curators to review.
@@ -62,8 +89,11 @@ def initiative_submit(*, by: str, organization: dict, data: dict) -> Initiative:
     goals = data.pop("goals", [])
     languages = data.pop("languages", [])
     initiative = Initiative(organization=org, status=Status.PENDING, source=Source.PARTNER, **data)
-    _save_with_unique_slug(initiative, initiative.title, reason)
-    initiative.roles.set(roles)
-    initiative.goals.set(goals)
-    initiative.languages.set(languages)
+
+    def save_m2m():
+        initiative.roles.set(roles)
+        initiative.goals.set(goals)
+        initiative.languages.set(languages)
+
+    listing_save_new(initiative, text=initiative.title, reason=reason, save_m2m=save_m2m)
     return initiative

@@ -53,6 +53,17 @@ urlpatterns = [
     ),
     path("dashboard/changes/<int:pk>/", member.change_detail, name="change-detail"),
     path("dashboard/organizations/<slug:slug>/invite/", member.invite, name="invite"),
+    path("dashboard/organizations/<slug:slug>/members/", member.members, name="members"),
+    path(
+        "dashboard/organizations/<slug:slug>/members/<int:pk>/remove/",
+        member.membership_remove_view,
+        name="membership-remove",
+    ),
+    path(
+        "dashboard/organizations/<slug:slug>/invitations/<int:pk>/revoke/",
+        member.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
     path(
         "dashboard/<str:kind>/<slug:slug>/edit/",
         member.ListingEditView.as_view(),

@@ -131,6 +131,10 @@ RATELIMIT_VIEW = "directory.account_views.rate_limited"
 RATELIMIT_FAIL_OPEN = True
 WRITE_RATE = os.environ.get("WRITE_RATE", "30/h")
 MAX_PENDING_PER_ACCOUNT = int(os.environ.get("MAX_PENDING_PER_ACCOUNT", "10"))
+# Forms that e-mail an address someone typed (invitations, alert confirmations): per user (or
+# IP), and per recipient address whoever sends, so the site cannot be used to flood a mailbox.
+MAIL_RATE_PER_SENDER = os.environ.get("MAIL_RATE_PER_SENDER", "10/h")
+MAIL_RATE_PER_RECIPIENT = os.environ.get("MAIL_RATE_PER_RECIPIENT", "3/d")
 
 ROOT_URLCONF = "mpdb.urls"
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .participation import LISTING_FIELDS, exactly_one_of
+
 
 class ModerationDecision(models.Model):
     """Who decided what about which object, when, and why. Never edited, never deleted."""
@@ -87,10 +89,14 @@ class Report(models.Model):
         "directory.Initiative", null=True, blank=True, on_delete=models.CASCADE,
         related_name="reports",
     )  # fmt: skip
+    event = models.ForeignKey(
+        "directory.Event", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="reports",
+    )  # fmt: skip
     kind = models.CharField(_("what is wrong"), max_length=20, choices=Kind.choices)
     message = models.TextField(max_length=2000)
     email = models.EmailField(
-        _("your e-mail (optional)"), blank=True, help_text=_("Only curators see it.")
+        _("your e-mail address"), blank=True, help_text=_("Only curators see it.")
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(blank=True, max_length=4000)
@@ -105,9 +111,7 @@ class Report(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(organization__isnull=True, initiative__isnull=False)
-                | models.Q(organization__isnull=False, initiative__isnull=True),
-                name="report_has_one_target",
+                condition=exactly_one_of(*LISTING_FIELDS), name="report_has_one_target"
             )
         ]
 
@@ -120,4 +124,4 @@ class Report(models.Model):
 
     @property
     def target(self):
-        return self.organization or self.initiative
+        return self.organization or self.initiative or self.event

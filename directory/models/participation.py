@@ -1,6 +1,7 @@
 """People and organizations: memberships, claims, invitations and change requests."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,29 @@ from .listings import Initiative, Organization
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+#: The listings a member's edit or a public report can be about: one of these is set, never two.
+LISTING_FIELDS = ("organization", "initiative", "event")
+
+
+def exactly_one_of(*fields: str) -> models.Q:
+    """A condition true when exactly one of ``fields`` is set."""
+    condition = models.Q()
+    for field in fields:
+        condition |= models.Q(
+            **{f"{field}__isnull": False}, **{f"{o}__isnull": True for o in fields if o != field}
+        )
+    return condition
+
+
+def member_listing_q(user) -> models.Q:
+    """Rows (edits, reports) about a listing of one of ``user``'s organizations."""
+    return (
+        models.Q(organization__memberships__user=user)
+        | models.Q(initiative__organization__memberships__user=user)
+        | models.Q(event__organization__memberships__user=user)
+    )
 
 
 class Membership(models.Model):
@@ -89,8 +113,18 @@ class ClaimRequest(models.Model):
         }
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self, now=None):
+        """Neither accepted nor expired: the link still works."""
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, created_at__gt=now - Invitation.EXPIRES_AFTER)
+
+
 class Invitation(models.Model):
     """An owner invites someone, by e-mail, to edit the organization's listings."""
+
+    #: After this the link no longer works; the owner can invite again.
+    EXPIRES_AFTER = timedelta(days=14)
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invitations"
@@ -107,11 +141,17 @@ class Invitation(models.Model):
         related_name="+",
     )  # fmt: skip
 
+    objects = InvitationQuerySet.as_manager()
+
     def __str__(self) -> str:
         return gettext("Invitation to %(email)s for %(organization)s") % {
             "email": self.email,
             "organization": self.organization,
         }
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.EXPIRES_AFTER
 
 
 class ChangeRequest(models.Model):
@@ -123,6 +163,10 @@ class ChangeRequest(models.Model):
     )  # fmt: skip
     initiative = models.ForeignKey(
         Initiative, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="change_requests",
+    )  # fmt: skip
+    event = models.ForeignKey(
+        "directory.Event", null=True, blank=True, on_delete=models.CASCADE,
         related_name="change_requests",
     )  # fmt: skip
     proposed = models.JSONField(help_text=_("Field values as the member submitted them."))
@@ -142,9 +186,7 @@ class ChangeRequest(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(organization__isnull=True, initiative__isnull=False)
-                | models.Q(organization__isnull=False, initiative__isnull=True),
-                name="change_request_has_one_target",
+                condition=exactly_one_of(*LISTING_FIELDS), name="change_request_has_one_target"
             ),
             # One edit waits per listing: two members editing at once never make two proposals
             # that a curator could approve one over the other (participation.listing_edit).
@@ -158,6 +200,11 @@ class ChangeRequest(models.Model):
                 condition=models.Q(status="pending", initiative__isnull=False),
                 name="one_pending_change_per_initiative",
             ),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=models.Q(status="pending", event__isnull=False),
+                name="one_pending_change_per_event",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,4 +212,4 @@ class ChangeRequest(models.Model):
 
     @property
     def target(self):
-        return self.organization or self.initiative
+        return self.organization or self.initiative or self.event

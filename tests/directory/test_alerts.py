@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from directory.models import Alert
@@ -96,15 +97,69 @@ def test_nothing_new_means_no_email(client):
     assert len(mail.outbox) == before
 
 
-def test_one_click_unsubscribe_works_without_signing_in(client):
+def test_unsubscribing_asks_first_then_one_post_stops_the_alert(client):
     alert = confirm(client, subscribe(client))
     age(alert)
     InitiativeFactory(goals=[Goal.objects.get(slug="reconciliation")])
-    response = client.get(f"/alerts/unsubscribe/{alert.token}/")
+    before = len(mail.outbox)
+    run_schedule()
+    (message,) = mail.outbox[before:]
+    link = f"/alerts/unsubscribe/{alert.token}/"
+    assert f"Stop these e-mails (no sign-in needed): http://127.0.0.1:8000{link}" in message.body
+    # Mail clients offer their own one-click unsubscribe, which POSTs to the link (RFC 8058).
+    assert message.extra_headers["List-Unsubscribe"] == f"<http://127.0.0.1:8000{link}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # A mail scanner following the link changes nothing: the page asks.
+    page = client.get(link)
+    assert page.status_code == 200 and "Yes, unsubscribe" in page.content.decode()
+    alert.refresh_from_db()
+    assert alert.unsubscribed_at is None
+
+    # The mail client's POST carries no CSRF token and no session; it must work all the same.
+    mail_client = Client(enforce_csrf_checks=True)
+    response = mail_client.post(
+        link, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 200 and "You are unsubscribed" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.unsubscribed_at is not None
+    InitiativeFactory(goals=[Goal.objects.get(slug="reconciliation")])
+    age(alert)
     before = len(mail.outbox)
     run_schedule()
     assert len(mail.outbox) == before
+
+
+def test_one_address_gets_only_a_few_confirmation_emails_whoever_asks(client):
+    """29 confirmations to one victim from one IP in seconds: now 3 a day per address."""
+    codes = []
+    for n in range(5):
+        other = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")  # each from another address, even
+        codes.append(
+            other.post(
+                "/alerts/subscribe/",
+                {"email": "Victim@example.org", "frequency": "daily", "kind": "initiatives",
+                 "query": f"q=word{n}"},
+            ).status_code  # fmt: skip
+        )
+    assert codes == [302, 302, 302, 429, 429]
+    assert Alert.objects.filter(email__iexact="victim@example.org").count() == 3
+    assert len([m for m in mail.outbox if m.to == ["Victim@example.org"]]) == 3
+
+
+def test_one_ip_may_ask_for_only_so_many_confirmation_emails(client, settings):
+    settings.MAIL_RATE_PER_SENDER = "4/h"
+    codes = [
+        client.post(
+            "/alerts/subscribe/",
+            {"email": f"reader{n}@example.org", "frequency": "daily", "kind": "initiatives",
+             "query": ""},
+        ).status_code  # fmt: skip
+        for n in range(5)
+    ]
+    assert codes == [302, 302, 302, 302, 429]
+    assert Alert.objects.count() == 4
 
 
 def test_weekly_alerts_wait_a_week(client):

@@ -209,3 +209,131 @@ def test_over_at_is_when_upcoming_lets_an_event_go(kwargs):
     upcoming = Event.objects.filter(pk=event.pk).upcoming
     assert upcoming(event.over_at - second).exists()
     assert not upcoming(event.over_at + second).exists()
+
+
+# Members manage their events as they do initiatives: dashboard, edit through review, withdraw,
+# report (issue 17, item 4).
+
+
+@pytest.fixture
+def member(client):
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username="member@example.org", email="member@example.org", password="x-Long-pass-42"
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    return user
+
+
+def my_event(member, **kwargs):
+    from directory.models import Membership
+
+    org = OrganizationFactory()
+    Membership.objects.create(user=member, organization=org, role="editor")
+    start = datetime(2027, 3, 5, 19, 0, tzinfo=DENVER)
+    return make_event(organization=org, starts_at=start, ends_at=start + timedelta(hours=2),
+                      **kwargs)  # fmt: skip
+
+
+def event_form(event, **changes):
+    return {
+        "title": event.title, "summary": event.summary, "description": "",
+        "starts_at": "2027-03-05T19:00", "ends_at": "2027-03-05T21:00",
+        "timezone": event.timezone, "mode": event.mode, "postal_code": event.postal_code,
+        "join_url": "", "registration_url": "", "cost": "", "accessibility": "", "website": "",
+        **changes,
+    }  # fmt: skip
+
+
+def test_a_submitted_event_shows_on_the_dashboard_with_its_status_and_actions(client, member):
+    from directory.models import Membership
+
+    org = OrganizationFactory()
+    Membership.objects.create(user=member, organization=org, role="owner")
+    response = client.post("/submit/event/", {
+        "organization": org.slug, **event_form(Event(title="Harbor forum", summary="s",
+                                                     mode="in_person", postal_code="80302"))})  # fmt: skip
+    assert response.status_code == 302
+    event = Event.objects.get(title="Harbor forum")
+    page = client.get("/dashboard/").content.decode()
+    assert "Harbor forum" in page and "Pending review" in page
+    assert f"/dashboard/events/{event.slug}/edit/" in page
+    assert f"/dashboard/events/{event.slug}/withdraw/" in page
+    # Pending: an edit applies at once (nothing to review twice).
+    client.post(f"/dashboard/events/{event.slug}/edit/", event_form(event, title="Harbor forum II"))
+    event.refresh_from_db()
+    assert (event.title, event.status) == ("Harbor forum II", "pending")
+
+
+def test_editing_a_published_event_waits_for_a_curator(client, member):
+    from directory.models import ChangeRequest
+    from directory.moderation import decide
+
+    event = my_event(member)
+    url = f"/dashboard/events/{event.slug}/edit/"
+    form = client.get(url).content.decode()
+    assert 'value="2027-03-05T19:00"' in form  # the time as typed, in the venue's zone
+    response = client.post(url, event_form(event, title="Town forum, moved",
+                                           starts_at="2027-03-06T18:30", ends_at=""))  # fmt: skip
+    assert response.status_code == 302
+    change = ChangeRequest.objects.get(event=event)
+    event.refresh_from_db()
+    assert event.title == "Town forum"  # the public keeps the current version
+    page = client.get(f"/dashboard/changes/{change.pk}/").content.decode()
+    assert "<ins>Town forum, moved</ins>" in page
+
+    from django.contrib.auth import get_user_model
+
+    curator = get_user_model().objects.create_user(username="c", email="c@example.org")
+    decide(by=curator, target=change, action="approve")
+    event.refresh_from_db()
+    assert event.title == "Town forum, moved"
+    assert event.starts_at.astimezone(DENVER) == datetime(2027, 3, 6, 18, 30, tzinfo=DENVER)
+
+
+def test_members_withdraw_their_event(client, member):
+    event = my_event(member)
+    assert client.post(f"/dashboard/events/{event.slug}/withdraw/").status_code == 302
+    event.refresh_from_db()
+    assert event.status == "archived"
+    assert client.get(event.get_absolute_url()).status_code == 404
+
+
+def test_other_peoples_events_are_404_on_member_routes(client, member):
+    event = make_event()
+    assert client.get(f"/dashboard/events/{event.slug}/edit/").status_code == 404
+    assert client.post(f"/dashboard/events/{event.slug}/withdraw/").status_code == 404
+    event.refresh_from_db()
+    assert event.status == "published"
+
+
+def test_anyone_can_report_a_problem_with_an_event(client):
+    from directory.models import Report
+
+    event = make_event()
+    assert f"/report/events/{event.slug}/" in client.get(event.get_absolute_url()).content.decode()
+    response = client.post(
+        f"/report/events/{event.slug}/", {"kind": "outdated", "message": "It moved online."}
+    )
+    assert response.status_code == 302
+    assert Report.objects.get().target == event
+
+
+def test_an_unchanged_event_sends_nothing_and_a_second_edit_starts_from_the_first(client, member):
+    from directory.models import ChangeRequest
+
+    event = my_event(member)
+    url = f"/dashboard/events/{event.slug}/edit/"
+    response = client.post(url, event_form(event), follow=True)
+    assert "Nothing changed" in response.content.decode()
+    assert not ChangeRequest.objects.exists()
+
+    moved = event_form(event, starts_at="2027-03-06T18:30", ends_at="2027-03-06T20:00")
+    client.post(url, moved)
+    form = client.get(url).content.decode()
+    assert 'value="2027-03-06T18:30"' in form and "This form starts from your changes" in form
+    client.post(url, moved)
+    assert ChangeRequest.objects.get().status == "pending"
