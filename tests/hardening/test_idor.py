@@ -35,6 +35,10 @@ def listing_kinds(o):
     ]
 
 
+def their_membership(o):
+    return Membership.objects.get(user=o["victim"], organization=o["theirs"])
+
+
 def random_token(o):
     return [({"token": uuid.uuid4().hex}, NOT_FOUND)]
 
@@ -47,6 +51,22 @@ CASES = {
     "directory:invite": (
         "owners only",
         lambda o: [({"slug": "theirs"}, NOT_FOUND), ({"slug": "their-pending-org"}, NOT_FOUND)],
+    ),
+    "directory:members": (
+        "owners only",
+        lambda o: [({"slug": "theirs"}, NOT_FOUND), ({"slug": "their-pending-org"}, NOT_FOUND)],
+    ),
+    "directory:membership-remove": (
+        "owners only, and only the members of their own organization",
+        lambda o: [
+            ({"slug": slug, "pk": their_membership(o).pk}, NOT_FOUND) for slug in ("theirs", "mine")
+        ],
+    ),
+    "directory:invitation-revoke": (
+        "owners only, and only their own organization's invitations",
+        lambda o: [
+            ({"slug": slug, "pk": o["invitation"].pk}, NOT_FOUND) for slug in ("theirs", "mine")
+        ],
     ),
     "directory:change-detail": ("members only", lambda o: [({"pk": o["change"].pk}, NOT_FOUND)]),
     "directory:claim": (
@@ -187,6 +207,7 @@ def assert_untouched(o):
         after = type(before).objects.get(pk=before.pk)
         assert (after.status, str(after)) == (before.status, str(before)), key
         assert after.last_verified_at == before.last_verified_at, key
+    assert their_membership(o).role == "owner"
     assert list(Membership.objects.filter(user=o["attacker"]).values_list("organization__slug", flat=True)) == ["mine"]  # fmt: skip
     o["change"].refresh_from_db()
     o["claim"].refresh_from_db()
