@@ -26,7 +26,8 @@ from .models import (
     Membership,
     Organization,
 )
-from .participation import change_request_approve, change_request_diff, claim_grant
+from .moderation import AlreadyDecided, decide, is_own_work, other_curator_exists
+from .participation import change_request_diff
 from .validators import CleanTextFormMixin
 
 LOCATION_FIELDS = ("postal_code", ("city", "state"), "county", ("latitude", "longitude"), "scope")
@@ -42,6 +43,17 @@ class ListingAdminForm(CleanTextFormMixin, forms.ModelForm):
 class ListingAdmin(SimpleHistoryAdmin):
     form = ListingAdminForm
     formfield_overrides = URL_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        """A curator's own listing is published (or not) by another curator, in the queue."""
+        fields = super().get_readonly_fields(request, obj)
+        if (
+            obj is not None
+            and is_own_work(request.user, obj)
+            and other_curator_exists(request.user)
+        ):
+            return [*fields, "status", "published_at", "last_verified_at"]
+        return fields
 
     # django-simple-history queries with the ids as typed: "abc" would be a 500, not a 404.
     def history_view(self, request, object_id, extra_context=None):
@@ -198,9 +210,7 @@ class ClaimRequestAdmin(admin.ModelAdmin):
         description=gettext_lazy("Grant the selected claims (the claimant becomes owner)")
     )
     def grant(self, request, queryset):
-        for claim in queryset.filter(status=Decision.PENDING):
-            claim_grant(claim=claim, by=request.user)
-        self.message_user(request, _("Granted."))
+        _decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Granted."))
 
 
 @admin.register(ChangeRequest)
@@ -210,7 +220,6 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     readonly_fields = [
         "organization",
         "initiative",
-        "event",
         "submitted_by",
         "proposed",
         "diff",
@@ -230,9 +239,21 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve the selected changes (they go public now)"))
     def approve(self, request, queryset):
-        for change in queryset.filter(status=Decision.PENDING):
-            change_request_approve(change=change, by=request.user)
-        self.message_user(request, _("Approved."))
+        _decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Approved."))
+
+
+def _decide_each(model_admin, request, queryset, done: str) -> None:
+    """Approve each item the way the curators' queue does (one decision each, recorded and
+    e-mailed; never a curator's own claim or edit while another curator can decide it)."""
+    count = 0
+    for item in queryset:
+        try:
+            decide(by=request.user, target=item, action="approve")
+            count += 1
+        except (AlreadyDecided, ValueError) as exc:
+            model_admin.message_user(request, f"{item}: {exc}", messages.WARNING)
+    if count:
+        model_admin.message_user(request, done)
 
 
 @admin.register(Invitation)

@@ -3,7 +3,7 @@ diffs inline; decisions with reasons; history, comparison and revert; stale list
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -24,11 +24,27 @@ from .models import (
     Report,
     Status,
 )
-from .moderation import AlreadyDecided, can_moderate, decide, possible_duplicates
+from .moderation import (
+    ACTIONS_FOR,
+    NEEDS_REASON,
+    AlreadyDecided,
+    decide,
+    decision_kind,
+    is_own_work,
+    possible_duplicates,
+    reason_problem,
+    unpublished_parent,
+)
 from .participation import change_request_diff
 from .validators import CleanTextFormMixin
 
-curator_required = user_passes_test(can_moderate, login_url="account_login")
+
+def curator_required(view):
+    """Curators only: anyone signed out is sent to sign in; a signed-in account without the
+    permission gets a 403 page (sending it to sign in again would loop back here forever)."""
+    return login_required(permission_required("directory.moderate", raise_exception=True)(view))
+
+
 Action = ModerationDecision.Action
 
 KINDS = {
@@ -45,7 +61,8 @@ QUEUE_SIZE = 50
 class DecisionForm(CleanTextFormMixin, forms.Form):
     action = forms.ChoiceField(
         choices=[(a, a) for a in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES,
-                                  Action.RESOLVE, Action.ARCHIVE, Action.RESTORE, Action.VERIFY)]
+                                  Action.RESOLVE, Action.DISMISS, Action.ARCHIVE, Action.RESTORE,
+                                  Action.VERIFY)]
     )  # fmt: skip
     reason_code = forms.ChoiceField(
         choices=ModerationDecision.Reason.choices, required=False, label=gettext_lazy("Reason")
@@ -54,6 +71,17 @@ class DecisionForm(CleanTextFormMixin, forms.Form):
         required=False, max_length=4000, label=gettext_lazy("Note to the submitter"),
         widget=forms.Textarea,
     )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") not in NEEDS_REASON:
+            # The queue's reason list always sends a value; it only explains a refusal.
+            data["reason_code"] = ""
+        if "action" in data and "reason" in data:
+            problem = reason_problem(**data)
+            if problem:
+                self.add_error("reason", problem)
+        return data
 
 
 def _pending():
@@ -106,10 +134,11 @@ def curate_dashboard(request):
 @curator_required
 def curate_queue(request):
     queue = _pending()
+    member_of = set(request.user.memberships.values_list("organization_id", flat=True))
     items = []
     for kind, rows in queue.items():
         for obj in rows:
-            item = {"kind": kind, "obj": obj}
+            item = {"kind": kind, "obj": obj, "own": is_own_work(request.user, obj, member_of)}
             if kind in ("organization", "initiative", "event"):
                 item["duplicates"] = possible_duplicates(obj)
             elif kind == "change":
@@ -144,19 +173,34 @@ def curate_decide(request, kind, pk):
         action = Action(form.cleaned_data["action"]).label
         # Translators: a decision just taken, e.g. "Approved: Civic Nights".
         messages.success(request, _("%(action)s: %(item)s") % {"action": action, "item": target})
+        _say_what_waits(request, form.cleaned_data["action"], target)
     return redirect(_safe_next(request) or "directory:curate-queue")
+
+
+def _say_what_waits(request, action: str, target) -> None:
+    """An approved initiative or event whose organization is not public yet is not public
+    either: say so, rather than let "Approved" suggest it is live."""
+    parent = unpublished_parent(target) if action == Action.APPROVE else None
+    if parent is not None:
+        messages.info(
+            request,
+            _("“%(item)s” will be public as soon as “%(parent)s” is published too.")
+            % {"item": target, "parent": parent},
+        )
 
 
 @require_POST
 @curator_required
 def curate_bulk(request):
-    """Approve or reject several queue items at once (each one its own decision)."""
+    """Approve or reject several queue items, or resolve or dismiss several reports, at once
+    (each one its own decision). Items the action does not apply to are left alone, counted."""
     form = DecisionForm(request.POST)
     selected = request.POST.getlist("item")
     if not form.is_valid() or not selected:
         messages.error(request, _decision_problem(form, _("Select items and an action.")))
         return redirect("directory:curate-queue")
-    done, problems = 0, []
+    action = form.cleaned_data["action"]
+    done, skipped, problems, waiting = 0, 0, [], []
     for token in selected:
         kind, _sep, pk = token.partition(":")
         model = KINDS.get(kind)
@@ -165,14 +209,40 @@ def curate_bulk(request):
         )
         if target is None:
             continue
+        if action not in ACTIONS_FOR[decision_kind(target)]:
+            skipped += 1
+            continue
         try:
             decide(by=request.user, target=target, **form.cleaned_data)
             done += 1
         except (AlreadyDecided, ValueError) as exc:
             problems.append(_("%(item)s: %(problem)s") % {"item": target, "problem": exc})
+        else:
+            if action == Action.APPROVE and unpublished_parent(target) is not None:
+                waiting.append(target)
     messages.success(
         request, ngettext("%(count)s decided.", "%(count)s decided.", done) % {"count": done}
     )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s selected item does not take this action and was left as it was "
+                "(reports are resolved or dismissed; listings, edits and claims approved or "
+                "rejected).",
+                "%(count)s selected items do not take this action and were left as they were "
+                "(reports are resolved or dismissed; listings, edits and claims approved or "
+                "rejected).",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    if waiting:
+        messages.info(
+            request,
+            _("Approved, public as soon as their organization is published too: %(items)s")
+            % {"items": ", ".join(f"“{item}”" for item in waiting)},
+        )
     for problem in problems:
         messages.warning(request, problem)
     return redirect("directory:curate-queue")
@@ -260,8 +330,11 @@ def curate_revert(request, kind, slug, history_id):
     with transaction.atomic():
         restored = record.instance
         restored.pk = target.pk
-        # Content goes back; whether it is public does not (archive/restore decide that).
+        # Content goes back; whether it is public does not (archive/restore decide that), nor
+        # do the facts of its verification (when it was last confirmed, when members were asked).
         restored.status, restored.published_at = target.status, target.published_at
+        restored.last_verified_at = target.last_verified_at
+        restored.stale_notice_sent_at = target.stale_notice_sent_at
         restored._change_reason = f"Reverted by curator {request.user} to the version of {record.history_date:%Y-%m-%d %H:%M}"
         restored.save()
         restored.roles.set(row.role_id for row in record.roles.all())

@@ -74,10 +74,24 @@ class LanguagePicker(forms.ModelMultipleChoiceField):
         super().__init__(**kwargs)
 
 
+class ZipCodeField(forms.CharField):
+    """A 5-digit ZIP code; a ZIP+4 ("80302-1234") is taken as its first five digits."""
+
+    def to_python(self, value):
+        from .geo import five_digit_zip
+
+        return five_digit_zip(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": "10"}  # room for a ZIP+4
+
+
 def _formfield(model_field, **kwargs):
-    """Addresses typed without a scheme are taken as https://."""
+    """Addresses typed without a scheme are taken as https://; ZIP+4 codes as 5 digits."""
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
+    if model_field.name == "postal_code":
+        kwargs.setdefault("form_class", ZipCodeField)
     return model_field.formfield(**kwargs)
 
 
@@ -317,6 +331,39 @@ class ReportForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
         help_texts = {"message": _("What should change? Links to sources help the curators.")}
 
 
+#: The zones most of the country lives in, by the names people know them by.
+NAMED_US_TIMEZONES = [
+    ("America/New_York", _("Eastern (New York)")),
+    ("America/Chicago", _("Central (Chicago)")),
+    ("America/Denver", _("Mountain (Denver)")),
+    ("America/Phoenix", _("Mountain, no daylight saving (Arizona)")),
+    ("America/Los_Angeles", _("Pacific (Los Angeles)")),
+    ("America/Anchorage", _("Alaska (Anchorage)")),
+    ("Pacific/Honolulu", _("Hawaii (Honolulu)")),
+    ("America/Puerto_Rico", _("Atlantic (Puerto Rico)")),
+    ("Pacific/Guam", _("Chamorro (Guam)")),
+    ("Pacific/Pago_Pago", _("Samoa (American Samoa)")),
+]
+
+
+def timezone_choices(current: str | None = None) -> list:
+    """The event time-zone list: the U.S. zones first (the main ones by name, then the local
+    ones some ZIP codes keep), then the other zones of the Americas; ``current`` always in it."""
+    from .geo import us_timezones
+    from .models.events import US_TIMEZONES
+
+    named = dict(NAMED_US_TIMEZONES)
+    local = [zone for zone in sorted(us_timezones()) if zone not in named]
+    if current and current not in named and current not in local and current not in US_TIMEZONES:
+        local.append(current)
+    other = [zone for zone in US_TIMEZONES if zone not in named and zone not in local]
+    return [
+        (_("U.S. time zones"),
+         [*NAMED_US_TIMEZONES, *((zone, zone.replace("_", " ")) for zone in local)]),
+        (_("Other time zones"), [(zone, zone.replace("_", " ")) for zone in other]),
+    ]  # fmt: skip
+
+
 class EventForm(ListingForm):
     """An event of one of the member's organizations (optionally of one of its initiatives)."""
 
@@ -367,9 +414,6 @@ class EventForm(ListingForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models.events import US_TIMEZONES
-
-        self.fields["timezone"].widget.choices = [(tz, tz.replace("_", " ")) for tz in US_TIMEZONES]
         if user is not None:
             mine = Organization.objects.filter(memberships__user=user).exclude(
                 status__in=[Status.REJECTED, Status.ARCHIVED]
@@ -378,6 +422,10 @@ class EventForm(ListingForm):
             self.fields["initiative"].queryset = Initiative.objects.filter(
                 organization__in=mine
             ).exclude(status__in=[Status.REJECTED, Status.ARCHIVED])
+        zone = self.get_initial_for_field(self.fields["timezone"], "timezone")
+        if self.instance._state.adding and "timezone" not in (kwargs.get("initial") or {}):
+            zone = self.initial["timezone"] = self._place_timezone() or zone
+        self.fields["timezone"].widget.choices = timezone_choices(zone)
         if self.instance.pk:
             # As with initiatives, an event stays with its organization; fields that choose by
             # slug get their initial value as a slug.
@@ -399,6 +447,18 @@ class EventForm(ListingForm):
                 if value is not None:
                     local = tz.localtime(value, event.tz).replace(tzinfo=None)
                     self.initial[name] = tz.make_aware(local)
+
+    def _place_timezone(self) -> str:
+        """Where a new event most likely happens: its organization's place (the one chosen, or
+        the only zone all the member's organizations are in), as a time zone."""
+        from .geo import place_timezone
+
+        organizations = self.fields["organization"].queryset
+        chosen = self.initial.get("organization")
+        if chosen:
+            organizations = organizations.filter(slug=chosen)
+        zones = {place_timezone(o.postal_code, o.state) for o in organizations[:20]} - {""}
+        return zones.pop() if len(zones) == 1 else ""
 
     def clean(self):
         data = forms.ModelForm.clean(self)  # ZIP rules differ from other listings: see Event.clean

@@ -2,8 +2,10 @@
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import available_timezones
 
 import zipcodes
 from django.db.models import F, FloatField, Value
@@ -13,6 +15,7 @@ EARTH_RADIUS_MILES = 3958.8
 # ASCII digits only: ``\d`` also matches other scripts' digits ("١٢٣٤٥"), which the zipcodes
 # package cannot handle (it panics, which kills the worker process).
 ZIP_RE = re.compile(r"[0-9]{5}")
+ZIP_PLUS_4_RE = re.compile(r"([0-9]{5})-[0-9]{4}")
 
 # USPS codes: the 50 states, DC and the inhabited territories.
 US_STATES: dict[str, str] = {
@@ -43,6 +46,13 @@ class ZipInfo:
     longitude: float
 
 
+def five_digit_zip(value: str) -> str:
+    """A ZIP+4 ("80302-1234") as its 5-digit ZIP code ("80302"); anything else as typed."""
+    value = (value or "").strip()
+    match = ZIP_PLUS_4_RE.fullmatch(value)
+    return match.group(1) if match else value
+
+
 @lru_cache(maxsize=4096)
 def lookup_zip(code: str) -> ZipInfo | None:
     """The place a 5-digit ZIP code names, or ``None`` if it is malformed or unknown."""
@@ -65,6 +75,28 @@ def lookup_zip(code: str) -> ZipInfo | None:
         latitude=lat,
         longitude=lon,
     )
+
+
+@lru_cache(maxsize=64)
+def state_timezone(state: str) -> str:
+    """The IANA time zone most of a state's ZIP codes are in ("" if unknown)."""
+    zones = Counter(
+        row["timezone"] for row in zipcodes.filter_by(state=(state or "").upper())
+        if row.get("timezone") in available_timezones()
+    )  # fmt: skip
+    return zones.most_common(1)[0][0] if zones else ""
+
+
+def place_timezone(postal_code: str = "", state: str = "") -> str:
+    """The time zone of a place: its ZIP code's, else its state's ("" if neither is known)."""
+    return zip_timezone(five_digit_zip(postal_code)) or state_timezone(state)
+
+
+@lru_cache(maxsize=1)
+def us_timezones() -> list[str]:
+    """Every time zone some U.S. ZIP code is in, most ZIP codes first."""
+    zones = Counter(row.get("timezone") for row in zipcodes.list_all())
+    return [zone for zone, _count in zones.most_common() if zone in available_timezones()]
 
 
 def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:

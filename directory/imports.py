@@ -13,12 +13,13 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from .forms import InitiativeForm, OrganizationForm
-from .models import Organization, Source, Status
+from .models import Organization, Scope, Source, Status
 from .services import _save_with_unique_slug
 
 LIST_COLUMNS = {"roles", "goals", "networks", "languages"}
 BOOLEAN_COLUMNS = {"welcomes_newcomers", "is_network"}
 TRUE = {"1", "true", "yes", "y", "on"}
+FALSE = {"", "0", "false", "no", "n", "off"}
 
 
 class ImportOrganizationForm(OrganizationForm):
@@ -34,8 +35,9 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _form_data(row: dict[str, str]) -> QueryDict:
-    data = QueryDict(mutable=True)
+def _form_data(row: dict[str, str]) -> tuple[QueryDict, dict[str, str]]:
+    """The row as form data, and the problems of cells no form field could read."""
+    data, problems = QueryDict(mutable=True), {}
     for key, raw in row.items():
         if key is None:
             continue
@@ -45,9 +47,17 @@ def _form_data(row: dict[str, str]) -> QueryDict:
         elif key in BOOLEAN_COLUMNS:
             if value.lower() in TRUE:
                 data[key] = "on"
+            elif value.lower() not in FALSE:
+                # A checkbox field reads anything it does not know as "no": refuse it instead.
+                problems[key] = _(
+                    "“%(value)s” is not yes or no (use yes, true or 1; or no, false, 0 or "
+                    "leave it empty)."
+                ) % {"value": value}
         else:
             data[key] = value
-    return data
+    if not data.get("scope"):
+        data["scope"] = Scope.LOCAL  # documented default (docs/import.md)
+    return data, problems
 
 
 def import_listings(*, kind: str, text: str, status: str, by: str) -> ImportResult:
@@ -60,7 +70,7 @@ def import_listings(*, kind: str, text: str, status: str, by: str) -> ImportResu
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     forms = []
     for line, row in enumerate(reader, start=2):
-        data = _form_data(row)
+        data, problems = _form_data(row)
         if kind == "organizations":
             form = ImportOrganizationForm(data)
         else:
@@ -68,6 +78,9 @@ def import_listings(*, kind: str, text: str, status: str, by: str) -> ImportResu
             form.fields["organization"].queryset = Organization.objects.exclude(
                 status=Status.REJECTED
             )
+        for name, problem in problems.items():
+            if name in form.fields:  # other columns are ignored, whatever they hold
+                form.add_error(name, problem)
         if form.is_valid():
             forms.append(form)
         else:

@@ -4,6 +4,7 @@ the same item at once produce one decision; the submitter is e-mailed after it c
 import difflib
 from urllib.parse import urlparse
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -33,10 +34,16 @@ ACTIONS_FOR = {
     "listing": {"approve", "reject", "request_changes", "archive", "restore", "verify"},
     "change": {"approve", "reject"},
     "claim": {"approve", "reject"},
-    "report": {"resolve"},
+    "report": {"resolve", "dismiss"},
 }
 CURATORS = "Curators"
 NEEDS_REASON = {Action.REJECT, Action.REQUEST_CHANGES}
+#: Decisions on whether something goes (or comes back) public: a curator does not take them on
+#: their own submission, edit or claim while another curator could.
+OWN_WORK_ACTIONS = {Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES, Action.RESTORE}
+SOLE_CURATOR_NOTE = (
+    "Decided by a curator on their own submission or claim: they were the only curator."
+)
 
 # What a curator may do: exactly what moderation needs, nothing that makes a superuser.
 CURATOR_PERMISSIONS = {
@@ -74,6 +81,58 @@ def can_moderate(user) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm("directory.moderate")
 
 
+def other_curator_exists(user) -> bool:
+    """Whether an active account other than ``user`` may moderate (superusers count)."""
+    curators = get_user_model().objects.with_perm(
+        "directory.moderate", backend="django.contrib.auth.backends.ModelBackend"
+    )
+    return curators.exclude(pk=user.pk).exists()
+
+
+def is_own_work(user, target, member_of: set[int] | None = None) -> bool:
+    """Whether ``user`` claimed ``target``, submitted it, or belongs to its organization
+    (``member_of``: the ids of ``user``'s organizations, when the caller has them already)."""
+    if isinstance(target, ClaimRequest):
+        return target.user_id == user.pk
+    if isinstance(target, Report):
+        return False
+    if target.submitted_by_id == user.pk:
+        return True
+    listing = target.target if isinstance(target, ChangeRequest) else target
+    organization_id = listing.pk if isinstance(listing, Organization) else listing.organization_id
+    if member_of is None:
+        return Membership.objects.filter(user=user, organization_id=organization_id).exists()
+    return organization_id in member_of
+
+
+def decision_kind(target) -> str:
+    """Which ``ACTIONS_FOR`` entry applies to ``target``."""
+    return {ChangeRequest: "change", ClaimRequest: "claim", Report: "report"}.get(
+        type(target), "listing"
+    )
+
+
+def reason_problem(*, action: str, reason_code: str = "", reason: str = "") -> str | None:
+    """Why a decision's reason will not do, or None."""
+    if action in NEEDS_REASON and not (reason_code or reason.strip()):
+        return _("A reason is required to reject or to ask for changes.")
+    if reason_code == ModerationDecision.Reason.OTHER and not reason.strip():
+        return _("With the reason “Other”, write the reason in the note.")
+    return None
+
+
+def unpublished_parent(target) -> Organization | Initiative | None:
+    """What keeps a published initiative or event from the public: its organization (or, for
+    an event, its initiative) when that is not published; else None."""
+    if isinstance(target, Initiative | Event):
+        if target.organization.status != Status.PUBLISHED:
+            return target.organization
+        initiative = target.initiative if isinstance(target, Event) else None
+        if initiative is not None and initiative.status != Status.PUBLISHED:
+            return initiative
+    return None
+
+
 def _english(function, *args):
     """Records (history reasons, decision log) are kept in English, whoever's language is on."""
     with translation.override("en"):
@@ -105,6 +164,7 @@ def _recipients(target) -> list[str]:
 
 def _notify(decision: ModerationDecision, target) -> None:
     recipients = _recipients(target)
+    waiting_for = unpublished_parent(target) if decision.action == Action.APPROVE else None
     sent = bool(recipients)
     for email in recipients:
         sent &= send(
@@ -115,8 +175,25 @@ def _notify(decision: ModerationDecision, target) -> None:
             # The label stays lazy, so it is written in the recipient's language.
             subject_params={"action": Action(decision.action).label, "target": decision.target_repr},
             template="directory/email/decision.txt",
-            context={"decision": decision, "target": target},
+            context={"decision": decision, "target": target, "waiting_for": waiting_for},
         )  # fmt: skip
+    if sent:
+        ModerationDecision.objects.filter(pk=decision.pk).update(notified=True)
+
+
+def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
+    """Someone who reported a problem and left an address hears what became of it."""
+    if not report.email:
+        return
+    sent = send(
+        to=report.email,
+        language=language_for_email(report.email),
+        # Translators: e-mail subject, e.g. "Your report on Civic Nights".
+        subject=gettext_lazy("Your report on %(target)s"),
+        subject_params={"target": str(report.target)},
+        template="directory/email/report_outcome.txt",
+        context={"decision": decision, "report": report},
+    )  # fmt: skip
     if sent:
         ModerationDecision.objects.filter(pk=decision.pk).update(notified=True)
 
@@ -124,16 +201,24 @@ def _notify(decision: ModerationDecision, target) -> None:
 def decide(
     *, by, target, action: str, reason_code: str = "", reason: str = ""
 ) -> ModerationDecision:
-    """Apply one curator decision to a listing, change request, claim or report."""
-    if action in NEEDS_REASON and not (reason_code or reason.strip()):
-        raise ValueError(_("A reason is required to reject or to ask for changes."))
-    kind = {ChangeRequest: "change", ClaimRequest: "claim", Report: "report"}.get(
-        type(target), "listing"
-    )
-    if action not in ACTIONS_FOR[kind]:
+    """Apply one curator decision to a listing, change request, claim or report.
+
+    A curator's own submission, edit or claim is decided by another curator; only when there
+    is no other does their decision stand, with ``SOLE_CURATOR_NOTE`` in its reason.
+    """
+    problem = reason_problem(action=action, reason_code=reason_code, reason=reason)
+    if problem:
+        raise ValueError(problem)
+    if action not in ACTIONS_FOR[decision_kind(target)]:
         raise ValueError(
             _("“%(action)s” is not a decision for this kind of item.") % {"action": action}
         )
+    if by is not None and action in OWN_WORK_ACTIONS and is_own_work(by, target):
+        if other_curator_exists(by):
+            raise ValueError(
+                _("This is your own submission or claim (or your organization’s): another curator must decide it.")
+            )  # fmt: skip
+        reason = f"{reason.strip()}\n\n{SOLE_CURATOR_NOTE}" if reason.strip() else SOLE_CURATOR_NOTE
     with transaction.atomic():
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
@@ -143,6 +228,8 @@ def decide(
         )
     if action in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES):
         _notify(decision, locked)
+    elif action in (Action.RESOLVE, Action.DISMISS):
+        _notify_reporter(decision, locked)
     return decision
 
 
@@ -208,10 +295,10 @@ def _apply(*, by, target, action, reason) -> None:
         target.decided_by, target.decided_at, target.reason = by, now, reason
         target.save()
     elif isinstance(target, Report):
-        if not _claim(target, "state", Report.State.OPEN, Report.State.RESOLVED):
-            raise AlreadyDecided(_("This report was resolved already."))
-        target.state, target.resolved_by, target.resolved_at = Report.State.RESOLVED, by, now
-        target.resolution = reason
+        if not _claim(target, "state", Report.State.OPEN, "deciding"):
+            raise AlreadyDecided(_("This report was handled already."))
+        target.state = Report.State.RESOLVED if action == Action.RESOLVE else Report.State.DISMISSED
+        target.resolved_by, target.resolved_at, target.resolution = by, now, reason
         target.save()
     else:  # pragma: no cover
         raise TypeError(target)

@@ -4,7 +4,11 @@ Text that cannot be shown or stored faithfully is refused with a clear message r
 saved: control characters (NUL and the other C0/C1 controls except tab, line feed and carriage
 return; DEL), the replacement character U+FFFD (what invalid UTF-8 decodes to), the
 non-characters U+FFFE and U+FFFF and lone surrogates. Single-line fields (names, titles) must
-also stay on one line.
+also stay on one line, and may not hold the invisible characters that change how the text
+around them is shown or matched (zero-width spaces and joiners, direction marks, embeddings,
+overrides and isolates, the byte-order mark): with U+202E, "Civic Nights" can be made to look
+like another listing's name. Multi-line text keeps them (emoji and right-to-left languages
+need joiners and direction marks).
 """
 
 import re
@@ -20,6 +24,7 @@ UNSAFE_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd\ufffe\uffff]"
 )
 LINE_BREAKS = re.compile("[\n\r\x85\u2028\u2029]")
+INVISIBLE_FORMATTING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def http_url(value) -> str:
@@ -28,9 +33,9 @@ def http_url(value) -> str:
     return text if HTTP_URL.fullmatch(text) else ""
 
 
-def unsafe_character(text: str) -> str | None:
+def unsafe_character(text: str, pattern: re.Pattern = UNSAFE_CHARACTERS) -> str | None:
     """The first character of ``text`` that may not be stored, as ``U+XXXX``, or None."""
-    match = UNSAFE_CHARACTERS.search(text)
+    match = pattern.search(text)
     return f"U+{ord(match.group()):04X}" if match else None
 
 
@@ -41,14 +46,22 @@ class NoControlCharactersValidator:
         "it cannot be stored."
     )
     code = "control_characters"
+    pattern = UNSAFE_CHARACTERS
 
     def __call__(self, value) -> None:
-        character = unsafe_character(str(value))
+        character = unsafe_character(str(value), self.pattern)
         if character:
             raise ValidationError(self.message, code=self.code, params={"character": character})
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, type(self))
+        return type(other) is type(self)
+
+
+@deconstructible
+class NoInvisibleFormattingValidator(NoControlCharactersValidator):
+    """For names and titles: refuses invisible formatting characters as control characters."""
+
+    pattern = INVISIBLE_FORMATTING
 
 
 @deconstructible
@@ -65,12 +78,15 @@ class SingleLineValidator:
 
 
 no_control_characters = NoControlCharactersValidator()
+no_invisible_formatting = NoInvisibleFormattingValidator()
 single_line = SingleLineValidator()
 
 
 def text_validators(*, multiline: bool) -> list:
     """The validators of a user text field (``multiline`` for descriptions and messages)."""
-    return [no_control_characters] if multiline else [no_control_characters, single_line]
+    if multiline:
+        return [no_control_characters]
+    return [no_control_characters, no_invisible_formatting, single_line]
 
 
 def _add_text_validators(field, *, multiline: bool) -> None:

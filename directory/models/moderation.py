@@ -22,6 +22,7 @@ class ModerationDecision(models.Model):
         RESTORE = "restore", _("Restored")
         REVERT = "revert", _("Reverted to an earlier version")
         RESOLVE = "resolve", _("Report resolved")
+        DISMISS = "dismiss", _("Report dismissed")
         VERIFY = "verify", _("Confirmed accurate")
 
     class Reason(models.TextChoices):
@@ -80,6 +81,7 @@ class Report(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Open")
         RESOLVED = "resolved", _("Resolved")
+        DISMISSED = "dismissed", _("Dismissed")
 
     organization = models.ForeignKey(
         "directory.Organization", null=True, blank=True, on_delete=models.CASCADE,

@@ -142,3 +142,49 @@ def test_the_admin_upload_imports_for_curators(curator_client):
     assert response.status_code == 200
     assert "Imported 2 listings" in response.content.decode()
     assert Initiative.objects.filter(status="pending", source="import").count() == 2
+
+
+def test_scope_is_optional_and_local_by_default_as_documented():
+    org = OrganizationFactory(slug="host-org")
+    text = (
+        "title,organization,summary,postal_code\n"
+        f"Porch talks,{org.slug},Talks on porches.,80302\n"
+        f"Anywhere talks,{org.slug},No place given.,\n"
+    )
+    result = import_listings(kind="initiatives", text=text, status="pending", by="test")
+    assert result.errors == [
+        "line 3, postal_code: Local, statewide and regional work needs a ZIP code."
+    ]
+    result = import_listings(
+        kind="initiatives", text="\n".join(text.splitlines()[:2]), status="pending", by="test"
+    )
+    assert not result.errors
+    assert Initiative.objects.get(title="Porch talks").scope == "local"
+    result = import_listings(
+        kind="organizations", text="name,summary,postal_code\nPorch club,Talks.,80302\n",
+        status="pending", by="test",
+    )  # fmt: skip
+    assert not result.errors
+    assert Organization.objects.get(name="Porch club").scope == "local"
+
+
+def test_a_yes_or_no_column_refuses_anything_else():
+    org = OrganizationFactory(slug="host-org")
+    text = (
+        "title,organization,summary,scope,welcomes_newcomers\n"
+        f"Unsure,{org.slug},Maybe.,national,maybe\n"
+        f"Closed,{org.slug},No newcomers.,national,no\n"
+        f"Open,{org.slug},Newcomers.,national,Yes\n"
+    )
+    result = import_listings(kind="initiatives", text=text, status="pending", by="test")
+    assert result.errors == [
+        "line 2, welcomes_newcomers: “maybe” is not yes or no (use yes, true or 1; or no, "
+        "false, 0 or leave it empty)."
+    ]
+    assert not Initiative.objects.exists()
+    result = import_listings(
+        kind="initiatives", text=text.replace("maybe", ""), status="pending", by="test"
+    )
+    assert not result.errors
+    newcomers = dict(Initiative.objects.values_list("title", "welcomes_newcomers"))
+    assert newcomers == {"Unsure": False, "Closed": False, "Open": True}

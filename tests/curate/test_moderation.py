@@ -254,10 +254,18 @@ def test_listings_are_never_hard_deleted_by_curators(curator_client):
     "url",
     ["/curate/", "/curate/queue/", "/curate/stale/", "/curate/history/initiatives/x/"],
 )
-def test_non_curators_cannot_reach_the_curator_area(client, submitter, url):
+def test_non_curators_are_refused_with_a_page_not_sent_to_sign_in_again(client, submitter, url):
     client.force_login(submitter)
+    response = client.get(url, follow=True)
+    assert response.status_code == 403 and response.redirect_chain == []  # no sign-in loop
+    assert "This page is not open to your account" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/curate/", "/curate/queue/"])
+def test_people_signed_out_are_sent_to_sign_in_for_the_curator_area(client, url):
     response = client.get(url)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
 
 
 def test_non_curators_cannot_decide(client, submitter):
@@ -286,3 +294,81 @@ def test_the_member_dashboard_shows_the_curators_reason(client, curator, submitt
     html = client.get("/dashboard/").content.decode()
     assert "Curator’s note: Please add your website." in html
     assert "Curator’s note: Already listed" in html
+
+
+def test_an_initiative_approved_before_its_organization_says_when_it_goes_public(
+    curator_client, submitter
+):
+    org = OrganizationFactory(
+        name="New Org", status="pending", published_at=None, submitted_by=submitter
+    )
+    initiative = pending_initiative(submitter, organization=org, title="Early work")
+    queue = curator_client.get("/curate/queue/").content.decode()
+    assert "organization: Pending" in queue
+    response = curator_client.post(
+        f"/curate/decide/initiative/{initiative.pk}/", {"action": "approve"}, follow=True
+    )
+    html = response.content.decode()
+    assert "“Early work” will be public as soon as “New Org” is published too." in html
+    body = mail.outbox[-1].body
+    assert "It is now public" not in body
+    assert "It will be public as soon as “New Org” is published too." in body
+    assert curator_client.get(initiative.get_absolute_url()).status_code == 404
+    decide_org = curator_client.post(
+        f"/curate/decide/organization/{org.pk}/", {"action": "approve"}
+    )
+    assert decide_org.status_code == 302
+    assert curator_client.get(initiative.get_absolute_url()).status_code == 200
+    assert "It is now public" in mail.outbox[-1].body
+
+
+def test_rejecting_for_another_reason_needs_the_note(curator_client, submitter):
+    initiative = pending_initiative(submitter)
+    response = curator_client.post(
+        f"/curate/decide/initiative/{initiative.pk}/",
+        {"action": "reject", "reason_code": "other", "reason": "  "},
+        follow=True,
+    )
+    assert "With the reason “Other”, write the reason in the note." in response.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.status == "pending"
+    assert not ModerationDecision.objects.exists()
+    curator_client.post(
+        f"/curate/decide/initiative/{initiative.pk}/",
+        {"action": "reject", "reason_code": "other", "reason": "A for-profit course."},
+    )
+    initiative.refresh_from_db()
+    assert initiative.status == "rejected"
+
+
+def test_bulk_approval_does_not_record_the_reason_list_left_on_its_first_entry(
+    curator_client, submitter
+):
+    initiative = pending_initiative(submitter)
+    curator_client.post(
+        "/curate/bulk/",
+        {
+            "action": "approve",
+            "reason_code": "out_of_scope",
+            "item": [f"initiative:{initiative.pk}"],
+        },
+    )
+    assert ModerationDecision.objects.get(action="approve").reason_code == ""
+
+
+def test_reverting_keeps_when_the_listing_was_last_verified(curator_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    initiative = InitiativeFactory(title="Good title", last_verified_at=None)
+    first = initiative.history.first()
+    verified, asked = timezone.now() - timedelta(days=3), timezone.now() - timedelta(days=40)
+    initiative.title = "Vandalised"
+    initiative.last_verified_at, initiative.stale_notice_sent_at = verified, asked
+    initiative.save()
+    curator_client.post(f"/curate/history/initiatives/{initiative.slug}/revert/{first.history_id}/")
+    initiative.refresh_from_db()
+    assert initiative.title == "Good title"
+    assert (initiative.last_verified_at, initiative.stale_notice_sent_at) == (verified, asked)
+    assert initiative not in curator_client.get("/curate/stale/").context["listings"]

@@ -1,7 +1,8 @@
 """Hostile strings the suite pushes through every input and looks for in every output."""
 
 #: Classic cross-site scripting strings. Each fits a one-line field of 120 characters and passes
-#: the text validators: they must come out as text, never as markup.
+#: the text validators (the bidi one only in multi-line text; it is stored by the factories):
+#: they must come out as text, never as markup.
 XSS = [
     "<script>alert('xss')</script>",
     '"><img src=x onerror=alert(1)>',

@@ -179,3 +179,26 @@ def test_a_submitter_cannot_set_status_source_dates_or_ids(api):
     org = initiative.organization
     assert org.status == "pending" and org.source == "partner" and not org.is_network
     assert response.json()["status"] == "pending"
+
+
+@pytest.mark.parametrize("character", ["\u200b", "\u202e", "\u2066", "\ufeff"])
+def test_titles_and_names_refuse_invisible_formatting_characters(api, character):
+    errors = assert_refused(post(api, valid() | {"title": f"Fair{character} count"}), "title")
+    assert f"U+{ord(character):04X}" in " ".join(errors["title"])
+    body = valid()
+    body["organization"]["name"] = f"Fair{character} Count Collective"
+    assert "name" in assert_refused(post(api, body), "organization")["organization"]
+
+
+def test_a_zip_plus_4_is_taken_as_its_five_digits(api):
+    body = valid() | {"postal_code": "80302-1234"}
+    body["organization"]["postal_code"] = "80301-0001"
+    response = post(api, body)
+    assert response.status_code == 201, response.json()
+    initiative = Initiative.objects.get()
+    assert (initiative.postal_code, initiative.city) == ("80302", "Boulder")
+    assert initiative.organization.postal_code == "80301"
+    for malformed in ["80302-12", "80302-12345", "80302 1234", "8030-21234"]:
+        Initiative.objects.all().delete()
+        Organization.objects.all().delete()
+        assert_refused(post(api, valid() | {"postal_code": malformed}), "postal_code")

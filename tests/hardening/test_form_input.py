@@ -71,6 +71,7 @@ def test_every_text_field_of_every_form_refuses_unstorable_characters(two_orgs):
                     form_class,
                     name,
                 )
+                assert (validators.no_invisible_formatting in field.validators) is not multiline
     assert checked >= 30
 
 
@@ -233,3 +234,44 @@ def test_zip_codes_in_other_scripts_digits_are_refused_not_crashing(two_orgs, zi
     data = event_data() | {"mode": "in_person", "postal_code": zip_code}
     assert client.post("/submit/event/", data).status_code == 400
     assert not EventModel.objects.filter(title="Forum").exists()
+
+
+#: Zero-width, direction and byte-order characters: invisible, yet they change how a name reads.
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066",
+             "\u2069", "\ufeff"]  # fmt: skip
+
+
+@pytest.mark.parametrize("character", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_names_refuse_invisible_formatting_characters(two_orgs, character):
+    client = logged_in(two_orgs["attacker"])
+    values = organization_data() | {"name": f"Good{character} Neighbors"}
+    response = client.post("/submit/organization/", values)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"Remove the invisible control character (U+{ord(character):04X})" in html
+    assert not Organization.objects.filter(summary="We meet monthly.").exists()
+
+
+def test_descriptions_keep_the_joiners_and_marks_emoji_and_scripts_need(two_orgs):
+    client = logged_in(two_orgs["attacker"])
+    description = (
+        "Families \U0001f469\u200d\U0001f467 welcome; \u05e2\u05d1\u05e8\u05d9\u05ea\u200f."
+    )
+    values = organization_data() | {"description": description}
+    assert client.post("/submit/organization/", values).status_code == 302
+    assert Organization.objects.get(summary="We meet monthly.").description == description
+
+
+def test_a_zip_plus_4_is_taken_as_its_five_digits(two_orgs):
+    client = logged_in(two_orgs["attacker"])
+    form = client.get("/submit/organization/").content.decode()
+    assert 'name="postal_code" maxlength="10"' in form
+    data = organization_data() | {"scope": "local", "postal_code": "80302-1234"}
+    assert client.post("/submit/organization/", data).status_code == 302
+    org = Organization.objects.get(summary="We meet monthly.")
+    assert (org.postal_code, org.city) == ("80302", "Boulder")
+    data = event_data() | {"mode": "in_person", "postal_code": " 80302-1234 "}
+    assert client.post("/submit/event/", data).status_code == 302
+    assert EventModel.objects.get(title="Forum").postal_code == "80302"
+    data = organization_data() | {"name": "Other", "scope": "local", "postal_code": "80302-12"}
+    assert client.post("/submit/organization/", data).status_code == 400
