@@ -6,13 +6,17 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
+.PHONY: run test test-deps lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
 
 run: setup ## set up, then serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup i18n-deps ## set up, then the whole test suite
+# test-deps comes first: without root, a missing tool stops everything before any set-up runs.
+test: test-deps setup ## set up (Chromium, Java and gettext included), then the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-deps: ## what the suite needs beyond Python (Chromium, Java, gettext), from Debian's packages
+	bash scripts/test_deps.sh chromium java xgettext
 
 lint: install ## ruff check + format check + missing migrations
 	$(VENV)/bin/ruff check .
@@ -52,14 +56,10 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-seed: migrate ## taxonomy, the paper's organizations, labelled demo initiatives (idempotent)
+seed: migrate ## taxonomy, the paper's organizations, the research set of real listings (idempotent)
 	$(PY) manage.py seed
 
-browser-deps: i18n-deps ## Debian's Chromium (browser tests) and Java (HTML validation); nothing else is downloaded
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)
-	command -v chromium >/dev/null || { echo "FATAL: Chromium is needed for the browser tests" >&2; exit 1; }
-	command -v java >/dev/null || { echo "FATAL: Java is needed for the HTML validation tests" >&2; exit 1; }
+browser-deps: test-deps ## kept for habit: the same as test-deps
 
 # Benchmarks (docs/benchmarks.md): the app under gunicorn on PostgreSQL against a bare Django
 # view and Datasette. BENCH_REUSE=1 measures the existing database without regenerating it.

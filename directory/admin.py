@@ -220,6 +220,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     readonly_fields = [
         "organization",
         "initiative",
+        "event",
         "submitted_by",
         "proposed",
         "diff",

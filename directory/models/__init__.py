@@ -15,16 +15,12 @@ from .listings import (
 from .moderation import ModerationDecision, Report
 from .outbox import OutgoingMail
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
-
-#: The listing a URL's ``kind`` names (``/report/<kind>/…``, ``/dashboard/<kind>/…``).
-LISTING_KINDS = {"organizations": Organization, "initiatives": Initiative, "events": Event}
 from .sources import Fact, SourceRecord
 
 #: The listing a URL's ``kind`` names (``/report/<kind>/…``, ``/dashboard/<kind>/…``).
 LISTING_KINDS = {"organizations": Organization, "initiatives": Initiative, "events": Event}
 
 __all__ = [
-    "LISTING_KINDS",
     "LISTING_KINDS",
     "Alert",
     "ChangeRequest",
