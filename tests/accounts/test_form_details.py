@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from directory.models import ClaimRequest, Initiative, Membership
-from tests.accounts.test_journey import ORG_FORM, initiative_form, member  # noqa: F401
+from tests.accounts.test_journey import ORG_FORM, initiative_form
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

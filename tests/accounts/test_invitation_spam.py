@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from directory.models import Invitation, Membership
-from tests.accounts.test_journey import make_user, member  # noqa: F401 (a fixture)
+from tests.accounts.test_journey import make_user
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from directory.models import Event, Invitation, Membership
-from tests.accounts.test_journey import make_user, member  # noqa: F401 (a fixture)
+from tests.accounts.test_journey import make_user
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

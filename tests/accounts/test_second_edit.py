@@ -4,7 +4,7 @@
 import pytest
 
 from directory.models import ChangeRequest, Membership
-from tests.accounts.test_journey import ORG_FORM, initiative_form, member  # noqa: F401
+from tests.accounts.test_journey import ORG_FORM, initiative_form
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -136,13 +136,8 @@ def test_one_address_gets_only_a_few_confirmation_emails_whoever_asks(client):
     codes = []
     for n in range(5):
         other = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")  # each from another address, even
-        codes.append(
-            other.post(
-                "/alerts/subscribe/",
-                {"email": "Victim@example.org", "frequency": "daily", "kind": "initiatives",
-                 "query": f"q=word{n}"},
-            ).status_code  # fmt: skip
-        )
+        data = {"email": "Victim@example.org", "frequency": "daily", "kind": "initiatives"}
+        codes.append(other.post("/alerts/subscribe/", {**data, "query": f"q=word{n}"}).status_code)
     assert codes == [302, 302, 302, 429, 429]
     assert Alert.objects.filter(email__iexact="victim@example.org").count() == 3
     assert len([m for m in mail.outbox if m.to == ["Victim@example.org"]]) == 3
@@ -150,12 +145,9 @@ def test_one_address_gets_only_a_few_confirmation_emails_whoever_asks(client):
 
 def test_one_ip_may_ask_for_only_so_many_confirmation_emails(client, settings):
     settings.MAIL_RATE_PER_SENDER = "4/h"
+    data = {"frequency": "daily", "kind": "initiatives", "query": ""}
     codes = [
-        client.post(
-            "/alerts/subscribe/",
-            {"email": f"reader{n}@example.org", "frequency": "daily", "kind": "initiatives",
-             "query": ""},
-        ).status_code  # fmt: skip
+        client.post("/alerts/subscribe/", {**data, "email": f"reader{n}@example.org"}).status_code
         for n in range(5)
     ]
     assert codes == [302, 302, 302, 302, 429]
