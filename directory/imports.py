@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .forms import InitiativeForm, OrganizationForm
 from .models import Organization, Scope, Source, Status
-from .services import _save_with_unique_slug
+from .services import listing_save_new
 
 LIST_COLUMNS = {"roles", "goals", "networks", "languages"}
 BOOLEAN_COLUMNS = {"welcomes_newcomers", "is_network"}
@@ -101,7 +101,8 @@ def import_listings(*, kind: str, text: str, status: str, by: str) -> ImportResu
             obj = form.save(commit=False)
             obj.status, obj.source = status, Source.IMPORT
             text_for_slug = obj.name if kind == "organizations" else obj.title
-            _save_with_unique_slug(obj, text_for_slug, f"Imported by {by}")
-            form.save_m2m()
+            listing_save_new(
+                obj, text=text_for_slug, reason=f"Imported by {by}", save_m2m=form.save_m2m
+            )
             result.created.append(obj)
     return result

@@ -67,3 +67,26 @@ def test_the_rate_limit_page_offers_my_listings_only_to_members(client, member):
     assert page.status_code == 429
     assert "Go to my listings" not in page.content.decode()
     assert "Go to the home page" in page.content.decode()
+
+
+def test_csv_imports_and_partner_submissions_write_one_history_row_too():
+    from directory.imports import import_listings
+    from directory.services import initiative_submit
+    from roles.models import Role
+
+    result = import_listings(
+        kind="organizations", status="pending", by="curator@example.org",
+        text="name,summary,postal_code,roles,goals\n"
+        "Front Range Dialogue,Talks.,80302,bridge-builders;facilitators,compromise\n",
+    )  # fmt: skip
+    (row,) = result.created[0].history.all()
+    assert row.history_change_reason == "Imported by curator@example.org"
+    assert row.roles.count() == 2
+
+    initiative = initiative_submit(
+        by="Test partner", organization={"instance": OrganizationFactory()},
+        data={"title": "Dialogue nights", "summary": "Talks.", "scope": "national",
+              "roles": list(Role.objects.filter(slug="mediators"))},
+    )  # fmt: skip
+    (row,) = initiative.history.all()
+    assert [r.role.slug for r in row.roles.all()] == ["mediators"]
