@@ -36,6 +36,7 @@ urlpatterns = [
         name="robots",
     ),
     path("api/v1/", include("mpdb.api")),
+    path("api/hsds/", include("directory.hsds.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
