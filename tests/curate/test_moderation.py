@@ -305,6 +305,8 @@ def test_an_initiative_approved_before_its_organization_says_when_it_goes_public
     initiative = pending_initiative(submitter, organization=org, title="Early work")
     queue = curator_client.get("/curate/queue/").content.decode()
     assert "organization: Pending" in queue
+    assert f'<a href="#q-organization-{org.pk}">review it</a>' in queue
+    assert f'id="q-organization-{org.pk}"' in queue
     response = curator_client.post(
         f"/curate/decide/initiative/{initiative.pk}/", {"action": "approve"}, follow=True
     )
