@@ -54,7 +54,7 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
         "coverage", ("organization", state, scopes), lambda: _cells(Organization, organizations)
     )
     goals = list(Goal.objects.all())
-    roles = list(Role.objects.with_group())
+    roles = list(Role.objects.with_label())
     peak = max([*ini_cells.values(), 0]) + max([*org_cells.values(), 0]) or 1
     rows = []
     group_totals: dict = defaultdict(int)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView
 
+from .feeds import invalid_filters_response
 from .filters import EventFilter
 from .ical import calendar_for, ics_response
 from .models import Event
@@ -110,7 +111,9 @@ def event_ics(request, slug):
 def events_feed(request):
     """A calendar feed of any events search (same filters), for calendar apps to subscribe to."""
     filterset = EventFilter(request.GET, queryset=Event.objects.published(), request=request)
-    events = filterset.qs.select_related("organization")[:FEED_SIZE] if filterset.is_valid() else []
+    if not filterset.is_valid():
+        return invalid_filters_response(filterset)
+    events = filterset.qs.select_related("organization")[:FEED_SIZE]
     return ics_response(calendar_for(events, request), "mpdb-events", download=False)
 
 

@@ -3,6 +3,7 @@
 import re
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
@@ -19,22 +20,34 @@ def xml_text(text) -> str:
     return XML_INVALID.sub("", str(text))
 
 
+def invalid_filters_response(filterset) -> HttpResponse:
+    """400 with the filters' messages, as the list page answers: a feed of a search that cannot
+    run would otherwise look like a search that found nothing."""
+    return HttpResponse(
+        filterset.errors.as_text(), status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
 class InitiativeFeed(Feed):
     feed_type = Atom1Feed
     title = _("MPDB Directory — newest initiatives")
     subtitle = _("Newly listed civic and democracy-building initiatives in the U.S.")
     link = "/initiatives/"
 
-    def get_object(self, request, *args, **kwargs):
-        self.request = request
-        return None
-
-    def items(self):
+    def __call__(self, request, *args, **kwargs):
         filterset = InitiativeFilter(
-            self.request.GET, queryset=Initiative.objects.published(), request=self.request
+            request.GET, queryset=Initiative.objects.published(), request=request
         )
-        queryset = filterset.qs if filterset.is_valid() else Initiative.objects.none()
-        return queryset.select_related("organization").order_by("-published_at", "-pk")[:FEED_SIZE]
+        if not filterset.is_valid():
+            return invalid_filters_response(filterset)
+        return super().__call__(request, *args, filterset=filterset, **kwargs)
+
+    def get_object(self, request, *args, filterset=None, **kwargs):
+        return filterset  # one instance serves every request: the search travels as the object
+
+    def items(self, filterset):
+        newest = filterset.qs.select_related("organization").order_by("-published_at", "-pk")
+        return newest[:FEED_SIZE]
 
     def item_title(self, item):
         return xml_text(item.title)

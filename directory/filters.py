@@ -134,7 +134,7 @@ class ListingFilter(filters.FilterSet):
         error_messages=_unknown(_("There is no goal “%(value)s”.")), label=_("Goal"),
     )  # fmt: skip
     role = SlugsFilter(
-        queryset=Role.objects.all(), to_field_name="slug", method="filter_role",
+        queryset=Role.objects.with_label(), to_field_name="slug", method="filter_role",
         error_messages=_unknown(_("There is no role “%(value)s”.")), label=_("Role"),
     )  # fmt: skip
     group = SlugsFilter(

@@ -37,7 +37,7 @@ class RolePicker(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Role.objects.with_group())
+        kwargs.setdefault("queryset", Role.objects.with_label())
         kwargs.setdefault("required", False)
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("label", _("Roles"))

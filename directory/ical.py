@@ -38,8 +38,9 @@ def calendar_for(events, request, name: str | None = None) -> bytes:
             where = event.join_url or event.registration_url or _("Online")
         if where:
             item.add("location", where)
-        item.add("organizer", f"mailto:{event.organization.email}" if event.organization.email else "mailto:noreply@localhost",
-                 parameters={"cn": event.organization.name})  # fmt: skip
+        if event.organization.email:  # ORGANIZER is an address; without one, none is made up
+            item.add("organizer", f"mailto:{event.organization.email}",
+                     parameters={"cn": event.organization.name})  # fmt: skip
         cal.add_component(item)
     cal.add_missing_timezones()  # VTIMEZONE for every TZID used (RFC 5545)
     return cal.to_ical()

@@ -24,6 +24,22 @@ def search_terms(text: str) -> tuple[list[str], list[str]]:
     return required[:10], excluded[:10]
 
 
+# Common English endings, the longest first. PostgreSQL stems every word; the SQLite fallback
+# trims one of these and matches the rest anywhere, so "elections" finds "election" and
+# "dialogue" finds "dialogues".
+_SUFFIXES = ("ies", "ing", "es", "ed", "s", "e", "y")
+_MIN_STEM = 4
+
+
+def stem(word: str) -> str:
+    """``word`` with one common ending trimmed, when at least four letters remain."""
+    lower = word.lower()
+    for suffix in _SUFFIXES:
+        if lower.endswith(suffix) and len(lower) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
 class ListingQuerySet(models.QuerySet):
     #: fields the SQLite fallback searches, most important first, with their weight
     search_fields: tuple[tuple[str, int], ...] = ()
@@ -35,7 +51,8 @@ class ListingQuerySet(models.QuerySet):
         """Full-text search; annotates ``rank`` (higher is better).
 
         PostgreSQL: the stored, weighted ``search_vector`` (GIN index) with ``websearch`` syntax.
-        SQLite: every word must appear in one of the fields; rank by where it appears.
+        SQLite: every word, or its stem (``stem``), must appear in one of the fields; rank by
+        where it appears.
         """
         text = (text or "").strip()
         if not text:
@@ -45,7 +62,7 @@ class ListingQuerySet(models.QuerySet):
             return self.filter(search_vector=query).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
-        terms, excluded = search_terms(text)
+        terms, excluded = ([stem(word) for word in words] for words in search_terms(text))
         if not terms:
             return self.none().annotate(rank=Value(0, output_field=IntegerField()))
         qs = self
@@ -121,4 +138,4 @@ class InitiativeQuerySet(ListingQuerySet):
 def _roles():
     from roles.models import Role
 
-    return Role.objects.select_related("group")
+    return Role.objects.with_label()

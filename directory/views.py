@@ -4,17 +4,20 @@ from datetime import timedelta
 
 from csp.decorators import csp_replace
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import FileResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, TemplateView
 
@@ -117,6 +120,12 @@ def about(request):
     return render(request, "about.html", context)
 
 
+@cache_control(max_age=7 * 24 * 60 * 60, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers and feed readers ask for on their own."""
+    return FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
+
+
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
@@ -149,7 +158,6 @@ class FilteredListView(TemplateView):
             noun=self.noun,
             noun_label=self.noun_label,
             noun_plural=self.noun_plural,
-            radius_choices=RADIUS_CHOICES,
             sort_choices=SORT_CHOICES,
             role_groups=RoleGroup.objects.prefetch_related("roles"),
             selected_roles=request.GET.getlist("role"),
@@ -173,6 +181,9 @@ class FilteredListView(TemplateView):
         # version and served from the cache after that. Everything it needs is lazy below, so
         # a cached region costs no query at all. The forms with a CSRF token stay outside it.
         context["valid"] = filterset.is_valid()
+        context["radius_options"] = radius_options(
+            filterset.form.cleaned_data.get("radius") if context["valid"] else None
+        )
         context["region_ttl"] = self.region_ttl
         context["region_key"] = region_key(request)
         if not context["valid"]:
@@ -233,7 +244,7 @@ class FilteredListView(TemplateView):
         chips = []
         labels = {
             "goal": lambda o: o.title,
-            "role": lambda o: o.name,
+            "role": lambda o: o.label,
             "group": lambda o: o.name,
             "organization": lambda o: o.name,
             "network": lambda o: o.name,
@@ -275,6 +286,26 @@ class FilteredListView(TemplateView):
                 chips.append({"label": _chip(field.label, shown),
                               "url": query_without(request.GET, key)})  # fmt: skip
         return chips
+
+
+def radius_options(radius) -> list[dict]:
+    """The radius menu: the usual choices, and ``radius`` too when it is another, so that a
+    radius typed into the URL (``radius=30``) stays selected and searching again keeps it."""
+    chosen = DEFAULT_RADIUS if radius is None else radius
+    options = []
+    for miles in sorted({*RADIUS_CHOICES, chosen}):
+        whole = miles == int(miles)
+        shown = int(miles) if whole else miles  # "30", not "30.0"
+        label = ngettext("%(counter)s mile", "%(counter)s miles", int(miles) if whole else 2)
+        options.append(
+            {
+                # The default submits nothing, so a search without a ZIP code is no error.
+                "value": "" if miles == DEFAULT_RADIUS else str(shown),
+                "label": label % {"counter": formats.localize(shown)},
+                "selected": miles == chosen,
+            }
+        )
+    return options
 
 
 def _chip(label, value) -> str:

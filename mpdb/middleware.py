@@ -1,11 +1,17 @@
 """Per-request language override: ``?lang=es`` (after LocaleMiddleware)."""
 
+import re
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/v1/"
+# A link to another page of this site, as our templates write it: a path ("/events/x/") or
+# only a query ("?page=2"); not "//host", "#main" or a static file.
+_LOCAL_LINK = re.compile(r'href="((?!//)/(?!static/)[^"]*|\?[^"]*)"')
+_HAS_LANG = re.compile(r"(?:\?|&amp;|&)lang=")
 
 
 class QueryLanguageMiddleware:
@@ -46,4 +52,33 @@ class QueryLanguageMiddleware:
         response = self.get_response(request)
         if code in self.codes:
             response.headers["Content-Language"] = code
+            if _is_html_page(response):
+                _keep_language_in_links(response, code)
         return response
+
+
+def _is_html_page(response) -> bool:
+    return not response.streaming and response.get("Content-Type", "").startswith("text/html")
+
+
+def _keep_language_in_links(response, code: str) -> None:
+    """Add ``lang=<code>`` to every link to this site on the page, so a page opened as
+    ``?lang=es`` leads on to pages in Spanish too (nothing is stored, as above)."""
+
+    def add(match: re.Match) -> str:
+        url = match.group(1)
+        if _HAS_LANG.search(url):
+            return match.group(0)
+        address, hash_, fragment = url.partition("#")
+        if "?" not in address:
+            separator = "?"
+        elif address.endswith(("?", "&amp;", "&")):
+            separator = ""
+        else:
+            separator = "&amp;"
+        return f'href="{address}{separator}lang={code}{hash_}{fragment}"'
+
+    charset = response.charset or "utf-8"
+    response.content = _LOCAL_LINK.sub(add, response.content.decode(charset)).encode(charset)
+    if response.has_header("Content-Length"):
+        response.headers["Content-Length"] = str(len(response.content))

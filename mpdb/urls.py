@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("feeds/initiatives.atom", InitiativeFeed(), name="initiative-feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("favicon.ico", directory_views.favicon, name="favicon"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

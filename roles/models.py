@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,6 +59,14 @@ class RoleQuerySet(models.QuerySet):
     def with_group(self) -> "RoleQuerySet":
         return self.select_related("group")
 
+    def with_label(self) -> "RoleQuerySet":
+        """With their group and whether another role has the same name: what ``Role.label``
+        needs, in the same query."""
+        namesakes = self.model.objects.filter(name_en=models.OuterRef("name_en")).exclude(
+            pk=models.OuterRef("pk")
+        )
+        return self.with_group().annotate(has_namesake=models.Exists(namesakes))
+
 
 class RoleManager(models.Manager.from_queryset(RoleQuerySet)):
     def get_by_natural_key(self, slug: str) -> "Role":
@@ -79,6 +88,22 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """How the role is shown wherever its group is not: its name, followed by its group's
+        when another role has the same name (the paper has two kinds of "Mediators").
+
+        Rows from ``Role.objects.with_label()`` know it already; others ask the database.
+        """
+        has_namesake = getattr(self, "has_namesake", None)
+        if has_namesake is None:
+            has_namesake = Role.objects.filter(name_en=self.name_en).exclude(pk=self.pk).exists()
+        if not has_namesake:
+            return self.name
+        # Translators: a role whose name another role shares, then its group, e.g.
+        # "Mediators (De-Escalators)".
+        return gettext("%(role)s (%(group)s)") % {"role": self.name, "group": self.group.name}
 
     def get_absolute_url(self) -> str:
         return reverse("roles:role-detail", args=[self.slug])

@@ -49,7 +49,7 @@ class EventQuerySet(ListingQuerySet):
 
     def for_list(self):
         return self.select_related("organization", "initiative").prefetch_related(
-            models.Prefetch("roles", queryset=Role.objects.select_related("group")),
+            models.Prefetch("roles", queryset=Role.objects.with_label()),
             "goals",
             "languages",
         )

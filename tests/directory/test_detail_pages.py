@@ -118,11 +118,11 @@ def test_atom_feed_parses_and_takes_the_list_filters(client):
     ]
 
 
-def test_atom_feed_with_bad_filters_is_empty_not_an_error(client):
+def test_atom_feed_with_bad_filters_answers_400_like_the_page(client):
     InitiativeFactory()
     response = client.get("/feeds/initiatives.atom?near=nope")
-    assert response.status_code == 200
-    assert list(ET.fromstring(response.content).iter(f"{ATOM}entry")) == []
+    assert response.status_code == 400  # not an empty feed, which reads as "nothing new"
+    assert "“nope” is not a 5-digit ZIP code." in response.content.decode()
 
 
 def test_sitemap_lists_published_pages_and_the_taxonomy(client):
