@@ -141,6 +141,7 @@ def curate_queue(request):
             item = {"kind": kind, "obj": obj, "own": is_own_work(request.user, obj, member_of)}
             if kind in ("organization", "initiative", "event"):
                 item["duplicates"] = possible_duplicates(obj)
+                item["waits_for"] = unpublished_parent(obj)
             elif kind == "change":
                 item["diff"] = change_request_diff(obj)
             items.append(item)
@@ -162,18 +163,28 @@ def curate_decide(request, kind, pk):
     if not form.is_valid():
         messages.error(request, _decision_problem(form, _("Choose an action.")))
         return redirect(_safe_next(request) or "directory:curate-queue")
-    try:
-        decide(by=request.user, target=target, **form.cleaned_data)
-    except AlreadyDecided as exc:
-        messages.warning(request, str(exc))
-    except ValueError as exc:
-        # Translators: why a decision could not be applied to an item.
-        messages.error(request, _("“%(item)s”: %(problem)s") % {"item": target, "problem": exc})
-    else:
-        action = Action(form.cleaned_data["action"]).label
-        # Translators: a decision just taken, e.g. "Approved: Civic Nights".
-        messages.success(request, _("%(action)s: %(item)s") % {"action": action, "item": target})
-        _say_what_waits(request, form.cleaned_data["action"], target)
+    targets = [target]
+    if request.POST.get("with_parent") and form.cleaned_data["action"] == Action.APPROVE:
+        # "Approve with its organization": the organization (or an event's initiative) first,
+        # each its own decision, so that the item goes public at once.
+        parent = unpublished_parent(target)
+        if parent is not None and parent.status == Status.PENDING:
+            targets.insert(0, parent)
+    for item in targets:
+        try:
+            decide(by=request.user, target=item, **form.cleaned_data)
+        except AlreadyDecided as exc:
+            messages.warning(request, str(exc))
+        except ValueError as exc:
+            # Translators: why a decision could not be applied to an item.
+            messages.error(request, _("“%(item)s”: %(problem)s") % {"item": item, "problem": exc})
+            break
+        else:
+            action = Action(form.cleaned_data["action"]).label
+            # Translators: a decision just taken, e.g. "Approved: Civic Nights".
+            messages.success(request, _("%(action)s: %(item)s") % {"action": action, "item": item})
+            item.refresh_from_db()  # and its organization: approved just before, perhaps
+            _say_what_waits(request, form.cleaned_data["action"], item)
     return redirect(_safe_next(request) or "directory:curate-queue")
 
 

@@ -374,3 +374,28 @@ def test_reverting_keeps_when_the_listing_was_last_verified(curator_client):
     assert initiative.title == "Good title"
     assert (initiative.last_verified_at, initiative.stale_notice_sent_at) == (verified, asked)
     assert initiative not in curator_client.get("/curate/stale/").context["listings"]
+
+
+def test_an_initiative_and_its_waiting_organization_are_approved_together(
+    curator_client, submitter
+):
+    org = OrganizationFactory(
+        name="New Org", status="pending", published_at=None, submitted_by=submitter
+    )
+    initiative = pending_initiative(submitter, organization=org, title="Early work")
+    queue = curator_client.get("/curate/queue/").content.decode()
+    assert "Approve with “New Org”" in queue
+    response = curator_client.post(
+        f"/curate/decide/initiative/{initiative.pk}/",
+        {"action": "approve", "with_parent": "1"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Approved: New Org" in html and "Approved: Early work" in html
+    assert "will be public as soon as" not in html
+    assert curator_client.get(initiative.get_absolute_url()).status_code == 200
+    assert [d.target for d in ModerationDecision.objects.order_by("decided_at")] == [
+        org,
+        initiative,
+    ]
+    assert "It is now public" in mail.outbox[-1].body
