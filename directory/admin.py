@@ -14,6 +14,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .hsds.admin_views import hsds_import_view
 from .imports import import_listings
 from .models import (
     ChangeRequest,
@@ -135,6 +136,8 @@ class InitiativeAdmin(ListingAdmin):
     def get_urls(self):
         """Adds /admin/directory/initiative/import/ (CSV import of either kind of listing)."""
         extra = [path("import/", self.admin_site.admin_view(import_view), name="directory_import")]
+        extra.append(path("import-hsds/", self.admin_site.admin_view(hsds_import_view),
+                          name="directory_import_hsds"))  # fmt: skip
         return extra + super().get_urls()
 
     list_display = [

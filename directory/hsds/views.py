@@ -201,7 +201,7 @@ def organizations(full: bool = False, full_service: bool = False):
         qs = qs.prefetch_related(
             Prefetch(
                 "initiatives",
-                queryset=services(full=True),
+                queryset=services(full=True).order_by("title", "uuid"),
                 to_attr="hsds_services",
             )
         )
