@@ -101,6 +101,8 @@ PHONE_PAGES = [
     "/initiatives/long-initiative/",
     "/organizations/long-coalition/",
     "/events/long-event/",
+    f"/embed/initiatives/?q={LONG_WORD}",  # partners' frames are narrow too
+    f"/embed/events/?q={LONG_WORD}",
 ]
 
 
