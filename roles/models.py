@@ -89,6 +89,9 @@ class Role(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("roles:role-detail", args=[self.slug])
+
     @property
     def label(self) -> str:
         """How the role is shown wherever its group is not: its name, followed by its group's
@@ -104,9 +107,6 @@ class Role(models.Model):
         # Translators: a role whose name another role shares, then its group, e.g.
         # "Mediators (De-Escalators)".
         return gettext("%(role)s (%(group)s)") % {"role": self.name, "group": self.group.name}
-
-    def get_absolute_url(self) -> str:
-        return reverse("roles:role-detail", args=[self.slug])
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
