@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .models import FinderAnswer, FinderWeight, Role
+from .models import FinderAnswer, FinderWeight, Role, has_namesake
 
 TOP = 5
 
@@ -26,9 +26,11 @@ def recommend(answers: list[FinderAnswer], top: int = TOP) -> list[Recommendatio
     weights = (
         FinderWeight.objects.filter(answer__in=answers)
         .select_related("role__group", "answer")
+        .annotate(role_has_namesake=has_namesake("role__"))  # for the role's label
         .order_by("answer__kind", "answer__order")  # reasons: goals, then skills, then time
     )
     for weight in weights:
+        weight.role.has_namesake = weight.role_has_namesake
         rec = found.setdefault(weight.role_id, Recommendation(role=weight.role, score=0))
         rec.score += weight.weight
         rec.because.append(weight.answer.because)

@@ -55,6 +55,16 @@ class RoleGroup(models.Model):
         return (self.slug,)
 
 
+def has_namesake(prefix: str = "") -> models.Exists:
+    """Whether another role has the same name as the role at ``prefix`` (``"role__"`` from a row
+    that points to a role): the annotation ``Role.label`` reads as ``has_namesake``."""
+    return models.Exists(
+        Role.objects.filter(name_en=models.OuterRef(f"{prefix}name_en")).exclude(
+            pk=models.OuterRef(f"{prefix}pk")
+        )
+    )
+
+
 class RoleQuerySet(models.QuerySet):
     def with_group(self) -> "RoleQuerySet":
         return self.select_related("group")
@@ -62,10 +72,7 @@ class RoleQuerySet(models.QuerySet):
     def with_label(self) -> "RoleQuerySet":
         """With their group and whether another role has the same name: what ``Role.label``
         needs, in the same query."""
-        namesakes = self.model.objects.filter(name_en=models.OuterRef("name_en")).exclude(
-            pk=models.OuterRef("pk")
-        )
-        return self.with_group().annotate(has_namesake=models.Exists(namesakes))
+        return self.with_group().annotate(has_namesake=has_namesake())
 
 
 class RoleManager(models.Manager.from_queryset(RoleQuerySet)):

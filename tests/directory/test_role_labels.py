@@ -50,3 +50,10 @@ def test_cards_and_chips_tell_the_two_mediators_apart(client, mediators):
     assert "Role: Mediators (De-Escalators)" in chips
     organizations = client.get("/organizations/?lang=es").text
     assert ">Mediadores (Solucionadores colaborativos de problemas)</a>" in organizations
+
+
+def test_the_role_finder_tells_them_apart_in_its_one_query(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):  # as before: the label comes with the weights
+        html = client.get("/get-involved/?skill=law&skill=calm&goal=compromise").text
+    assert ">Mediators (Collaborative Problem Solvers)</a>" in html
+    assert ">Mediators (De-Escalators)</a>" in html
