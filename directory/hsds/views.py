@@ -10,7 +10,8 @@ import math
 import uuid
 from datetime import UTC, datetime, time
 
-from django.db.models import Prefetch, Q
+from django.conf import settings
+from django.db.models import IntegerField, Prefetch, Q, Value
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -47,6 +48,16 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 class HSDSView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = IgnoreFormatParameter
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # As in /api/v1/ (mpdb/middleware.py): in the API an unknown language is a 400.
+        lang = request.query_params.get("lang", "")
+        if lang and lang not in dict(settings.LANGUAGES):
+            raise ValidationError(
+                {"lang": [_("Unknown language. Use one of: %(codes)s.")
+                          % {"codes": ", ".join(sorted(dict(settings.LANGUAGES)))}]}
+            )  # fmt: skip
 
     # --- parameters ---
 
@@ -129,13 +140,11 @@ class HSDSView(APIView):
 
     def page(self, items, to_document) -> Response | StreamingHttpResponse:
         """One page of ``items`` (a queryset or list) as an HSDS ``Page``, or all as NDJSON."""
-        if self.output_format() == "ndjson":
-            return self.stream(items, to_document)
         number = self.integer("page", 1, 1, 10**6)
         size = self.integer("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-        total = (
-            items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
-        )
+        if self.output_format() == "ndjson":  # every result: page and per_page only checked
+            return self.stream(items, to_document)
+        total = len(items) if isinstance(items, list) else items.count()
         start = (number - 1) * size
         rows = list(items[start : start + size])
         total_pages = math.ceil(total / size)
@@ -378,7 +387,11 @@ class ServiceListView(HSDSView):
                     OpenApiParameter("full", bool, description="Each fully nested."),
                     OpenApiParameter("minimal", bool,
                                      description="Only `id` and `last_modified` of each.")],
-        responses=_list_responses(SERVICE),
+        # With minimal=true an item is only its id and last_modified.
+        responses=_list_responses(
+            {**SERVICE, "required": ["id"], "properties": {**SERVICE["properties"],
+                                                           "last_modified": STRING}}
+        ),
     )  # fmt: skip
     def get(self, request):
         full, minimal = self.flag("full"), self.flag("minimal")
@@ -410,7 +423,7 @@ class ServiceAtLocationListView(HSDSView):
                                      description="A 5-digit ZIP code: services there (or, with "
                                      "`proximity`, near it)."),
                     OpenApiParameter("proximity",
-                                     {"type": "number", "exclusiveMinimum": 0,
+                                     {"type": "number", "minimum": 1,
                                       "maximum": MAX_PROXIMITY_METERS},
                                      description="Meters from the centre of `postcode`.")],
         responses=_list_responses(SERVICE_AT_LOCATION),
@@ -430,7 +443,7 @@ class ServiceAtLocationListView(HSDSView):
                     meters = float(proximity)
                 except ValueError:
                     meters = -1
-                if not 0 < meters <= MAX_PROXIMITY_METERS:
+                if not 1 <= meters <= MAX_PROXIMITY_METERS:
                     raise ValidationError(
                         {"proximity": [_("Use a distance in meters, up to %(max)s.")
                                        % {"max": MAX_PROXIMITY_METERS}]}
@@ -457,6 +470,37 @@ class ServiceAtLocationDetailView(ServiceAtLocationListView):
         return Response(self.document(initiative, True))
 
 
+class Located:
+    """The places of organizations and of initiatives as one list, by last change then id:
+    the database orders and slices the two tables together (a UNION of their keys)."""
+
+    def __init__(self, organizations_qs, initiatives_qs):
+        self.parts = (organizations_qs, initiatives_qs)
+
+    def _keys(self):
+        orgs, initiatives = (
+            qs.order_by().values_list("updated_at", "uuid", Value(kind, output_field=IntegerField()))
+            for kind, qs in enumerate(self.parts)
+        )  # fmt: skip
+        return orgs.union(initiatives, all=True).order_by("updated_at", "uuid")
+
+    def count(self) -> int:
+        return sum(qs.count() for qs in self.parts)
+
+    def __getitem__(self, window: slice) -> list:
+        keys = list(self._keys()[window])
+        found = {}
+        for kind, qs in enumerate(self.parts):
+            wanted = [key for _at, key, k in keys if k == kind]
+            if wanted:
+                found.update({(kind, o.uuid): o for o in qs.filter(uuid__in=wanted)})
+        return [found[(kind, key)] for _at, key, kind in keys if (kind, key) in found]
+
+    def iterator(self, chunk_size: int = 200):
+        for qs in self.parts:
+            yield from qs.iterator(chunk_size=chunk_size)
+
+
 class LocationListView(HSDSView):
     """Not in the HSDS 3.0 API reference: the places of organizations and services."""
 
@@ -466,15 +510,14 @@ class LocationListView(HSDSView):
     )  # fmt: skip
     def get(self, request):
         since, text = self.modified_after(), self.text("search")
-        found = []
+        parts = []
         for qs in (_located(organizations()), _located(services())):
             if since:
                 qs = qs.filter(updated_at__gte=since)
             if text:
                 qs = qs.search(text)
-            found.extend(qs)
-        found.sort(key=lambda listing: (listing.updated_at, str(listing.uuid)))
-        return self.page(found, self.document)
+            parts.append(qs)
+        return self.page(Located(*parts), self.document)
 
     def document(self, listing) -> dict:
         org = listing if isinstance(listing, Organization) else listing.organization

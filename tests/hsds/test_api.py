@@ -189,7 +189,7 @@ def test_paging_follows_hsds(client, listed):
     beyond = get(client, "/services", per_page=1, page=3)
     assert beyond["empty"] and beyond["contents"] == []
     for bad in ({"per_page": 0}, {"per_page": 101}, {"page": "x"}, {"full": "maybe"},
-                {"modified_after": "yesterday"}, {"organization_id": "nope"}, {"format": "xml"}):  # fmt: skip
+                {"modified_after": "yesterday"}, {"organization_id": "nope"}, {"format": "xml"}, {"lang": "xx"}):  # fmt: skip
         assert client.get(API + "/services", bad).status_code == 400, bad
 
 
@@ -239,6 +239,7 @@ def test_unpublished_and_unknown_ids_are_not_found(client, listed):
 
 
 def test_ndjson_streams_every_result(client, listed):
+    assert client.get(API + "/services", {"format": "ndjson", "page": "2.5"}).status_code == 400
     response = client.get(API + "/services", {"format": "ndjson"})
     assert response["Content-Type"].startswith("application/x-ndjson")
     lines = b"".join(response.streaming_content).decode().splitlines()
@@ -264,3 +265,13 @@ def test_the_openapi_schema_covers_the_hsds_endpoints(client):
     parameters = {p["name"] for p in schema["paths"]["/api/hsds/services"]["get"]["parameters"]}
     assert {"page", "per_page", "modified_after", "taxonomy_term_id", "taxonomy_id",
             "organization_id", "search", "full", "minimal"} <= parameters  # fmt: skip
+
+
+def test_locations_page_across_organizations_and_services(client, listed):
+    org, initiative, _online = listed
+    pages = [get(client, "/locations", per_page=1, page=n) for n in (1, 2, 3)]
+    assert [p["total_items"] for p in pages] == [2, 2, 2]
+    assert {p["contents"][0]["id"] for p in pages[:2]} == {str(org.uuid), str(initiative.uuid)}
+    assert pages[2]["empty"]
+    found = get(client, "/locations", search="Neighbor")
+    assert [loc["id"] for loc in found["contents"]] == [str(initiative.uuid)]
