@@ -523,11 +523,13 @@ class Importer:
 
     def save(self, plan: Planned) -> None:
         instance = plan.instance
-        reason = f"Imported from an HSDS package by {self.by}"
+        # The history's reason holds 100 characters: who imported it gives way to the flag.
+        flag = ""
         if plan.duplicate_of is not None:
             other = plan.duplicate_of
-            reason += f"; possible duplicate of “{other}” ({other.slug})"
+            flag = f"; possible duplicate of {other.slug}"[:100]
             self.result.duplicates.append((instance, other))
+        reason = f"HSDS import by {self.by}"[: 100 - len(flag)] + flag
 
         def save_m2m():
             for name in ("roles", "goals", "languages"):

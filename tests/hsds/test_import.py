@@ -220,9 +220,8 @@ def test_possible_duplicates_are_flagged_by_name_website_and_place():
     assert result.errors == []
     new = Organization.objects.get(uuid="0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f10")
     assert result.duplicates == [(new, existing)]
-    assert f"possible duplicate of “Riverside Dialogue Project” ({existing.slug})" in (
-        new.history.first().history_change_reason
-    )
+    reason = new.history.first().history_change_reason
+    assert reason == f"HSDS import by test; possible duplicate of {existing.slug}"
 
 
 def test_services_of_an_organization_already_listed():
@@ -276,3 +275,14 @@ def test_the_admin_page_imports_for_curators(client):
         get_user_model().objects.create_user("s", "s@example.org", "pw", is_staff=True)
     )
     assert client.get(url).status_code == 403
+
+
+def test_the_history_reason_fits_its_column_with_a_long_importer_name():
+    existing = OrganizationFactory(
+        name="Riverside Dialogue Project", website="https://riverside.example.org/"
+    )
+    result = import_hsds(_package(), by="someone-" + "x" * 150 + "@example.org")
+    assert result.errors == [] and len(result.duplicates) == 1
+    reason = Organization.objects.get(source="import").history.first().history_change_reason
+    assert reason.startswith("HSDS import by someone-xxx")
+    assert len(reason) == 100 and reason.endswith(f"; possible duplicate of {existing.slug}")
