@@ -13,7 +13,9 @@ in the result and in the new listing's history. Sources (HSDS ``metadata`` of ty
 are kept as the listing's sources. docs/hsds.md gives the mapping.
 """
 
+import copy
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -60,6 +62,11 @@ EVENT_FIELDS = {
     "title": "description", "summary": "notes", "starts_at": "dtstart", "ends_at": "valid_to",
     "registration_url": "schedule_link", "mode": "attending_type", "timezone": "timezone",
 }  # fmt: skip
+
+
+def _finite(value) -> bool:
+    """A JSON number (not a boolean, not NaN or infinity, which Python's JSON reader allows)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class PackageError(ValueError):
@@ -198,7 +205,7 @@ class Importer:
             self.error(path, label, "addresses.country", _("Only U.S. places can be listed."))
         for key in ("latitude", "longitude"):
             value = location.get(key)
-            if value is not None and not isinstance(value, (int, float)):
+            if value is not None and not _finite(value):
                 self.error(path, label, key, _("Expected a number."))
             else:
                 found[key] = value
@@ -206,7 +213,10 @@ class Importer:
 
     def taxonomy(self, record: dict, plan: Planned) -> None:
         for attribute in record.get("attributes") or []:
-            term = attribute.get("taxonomy_term") or {} if isinstance(attribute, dict) else {}
+            if not isinstance(attribute, dict):
+                continue
+            term = attribute.get("taxonomy_term")
+            term = term if isinstance(term, dict) else {}
             term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "").lower()
             kind_slug = self.term_ids.get(term_id)
             if kind_slug is None and term.get("taxonomy_id") in (
@@ -306,7 +316,7 @@ class Importer:
             self.error(path, label, "description", _("Required."))
         summary, description = mapping.split_description(text)
         year = record.get("year_incorporated")
-        if year is not None and (not isinstance(year, (int, float)) or int(year) != year):
+        if year is not None and (not _finite(year) or int(year) != year):
             self.error(path, label, "year_incorporated", _("Expected a year."))
             year = None
         locations = [loc for loc in record.get("locations") or [] if isinstance(loc, dict)]
@@ -423,7 +433,7 @@ class Importer:
         if day is None:
             self.error(path, label, "dtstart", _("Expected a date."))
             return None
-        if not isinstance(offset, (int, float)) or not -12 <= offset <= 14:
+        if not _finite(offset) or not -12 <= offset <= 14:
             self.error(path, label, "timezone", _("Expected the UTC offset in hours."))
             return None
         zone = dt_timezone(timedelta(hours=offset))
@@ -497,6 +507,7 @@ class Importer:
     # --- the whole package ---
 
     def run(self, data) -> ImportResult:
+        data = copy.deepcopy(data)  # nesting top-level services changes it
         plans = []
         for index, record in enumerate(organizations_in(data)):
             plan = self.organization(record, index)

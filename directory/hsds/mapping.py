@@ -214,7 +214,10 @@ def _iso(moment: datetime) -> str:
 
 
 def has_place(listing) -> bool:
-    return bool(listing.postal_code or listing.city or listing.latitude is not None)
+    """Anything of a place: a ZIP code, a city, a state (statewide work) or coordinates."""
+    return bool(
+        listing.postal_code or listing.city or listing.state or listing.latitude is not None
+    )
 
 
 def location_of(listing, organization_id: str) -> dict:
@@ -236,7 +239,7 @@ def location_of(listing, organization_id: str) -> dict:
             "id": location_id,
             "location_type": "physical",
             "organization_id": organization_id,
-            "name": listing.place or listing.postal_code,
+            "name": listing.place or listing.postal_code or None,
             "latitude": listing.latitude,
             "longitude": listing.longitude,
             "addresses": [{k: v for k, v in address.items() if v is not None}],

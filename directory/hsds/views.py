@@ -218,7 +218,10 @@ def organizations(full: bool = False, full_service: bool = False):
 
 
 def _located(qs):
-    return qs.filter(Q(postal_code__gt="") | Q(city__gt="") | Q(latitude__isnull=False))
+    """What ``mapping.has_place`` says has a place, in SQL."""
+    return qs.filter(
+        Q(postal_code__gt="") | Q(city__gt="") | Q(state__gt="") | Q(latitude__isnull=False)
+    )
 
 
 # --- OpenAPI ------------------------------------------------------------------------------

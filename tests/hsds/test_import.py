@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from directory.hsds.export import export_package
-from directory.hsds.importer import import_hsds
+from directory.hsds.importer import PackageError, import_hsds
 from directory.models import Event, Initiative, Language, Organization, SourceRecord
 from directory.moderation import ensure_curators_group
 from goals.models import Goal
@@ -41,6 +41,7 @@ def directory():
         roles=[role], goals=[goal], languages=[Language.objects.get(code="es")],
     )  # fmt: skip
     InitiativeFactory(organization=org, title="Online dialogues", scope="national")
+    InitiativeFactory(organization=org, title="Colorado civics", scope="state", state="CO")
     OrganizationFactory(name="Statewide Voices", scope="state", state="OH")
     SourceRecord.objects.create(
         organization=org, url="https://valley.example.org/about", title="About us",
@@ -92,7 +93,7 @@ def test_round_trip_gives_the_same_documents(directory):
     _empty_the_directory()
     result = import_hsds(json.loads(json.dumps(first)), by="test")
     assert result.errors == []
-    assert len(result.created) == 2 + 2 + 1  # organizations, services, the event
+    assert len(result.created) == 2 + 3 + 1  # organizations, services, the event
     assert {o.status for o in result.created} == {"pending"}
     _approve_everything()
     second = export_package(BASE)
@@ -132,6 +133,9 @@ def test_sources_and_verification_are_kept(directory):
     assert list(initiative.roles.values_list("number", flat=True)) == [20]
     assert (initiative.city, initiative.state, initiative.scope) == ("Boulder", "CO", "local")
     assert org.initiatives.get(title="Online dialogues").scope == "national"
+    statewide = org.initiatives.get(title="Colorado civics")
+    assert (statewide.scope, statewide.state, statewide.postal_code) == ("state", "CO", "")
+    assert Organization.objects.get(name="Statewide Voices").state == "OH"
     event = Event.objects.get()
     assert (event.initiative, event.status, event.timezone) == (
         initiative,
@@ -286,3 +290,31 @@ def test_the_history_reason_fits_its_column_with_a_long_importer_name():
     reason = Organization.objects.get(source="import").history.first().history_change_reason
     assert reason.startswith("HSDS import by someone-xxx")
     assert len(reason) == 100 and reason.endswith(f"; possible duplicate of {existing.slug}")
+
+
+def test_malformed_values_are_problems_not_crashes():
+    package = _package()
+    org = package["organizations"][0]
+    org["year_incorporated"] = float("nan")
+    org["locations"][0]["latitude"] = float("inf")
+    org["attributes"] = "goals"
+    org["metadata"] = [1, {"last_action_type": "source", "last_action_date": "someday"}]
+    org["services"][0]["schedules"] = [
+        {"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f30", "dtstart": "2026-12-01", "timezone": True}
+    ]
+    errors = "\n".join(import_hsds(package, by="test").errors)
+    assert (
+        "organizations[0] (Riverside Dialogue Project), year_incorporated: Expected a year."
+        in errors
+    )
+    assert "organizations[0] (Riverside Dialogue Project), latitude: Expected a number." in errors
+    assert "organizations[0].metadata[1] (Riverside Dialogue Project), replacement_value:" in errors
+    assert (
+        "organizations[0].services[0].schedules[0] (0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f30), timezone:"
+        in errors
+    )
+    assert not Organization.objects.exists()
+    assert "Expected an object." in import_hsds([1, 2], by="test").errors[0]
+    for not_a_package in ("x", {}, {"organizations": 5}, {"services": "x"}):
+        with pytest.raises(PackageError):
+            import_hsds(not_a_package, by="test")
