@@ -263,6 +263,7 @@ def test_the_admin_page_imports_for_curators(client):
     curator.groups.add(ensure_curators_group())
     client.force_login(curator)
     url = "/admin/directory/initiative/import-hsds/"
+    assert f'href="{url}"' in client.get("/admin/directory/initiative/import/").content.decode()
     assert client.get(url).status_code == 200
     from django.core.files.uploadedfile import SimpleUploadedFile
 
