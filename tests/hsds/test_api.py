@@ -275,3 +275,25 @@ def test_locations_page_across_organizations_and_services(client, listed):
     assert pages[2]["empty"]
     found = get(client, "/locations", search="Neighbor")
     assert [loc["id"] for loc in found["contents"]] == [str(initiative.uuid)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/services?full=true", "/organizations?full_service=true", "/service_at_locations?full=true"],
+)
+def test_lists_take_the_same_number_of_queries_however_long(client, listed, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(API + path).status_code == 200
+        return len(captured)
+
+    before = queries()
+    role, goal = Role.objects.get(number=5), Goal.objects.get(number=2)
+    for _ in range(4):
+        org = OrganizationFactory(postal_code="80302", roles=[role], goals=[goal])
+        InitiativeFactory(organization=org, postal_code="80302", roles=[role], goals=[goal],
+                          languages=[Language.objects.get(code="en")])  # fmt: skip
+    assert queries() == before
