@@ -66,6 +66,11 @@ def test_every_endpoint_type_answers_valid_hsds_3(client, listed):
     org, initiative, _online = listed
     root = get(client, "/")
     assert root["version"] == "3.0" and root["openapi_url"].endswith("/api/schema/")
+    # HSDS paths have no trailing slash; /api/v1/'s style with one answers the same.
+    assert get(client, "/services/") == get(client, "/services")
+    assert get(client, f"/services/{initiative.uuid}/") == get(
+        client, f"/services/{initiative.uuid}"
+    )
 
     orgs = get(client, "/organizations")
     assert_valid_page(orgs, "compiled/organization_list.json")
