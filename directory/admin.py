@@ -14,6 +14,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import SourceRecordForm
 from .hsds.admin_views import hsds_import_view
 from .imports import import_listings
 from .models import (
@@ -26,6 +27,7 @@ from .models import (
     Language,
     Membership,
     Organization,
+    SourceRecord,
 )
 from .moderation import AlreadyDecided, decide, is_own_work, other_curator_exists
 from .participation import change_request_diff
@@ -36,12 +38,32 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 LIFECYCLE_FIELDS = ("status", "source", "is_demo", "published_at", "last_verified_at")
 
 
+class SourceInline(admin.StackedInline):
+    """The listing's sources (docs/data.md), edited where the listing is."""
+
+    model = SourceRecord
+    form = SourceRecordForm
+    extra = 0
+    fields = ["url", "title", "publisher", "seen_on", "supports"]
+
+
+class SourcesAdminMixin:
+    """Sources a curator adds in the admin record who added them."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is SourceRecord:
+            for inline_form in formset.forms:
+                if inline_form.has_changed() and inline_form.instance.pk is None:
+                    inline_form.instance.added_by = request.user
+        super().save_formset(request, form, formset, change)
+
+
 class ListingAdminForm(CleanTextFormMixin, forms.ModelForm):
     """Curators' text gets the checks members' text gets (no control characters; names and
     titles on one line)."""
 
 
-class ListingAdmin(SimpleHistoryAdmin):
+class ListingAdmin(SourcesAdminMixin, SimpleHistoryAdmin):
     form = ListingAdminForm
     formfield_overrides = URL_FIELDS
 
@@ -107,7 +129,7 @@ class LanguageAdmin(TextKeyAdminMixin, TranslationAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(ListingAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, SourceInline]
     list_display = ["name", "status", "scope", "state", "source", "is_network", "updated_at"]
     list_filter = [
         "status",
@@ -124,9 +146,9 @@ class OrganizationAdmin(ListingAdmin):
     filter_horizontal = ["roles", "goals", "networks", "languages"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ("name", "slug", "summary", "description", "website", "email", "is_network")}),
+        (None, {"fields": ("name", "slug", "summary", "description", "website", "email", "founded_year", "is_network")}),
         (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
-        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "networks", "languages")}),
+        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "classified_by", "networks", "languages")}),
         (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
 
@@ -170,9 +192,10 @@ class InitiativeAdmin(ListingAdmin):
         (None, {"fields": ("title", "slug", "organization", "summary", "description", "website")}),
         (gettext_lazy("Getting involved"), {"fields": ("welcomes_newcomers", "get_involved", "get_involved_url", ("starts_on", "ends_on"))}),
         (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
-        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "languages")}),
+        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "classified_by", "languages")}),
         (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
     ]  # fmt: skip
+    inlines = [SourceInline]
 
 
 @admin.register(Membership)
@@ -331,6 +354,8 @@ class EventAdmin(ListingAdmin):
     filter_horizontal = ["roles", "goals"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     date_hierarchy = "starts_at"
+    inlines = [SourceInline]
 
 
 from . import admin_outbox  # noqa: E402, F401  (registers the outbox)
+from .webhooks import admin as webhooks_admin  # noqa: E402, F401  (endpoints, deliveries)

@@ -374,7 +374,13 @@ def _ct(obj) -> int:
 def curate_stale(request):
     """Published listings nobody has confirmed for a year."""
     listings = [
-        *Organization.objects.published().filter(_stale()).order_by("last_verified_at")[:100],
-        *Initiative.objects.published().filter(_stale()).order_by("last_verified_at")[:100],
+        *Organization.objects.published()
+        .stale()
+        .prefetch_related("sources")
+        .order_by("last_verified_at")[:100],
+        *Initiative.objects.published()
+        .stale()
+        .prefetch_related("sources")
+        .order_by("last_verified_at")[:100],
     ]
     return render(request, "curate/stale.html", {"listings": listings})

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from goals.models import Goal
 from roles.models import Role
 
-from .models import ClaimRequest, Initiative, Language, Organization, Scope, Status
+from .models import (
+    ClaimRequest,
+    Fact,
+    Initiative,
+    Language,
+    Organization,
+    Scope,
+    SourceRecord,
+    Status,
+)
 from .validators import CleanTextFormMixin
 
 PLACED_SCOPES = (Scope.LOCAL, Scope.STATE, Scope.REGIONAL)
@@ -513,3 +522,25 @@ class AlertForm(CleanTextFormMixin, HoneypotMixin, forms.Form):
         if data.get("kind") and not query_is_valid(data["kind"], data.get("query", "")):
             raise forms.ValidationError(_("This search has a problem; fix it before subscribing."))
         return data
+
+
+class SourceRecordForm(CleanTextFormMixin, forms.ModelForm):
+    """One source of a listing, as curators edit it (in /curate/ and the admin)."""
+
+    url = forms.URLField(label=_("Address (URL)"), max_length=500, assume_scheme="https")
+    supports = forms.MultipleChoiceField(
+        label=_("Facts it supports"),
+        choices=Fact.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Which of the listing's facts this page states."),
+    )
+
+    class Meta:
+        model = SourceRecord
+        fields = ["url", "title", "publisher", "seen_on", "supports"]
+        widgets = {"seen_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_supports(self) -> list[str]:
+        chosen = set(self.cleaned_data["supports"])
+        return [fact for fact in Fact.values if fact in chosen]  # the usual order

@@ -135,3 +135,31 @@ def zip_timezone(code: str) -> str:
     """The IANA time zone of a ZIP code ("" if unknown)."""
     matches = zipcodes.matching(code) if ZIP_RE.fullmatch(code or "") else []
     return (matches[0].get("timezone") or "") if matches else ""
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> dict[tuple[str, str], list[dict]]:
+    """(city in lower case, state) -> its ZIP code rows, built once from the offline table."""
+    index: dict[tuple[str, str], list[dict]] = {}
+    for row in zipcodes.list_all():
+        if row.get("active") and row.get("zip_code_type") == "STANDARD" and row.get("lat"):
+            index.setdefault((row["city"].lower(), row["state"]), []).append(row)
+    return index
+
+
+@lru_cache(maxsize=4096)
+def lookup_city(city: str, state: str) -> ZipInfo | None:
+    """A city's centre (the mean of its ZIP codes' centres), for a listing whose sources give a
+    city but no ZIP code; ``None`` if the table does not know the city. ``postal_code`` is
+    empty: the place is the city, not an address."""
+    rows = _city_index().get(((city or "").strip().lower(), (state or "").strip().upper()))
+    if not rows:
+        return None
+    return ZipInfo(
+        postal_code="",
+        city=rows[0]["city"],
+        state=rows[0]["state"],
+        county=rows[0].get("county") or "",
+        latitude=round(sum(float(r["lat"]) for r in rows) / len(rows), 4),
+        longitude=round(sum(float(r["long"]) for r in rows) / len(rows), 4),
+    )

@@ -1,10 +1,12 @@
 """Reads, as chainable QuerySet methods: ``Initiative.objects.published().near(...)``."""
 
 import re
+from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
 
 from .geo import ZipInfo, bounding_box, distance_expression
 
@@ -40,12 +42,21 @@ def stem(word: str) -> str:
     return word
 
 
+#: how long a verification lasts before a listing is due to be checked again
+STALE_AFTER = timedelta(days=365)
+
+
 class ListingQuerySet(models.QuerySet):
     #: fields the SQLite fallback searches, most important first, with their weight
     search_fields: tuple[tuple[str, int], ...] = ()
 
     def published(self):
         return self.filter(status="published")
+
+    def stale(self, now=None):
+        """Due for re-verification: nobody confirmed it in the last ``STALE_AFTER``."""
+        since = (now or timezone.now()) - STALE_AFTER
+        return self.filter(models.Q(last_verified_at__lt=since) | models.Q(last_verified_at=None))
 
     def search(self, text: str):
         """Full-text search; annotates ``rank`` (higher is better).
@@ -87,8 +98,10 @@ class ListingQuerySet(models.QuerySet):
     def near(self, place: ZipInfo, miles: float, include_national: bool = False):
         """Within ``miles`` of a ZIP's centre (bounding box, then great-circle distance).
 
-        Annotates ``distance`` in miles. With ``include_national``, national and online work
-        (which has no single place) is included too, with no distance.
+        Annotates ``distance`` in miles. Statewide work of the ZIP's state is included wherever
+        in the state it is based (its distance is given when it is within reach, else none).
+        With ``include_national``, national and online work (which has no single place) is
+        included too, with no distance.
         """
         min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, miles)
         in_box = Q(
@@ -102,7 +115,7 @@ class ListingQuerySet(models.QuerySet):
         qs = self.annotate(
             distance=Case(When(nearby, then=distance), default=Value(None)),
         )
-        within = nearby & Q(distance__lte=miles)
+        within = nearby & Q(distance__lte=miles) | Q(scope="state", state=place.state)
         if include_national:
             return qs.filter(within | Q(scope__in=["national", "online"]))
         return qs.filter(within)

@@ -4,6 +4,7 @@ from . import account_views as member
 from . import curate_views as curate
 from . import event_views as events
 from . import views
+from .curate_sources import curate_sources
 
 app_name = "directory"
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("curate/bulk/", curate.curate_bulk, name="curate-bulk"),
     path("curate/decide/<str:kind>/<int:pk>/", curate.curate_decide, name="curate-decide"),
     path("curate/history/<str:kind>/<slug:slug>/", curate.curate_history, name="curate-history"),
+    path("curate/sources/<str:kind>/<slug:slug>/", curate_sources, name="curate-sources"),
     path(
         "curate/history/<str:kind>/<slug:slug>/revert/<int:history_id>/",
         curate.curate_revert,

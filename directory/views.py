@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -127,6 +127,9 @@ def favicon(request):
 
 
 def page_not_found(request, exception=None):
+    """Every path under /api/ answers JSON, as the API's own 404s do; pages answer HTML."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
@@ -407,6 +410,7 @@ class OrganizationDetailView(DetailView):
             published.for_list()
             .annotate(has_members=Exists(members))
             .prefetch_related(
+                "sources",  # the Sources section and the JSON-LD's sameAs
                 Prefetch(
                     "initiatives",
                     queryset=Initiative.objects.published().order_by("title"),

@@ -42,24 +42,24 @@ def screenshot_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo_directory(transactional_db):
-    """What `make run` shows: the taxonomy, the paper's organizations and the labelled examples."""
+def seeded_directory(transactional_db):
+    """What `make run` shows: the taxonomy, the paper's organizations and the research set."""
     call_command("seed", verbosity=0)
     from directory.models import Initiative
 
-    return Initiative.objects.published().filter(is_demo=True, city="Boulder").first()
+    return Initiative.objects.published().filter(is_demo=False, city="Boulder").first()
 
 
 def test_phone_and_desktop_screenshots_of_the_main_pages(
-    new_context, demo_directory, screenshot_dir
+    new_context, seeded_directory, screenshot_dir
 ):
-    assert demo_directory is not None, "the demo data has no initiative in Boulder"
+    assert seeded_directory is not None, "the research set has no initiative in Boulder"
     taken = {}
     for device, viewport in VIEWPORTS.items():
         context = new_context(viewport=viewport, device_scale_factor=1)
         page = context.new_page()
         for name, (url, expected_text) in PAGES.items():
-            page.goto(url.format(initiative=demo_directory.slug))
+            page.goto(url.format(initiative=seeded_directory.slug))
             expect(page.locator("main")).to_contain_text(expected_text)
             # A phone-first layout never scrolls sideways.
             scroll_width = page.evaluate("document.documentElement.scrollWidth")

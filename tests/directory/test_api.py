@@ -229,7 +229,7 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
         InitiativeFactory(roles=roles, goals=list(Goal.objects.all()[:2]))
     for size in (5, 50):
         cache.clear()  # cold: the capped count is computed afresh
-        with django_assert_num_queries(5):  # count, page, roles, goals, languages
+        with django_assert_num_queries(6):  # count, page, roles, goals, languages, sources
             response = client.get(f"{API}?page_size={size}")
         assert len(response.json()["results"]) == size
     with django_assert_num_queries(0):  # warm: the whole answer comes from the cache

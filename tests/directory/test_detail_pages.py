@@ -30,7 +30,7 @@ def test_initiative_page_answers_how_to_help_and_links_roles_and_goals(
         get_involved_url="https://example.org/join", postal_code="80302", roles=[role],
         goals=[goal], source="self",
     )  # fmt: skip
-    with django_assert_num_queries(5):  # initiative+org, roles, goals, languages, upcoming events
+    with django_assert_num_queries(6):  # initiative+org, roles, goals, languages, sources, events
         response = client.get(initiative.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -84,7 +84,7 @@ def test_organization_page_lists_its_initiatives_and_networks(client, django_ass
     org.networks.add(network)
     InitiativeFactory(organization=org, title="Published work")
     InitiativeFactory(organization=org, title="Pending work", status="pending")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(org.get_absolute_url())
     html = response.content.decode()
     assert "Published work" in html and "Pending work" not in html

@@ -224,3 +224,11 @@ def test_near_a_zip_finds_statewide_work_of_that_state(client):
     names = {o["name"] for o in data}
     assert "Colorado Civic Coalition" in names
     assert not names & {"Wyoming Civic Coalition", "Far away in Colorado"}
+
+
+def test_the_stale_queue_shows_each_listings_sources(curator_client, sourced):
+    organization = sourced[0]
+    type(organization).objects.filter(pk=organization.pk).update(last_verified_at=None)
+    page = curator_client.get("/curate/stale/").content.decode()
+    assert 'href="https://valley.example.org/about"' in page
+    assert f'href="/curate/sources/organizations/{organization.slug}/"' in page

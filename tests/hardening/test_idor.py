@@ -99,6 +99,10 @@ CASES = {
         "curators only",
         lambda o: [({"kind": "initiatives", "slug": "their-pending"}, SIGN_IN)],
     ),
+    "directory:curate-sources": (
+        "curators only",
+        lambda o: [({"kind": "initiatives", "slug": "their-pending"}, SIGN_IN)],
+    ),
     "directory:curate-revert": (
         "curators only",
         lambda o: [

@@ -117,7 +117,8 @@ def test_the_openapi_schema_says_ascii_digits():
     from mpdb.schema import PARAMETER_CONSTRAINTS
 
     assert PARAMETER_CONSTRAINTS["near"]["pattern"] == "^[0-9]{5}$"
-    assert ZIP_PATTERN == "^[0-9]{5}$"
+    # Submissions take a ZIP+4 too (stored as its five digits): ASCII digits all the same.
+    assert ZIP_PATTERN == "^[0-9]{5}(-[0-9]{4})?$"
 
 
 @pytest.mark.parametrize(
