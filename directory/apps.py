@@ -18,6 +18,10 @@ class DirectoryConfig(AppConfig):
 
         connect_signals()  # any change to a listing invalidates the cached counts
 
+        from .webhooks import events
+
+        events.connect()  # changes to the public set become webhook deliveries, on commit
+
 
 def _curators_group(sender, **kwargs):
     """After every migrate, the Curators group has exactly the permissions moderation needs."""

@@ -56,6 +56,7 @@ CURATOR_PERMISSIONS = {
         "add_moderationdecision", "moderate",
         "view_historicalorganization", "view_historicalinitiative",
         "view_outgoingmail", "retry_outgoingmail",  # the outbox: see it, send again
+        "view_webhookendpoint", "change_webhookendpoint", "view_webhookdelivery",  # pause, resume
     ],
     "goals": ["view_goal", "change_goal"],
     "roles": ["view_role", "change_role", "view_rolegroup", "change_rolegroup"],

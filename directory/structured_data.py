@@ -1,6 +1,34 @@
 """schema.org JSON-LD for detail pages (search engines and partners read it)."""
 
+from urllib.parse import urlsplit
+
 from .validators import http_url
+
+#: sites whose page about an organization identifies it (schema.org ``sameAs``): encyclopaedias,
+#: nonprofit registries and profiles. A source there that states the organization's name is one
+#: of its other profiles; news and the organization's own pages are not.
+PROFILE_SITES = (
+    "wikipedia.org", "wikidata.org", "ballotpedia.org", "guidestar.org", "candid.org",
+    "charitynavigator.org", "causeiq.com", "projects.propublica.org", "participedia.net",
+    "linkedin.com", "facebook.com", "instagram.com", "x.com", "twitter.com", "youtube.com",
+    "bsky.app", "threads.net",
+)  # fmt: skip
+
+
+def _is_profile(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return any(host == site or host.endswith("." + site) for site in PROFILE_SITES)
+
+
+def _profiles(org) -> list[str]:
+    """The website, then the other profiles among the organization's sources (newest first)."""
+    urls = [http_url(org.website)]
+    urls += [
+        http_url(source.url)
+        for source in org.sources.all()
+        if "name" in (source.supports or []) and _is_profile(source.url)
+    ]
+    return list(dict.fromkeys(url for url in urls if url))
 
 
 def _place(obj) -> dict | None:
@@ -43,9 +71,30 @@ def _common(obj, request) -> dict:
 
 
 def organization_jsonld(org, request) -> dict:
+    """schema.org ``Organization``, with its founding year, address, other profiles and the
+    published networks it belongs to, where known."""
     data = {"@type": "Organization", "name": org.name, **_common(org, request)}
     if org.email:
         data["email"] = org.email
+    if org.founded_year:
+        data["foundingDate"] = f"{org.founded_year:04d}"
+    if "location" in data:
+        data["address"] = data["location"]["address"]
+    profiles = _profiles(org)
+    if profiles:
+        data["sameAs"] = profiles
+    networks = getattr(org, "published_networks", None)
+    if networks is None:
+        networks = org.networks.published().order_by("name")
+    if networks:
+        data["memberOf"] = [
+            {
+                "@type": "Organization",
+                "name": network.name,
+                "url": request.build_absolute_uri(network.get_absolute_url()),
+            }
+            for network in networks
+        ]
     return data
 
 

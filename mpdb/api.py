@@ -12,6 +12,7 @@ from directory.api.views import (
     SubmissionView,
 )
 from directory.coverage_views import CoverageAPIView
+from directory.webhooks.api import WebhookEndpointViewSet
 from goals.api import GoalViewSet
 from roles.api import RoleGroupViewSet, RoleViewSet
 
@@ -25,6 +26,7 @@ router.register("roles", RoleViewSet, basename="role")
 router.register("role-groups", RoleGroupViewSet, basename="role-group")
 router.register("goals", GoalViewSet, basename="goal")
 router.register("languages", LanguageViewSet, basename="language")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("changes/", ChangesView.as_view(), name="changes"),

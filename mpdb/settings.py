@@ -271,6 +271,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))  # ≈ 42 hours
 OUTBOX_RETRY_BASE = int(os.environ.get("OUTBOX_RETRY_BASE", "300"))  # seconds
 
+# The site's public address, for absolute links in what the task queue sends (webhooks).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhooks (directory/webhooks, docs/api.md): sent by the db_worker; a failed attempt is retried
+# after WEBHOOK_RETRY_BASE seconds, then twice as long each time (at most WEBHOOK_RETRY_CAP
+# apart), up to WEBHOOK_MAX_ATTEMPTS; an endpoint failing for WEBHOOK_PAUSE_AFTER seconds is
+# paused and its contact told. Loopback and private addresses are refused unless
+# WEBHOOK_ALLOW_PRIVATE_ADDRESSES (tests and local development only).
+WEBHOOK_RETRY_BASE = int(os.environ.get("WEBHOOK_RETRY_BASE", "60"))
+WEBHOOK_RETRY_CAP = int(os.environ.get("WEBHOOK_RETRY_CAP", "3600"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "30"))  # a little over a day
+WEBHOOK_PAUSE_AFTER = int(os.environ.get("WEBHOOK_PAUSE_AFTER", str(24 * 60 * 60)))
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))  # seconds per attempt
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+
 # Database unreachable: pages and the API answer 503 with this Retry-After (mpdb/faults.py).
 DATABASE_RETRY_AFTER = 30
 

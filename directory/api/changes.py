@@ -112,18 +112,8 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
     }  # fmt: skip
     objects = {}
     for type_name, ids in public_ids.items():
-        if not ids:
-            continue
-        queryset = TYPES[type_name].objects.published().filter(uuid__in=ids)
-        serializer_class = SERIALIZERS[type_name]
-        if supports(queryset, serializer_class):
-            # The exports' fast path: the same dicts, without DRF's per-object cost.
-            for data in fast_rows(queryset, serializer_class, context["request"]):
-                objects[(type_name, data["id"])] = data
-            continue
-        serializer = serializer_class(context=context)
-        for obj in queryset.for_list().prefetch_related("sources"):
-            objects[(type_name, str(obj.uuid))] = serializer.to_representation(obj)
+        for ident, data in public_objects(type_name, ids, context).items():
+            objects[(type_name, ident)] = data
 
     items = []
     for key, _kind, _row in page:
@@ -133,3 +123,22 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
         else:
             items.append({"type": key.type, "id": key.id, "removed_at": key.at})
     return items, (page[-1][0] if more and page else None)
+
+
+def public_objects(type_name: str, ids: list[str], context: dict) -> dict[str, dict]:
+    """The public objects of one type among ``ids`` (UUID strings), as the list endpoints give
+    them, by id. Used by the feed and by webhooks, so partners parse one shape."""
+    if not ids:
+        return {}
+    queryset = TYPES[type_name].objects.published().filter(uuid__in=ids)
+    serializer_class = SERIALIZERS[type_name]
+    if supports(queryset, serializer_class):
+        # The exports' fast path: the same dicts, without DRF's per-object cost.
+        return {
+            data["id"]: data for data in fast_rows(queryset, serializer_class, context["request"])
+        }
+    serializer = serializer_class(context=context)
+    return {
+        str(obj.uuid): serializer.to_representation(obj)
+        for obj in queryset.for_list().prefetch_related("sources")
+    }

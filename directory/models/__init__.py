@@ -16,6 +16,7 @@ from .moderation import ModerationDecision, Report
 from .outbox import OutgoingMail
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 from .sources import Fact, SourceRecord
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 #: The listing a URL's ``kind`` names (``/report/<kind>/…``, ``/dashboard/<kind>/…``).
 LISTING_KINDS = {"organizations": Organization, "initiatives": Initiative, "events": Event}
@@ -45,4 +46,7 @@ __all__ = [
     "SourceRecord",
     "Status",
     "UserLanguage",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -129,6 +129,15 @@ class Listing(models.Model):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The status as loaded, so that a save can tell what it changed (Organization.save,
+        # webhooks' post_save: a curator's decision updates the status before saving).
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -233,16 +242,9 @@ class Organization(Listing):
             now = timezone.now()
             self.initiatives.update(updated_at=now)
             self.events.update(updated_at=now)
-        self._loaded_status = self.status
 
     def get_absolute_url(self) -> str:
         return reverse("directory:organization-detail", args=[self.slug])
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_status = instance.__dict__.get("status")
-        return instance
 
 
 class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
