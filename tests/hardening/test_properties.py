@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 from django.http import QueryDict
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ParseError
 
 from directory import validators
 from directory.api.changes import TYPES, BadCursor, Key
-from directory.api.parsers import JSONParser
+from directory.api.parsers import MAX_DEPTH, JSONParser
 from directory.api.serializers import SubmissionSerializer
 from directory.filters import EventFilter, InitiativeFilter, OrganizationFilter
 from directory.forms import OrganizationForm
@@ -157,16 +157,59 @@ def test_the_submission_serializer_validates_any_json(body):
         assert serializer.errors
 
 
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _nesting(value) -> int:
+    """How many arrays and objects deep ``value`` goes (a scalar: 0)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    return 0
+
+
+#: What ``_reference`` answers for a body the API must refuse (``None`` is valid JSON).
+REFUSED = object()
+
+
+def _reference(raw: bytes):
+    """What the parser should answer, worked out without it: the body's value, or ``REFUSED``
+    for what is not storable JSON text (not UTF-8, not JSON, NaN or Infinity, an unpaired
+    surrogate, nested deeper than ``MAX_DEPTH``)."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be
+    except (ValueError, RecursionError):  # decode, JSON and encode errors are ValueErrors
+        return REFUSED
+    return REFUSED if _nesting(value) > MAX_DEPTH else value
+
+
 @FEW
 @given(raw=st.one_of(st.binary(max_size=60),
                      st.builds(lambda v: json.dumps(v).encode(), json_values),
                      st.text(alphabet="[]{}\"\\u0d8:,1 ", max_size=80).map(str.encode)))  # fmt: skip
+@example(raw=b'{"title": ["caf\xc3\xa9", 1, null]}')
+@example(raw=b'["\\ud800"]')  # an escaped unpaired surrogate
+@example(raw=b"\xff\xfe")  # not UTF-8
+@example(raw=b"NaN")
+@example(raw=b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)  # as deep as allowed
+@example(raw=b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))  # one level deeper
+@example(raw=b"[" * 5000 + b"]" * 5000)  # deep enough to exhaust Python's recursion
 def test_the_json_parser_returns_data_or_a_parse_error(raw):
+    """It returns exactly the body's value when that is storable JSON, and answers a
+    ``ParseError`` with a message (the API's 400) for everything else, never another error."""
+    expected = _reference(raw)
     try:
         data = JSONParser().parse(io.BytesIO(raw), "application/json", {})
-    except ParseError:
+    except ParseError as error:
+        assert expected is REFUSED, (raw, expected)
+        assert str(error.detail)
         return
-    json.dumps(data).encode("utf-8")  # what it returns is plain, storable JSON
+    assert expected is not REFUSED, (raw, data)
+    assert data == expected and type(data) is type(expected)
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # storable: no lone surrogate in it
 
 
 @FEW
