@@ -137,13 +137,26 @@ def zip_timezone(code: str) -> str:
     return (matches[0].get("timezone") or "") if matches else ""
 
 
+_ABBREVIATIONS = (("st ", "saint "), ("ste ", "sainte "), ("ft ", "fort "), ("mt ", "mount "))
+
+
+def _city_key(city: str) -> str:
+    """A city's name as the table and people both spell it: "St. Louis" and "Saint Louis",
+    "Winston-Salem" and "Winston Salem" are one key."""
+    key = " ".join((city or "").lower().replace(".", " ").replace("-", " ").split()) + " "
+    for short, long in _ABBREVIATIONS:
+        if key.startswith(short):
+            key = long + key[len(short) :]
+    return key.strip()
+
+
 @lru_cache(maxsize=1)
 def _city_index() -> dict[tuple[str, str], list[dict]]:
-    """(city in lower case, state) -> its ZIP code rows, built once from the offline table."""
+    """(city's key, state) -> its ZIP code rows, built once from the offline table."""
     index: dict[tuple[str, str], list[dict]] = {}
     for row in zipcodes.list_all():
         if row.get("active") and row.get("zip_code_type") == "STANDARD" and row.get("lat"):
-            index.setdefault((row["city"].lower(), row["state"]), []).append(row)
+            index.setdefault((_city_key(row["city"]), row["state"]), []).append(row)
     return index
 
 
@@ -152,7 +165,7 @@ def lookup_city(city: str, state: str) -> ZipInfo | None:
     """A city's centre (the mean of its ZIP codes' centres), for a listing whose sources give a
     city but no ZIP code; ``None`` if the table does not know the city. ``postal_code`` is
     empty: the place is the city, not an address."""
-    rows = _city_index().get(((city or "").strip().lower(), (state or "").strip().upper()))
+    rows = _city_index().get((_city_key(city), (state or "").strip().upper()))
     if not rows:
         return None
     return ZipInfo(

@@ -232,3 +232,20 @@ def test_the_stale_queue_shows_each_listings_sources(curator_client, sourced):
     page = curator_client.get("/curate/stale/").content.decode()
     assert 'href="https://valley.example.org/about"' in page
     assert f'href="/curate/sources/organizations/{organization.slug}/"' in page
+
+
+@pytest.mark.parametrize(
+    ("city", "state", "table_name"),
+    [("Boulder", "CO", "Boulder"), ("St. Louis", "MO", "Saint Louis"),
+     ("Winston-Salem", "NC", "Winston Salem"), ("Ft. Lauderdale", "FL", "Fort Lauderdale")],
+)  # fmt: skip
+def test_a_city_without_a_zip_is_placed_at_its_centre(city, state, table_name):
+    from directory.geo import haversine_miles, lookup_city, lookup_zip
+
+    centre = lookup_city(city, state)
+    assert centre is not None and centre.city == table_name and centre.postal_code == ""
+    downtown = {"CO": "80302", "MO": "63101", "NC": "27101", "FL": "33301"}[state]
+    near = lookup_zip(downtown)
+    assert haversine_miles(centre.latitude, centre.longitude, near.latitude, near.longitude) < 10
+    assert lookup_city("Nowhere", state) is None
+    assert lookup_city(city, "WY") is None  # the state matters
