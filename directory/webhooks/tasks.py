@@ -122,7 +122,7 @@ def deliver(delivery_id: int) -> str:
             error = f"HTTP {status_code}: {text}".strip()
     except UnsafeAddress as exc:
         error = f"refused: {exc}"
-    except (OSError, http.client.HTTPException, ValueError) as exc:
+    except Exception as exc:  # any failure to get an answer is logged on the delivery and retried
         error = f"{type(exc).__name__}: {exc}"
     now = timezone.now()
     entry = {
@@ -142,15 +142,14 @@ def deliver(delivery_id: int) -> str:
         return "delivered"
 
     log.warning("Webhook delivery %s to %s failed: %s", delivery.uuid, endpoint.url, error)
-    paused = _failed(endpoint, now, error)
+    if _failed(endpoint, now, error):  # it waits for the endpoint to be resumed
+        delivery.save(update_fields=fields)
+        return "endpoint paused"
     if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.state = State.FAILED
         delivery.save(update_fields=[*fields, "state"])
         log.error("Webhook delivery %s given up after %s attempts", delivery.uuid, attempt)
         return "given up"
-    if paused:
-        delivery.save(update_fields=fields)
-        return "endpoint paused"
     delivery.next_attempt_at = now + backoff(attempt)
     delivery.save(update_fields=[*fields, "next_attempt_at"])
     deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)

@@ -501,3 +501,21 @@ def test_the_openapi_schema_covers_the_webhook_endpoints(client):
         "listing.published", "listing.changed", "listing.withdrawn",
         "event.published", "event.changed", "event.cancelled",
     }  # fmt: skip
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt(client, api_key, org, receiver, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    register(client, api_key, receiver.url)
+    receiver.always = 500
+    decide(by=None, target=pending_initiative(org), action="approve")
+    start = timezone.now()
+    for minutes in (0, 2, 10, 60):  # the retries are due after 1 and then 2 more minutes
+        with mock.patch(
+            "django.utils.timezone.now", return_value=start + timedelta(minutes=minutes)
+        ):
+            run_worker()
+    assert len(receiver.requests) == 3
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.next_attempt_at) == ("failed", 3, None)
+    assert [entry["status_code"] for entry in delivery.attempt_log] == [500, 500, 500]
+    assert WebhookEndpoint.objects.get().paused_at is None  # an hour of failures is not a day
