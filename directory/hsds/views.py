@@ -358,7 +358,11 @@ class OrganizationDetailView(OrganizationListView):
 def filter_services(view: HSDSView, qs, prefix: str = ""):
     """The HSDS service filters, for services (or, with a prefix, what links to them)."""
     if since := view.modified_after():
-        qs = qs.filter(**{f"{prefix}updated_at__gte": since})
+        # Its events are its schedules: a changed event is a changed service document.
+        qs = qs.filter(
+            Q(**{f"{prefix}updated_at__gte": since})
+            | Q(**{f"{prefix}events__updated_at__gte": since})
+        ).distinct()
     if organization_id := view.uuid_param("organization_id"):
         qs = qs.filter(**{f"{prefix}organization__uuid": organization_id})
     if term_id := view.uuid_param("taxonomy_term_id"):

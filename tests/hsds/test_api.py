@@ -225,7 +225,7 @@ def test_filters_combine_as_hsds_defines(client, listed):
 
 
 def test_modified_after_is_for_sync(client, listed):
-    _org, _initiative, online = listed
+    _org, initiative, online = listed
     later = timezone.now() + timedelta(seconds=1)
     assert get(client, "/services", modified_after=later.isoformat())["total_items"] == 0
     from directory.models import Initiative
@@ -234,6 +234,10 @@ def test_modified_after_is_for_sync(client, listed):
     changed = get(client, "/services", modified_after=later.isoformat())
     assert [s["id"] for s in changed["contents"]] == [str(online.uuid)]
     assert get(client, "/organizations", modified_after="2000-01-01")["total_items"] == 1
+    # A changed event (a schedule of its service) counts as a change to the service.
+    Event.objects.filter(initiative=initiative).update(updated_at=later + timedelta(seconds=2))
+    changed = get(client, "/services", modified_after=later.isoformat())
+    assert {s["id"] for s in changed["contents"]} == {str(online.uuid), str(initiative.uuid)}
 
 
 def test_unpublished_and_unknown_ids_are_not_found(client, listed):
