@@ -1,4 +1,13 @@
-"""Shared test set-up: the real taxonomy is loaded once per test session into the test database."""
+"""Shared test set-up: the real taxonomy is loaded once per test session into the test database.
+
+Local runs keep the test database between runs (``--reuse-db`` in pyproject's ``addopts``; new
+migrations are still applied); ``--create-db`` starts a fresh one. CI (``CI`` set to anything but
+``0``/``false``, as CI services do) always creates it afresh and drops it afterwards.
+"""
+
+import fcntl
+import hashlib
+import os
 
 import pytest
 from django.conf import settings
@@ -6,9 +15,42 @@ from django.core.management import call_command
 from django.db import connection
 
 
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_configure(config):
+    if _on_ci():
+        config.option.reuse_db = False
+
+
 def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {engine} ({settings.DATABASES['default']['NAME']})"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """A reused SQLite test database needs a name that outlives the process (the settings name it
+    after the process id, so that runs side by side never share one). The name is fixed per
+    checkout and xdist worker; a run holds a lock on it, so a second run at the same time takes
+    the next free name instead of writing into the first one's database."""
+    reusing = request.config.getvalue("reuse_db")
+    if not reusing or "DJANGO_TEST_SQLITE" in os.environ or connection.vendor != "sqlite":
+        return
+    checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:10]
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    for slot in range(32):
+        name = f"/tmp/mpdb-test-{checkout}-{worker}-{slot}.sqlite3"
+        lock = open(f"{name}.lock", "w")  # noqa: SIM115 (held until the process ends)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        request.config._mpdb_test_db_lock = lock
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = name
+        return
 
 
 @pytest.fixture(scope="session")
