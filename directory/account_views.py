@@ -26,7 +26,6 @@ from .forms import (
     InvitationForm,
     OrganizationForm,
     max_pending_reached,
-    stale_before,
 )
 from .models import (
     LISTING_KINDS,
@@ -217,13 +216,11 @@ def dashboard(request):
     _attach_last_decisions(
         [obj for org in organizations for obj in (org, *org.initiatives.all(), *org.events.all())]
     )
-    stale = stale_before()
     attention = [
         obj
         for org in organizations
         for obj in [org, *org.initiatives.all()]
-        if obj.status == Status.PUBLISHED
-        and (obj.last_verified_at is None or obj.last_verified_at < stale)
+        if obj.status == Status.PUBLISHED and obj.is_stale
     ]
     context = {
         "organizations": organizations,

@@ -28,6 +28,7 @@ from .models import (
     Membership,
     Organization,
     SourceRecord,
+    Status,
 )
 from .moderation import AlreadyDecided, decide, is_own_work, other_curator_exists
 from .participation import change_request_diff
@@ -303,10 +304,7 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("CSV, UTF-8, with a header row (see docs/import.md)."),
     )
     status = forms.ChoiceField(
-        choices=[
-            ("pending", gettext_lazy("Pending review")),
-            ("published", gettext_lazy("Published")),
-        ],
+        choices=[(status, Status(status).label) for status in (Status.PENDING, Status.PUBLISHED)],
         label=gettext_lazy("Status"),
     )
 

@@ -81,12 +81,12 @@ class CoverageAPIView(APIView):
 
 def network_list(request):
     """Coalitions and networks, with how many listed organizations belong to each."""
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
     networks = (
         Organization.objects.published()
         .filter(is_network=True)
-        .annotate(n=Count("members", filter=Q(members__status="published")))
+        .annotate(n=Count("members", filter=Organization.objects.published_q("members__")))
         .order_by("name")
     )
     return render(request, "directory/network_list.html", {"networks": networks})

@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 
 from .curate_views import curator_required
 from .forms import SourceRecordForm
-from .models import Event, Initiative, Organization, SourceRecord
-
-LISTINGS = {"organizations": Organization, "initiatives": Initiative, "events": Event}
+from .models import LISTING_KINDS, SourceRecord
 
 
 def _formset_class(model):
@@ -33,7 +31,7 @@ def _formset_class(model):
 
 @curator_required
 def curate_sources(request, kind: str, slug: str):
-    model = LISTINGS.get(kind)
+    model = LISTING_KINDS.get(kind)
     if model is None:
         raise Http404
     listing = get_object_or_404(model, slug=slug)

@@ -5,15 +5,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from .forms import stale_before
 from .models import (
+    LISTING_KINDS,
+    LISTING_TYPES,
     ChangeRequest,
     ClaimRequest,
     Decision,
@@ -47,14 +47,9 @@ def curator_required(view):
 
 Action = ModerationDecision.Action
 
-KINDS = {
-    "event": Event,
-    "organization": Organization,
-    "initiative": Initiative,
-    "change": ChangeRequest,
-    "claim": ClaimRequest,
-    "report": Report,
-}
+#: What ``/curate/decide/<kind>/<pk>/`` decides: a listing (``LISTING_TYPES``), an edit, a
+#: claim or a report.
+KINDS = {**LISTING_TYPES, "change": ChangeRequest, "claim": ClaimRequest, "report": Report}
 QUEUE_SIZE = 50
 
 
@@ -111,10 +106,6 @@ def _pending():
     }
 
 
-def _stale() -> Q:
-    return Q(last_verified_at__lt=stale_before()) | Q(last_verified_at__isnull=True)
-
-
 @curator_required
 def curate_dashboard(request):
     counts = {
@@ -124,8 +115,8 @@ def curate_dashboard(request):
         "changes": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
         "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
         "reports": Report.objects.filter(state=Report.State.OPEN).count(),
-        "stale": Initiative.objects.published().filter(_stale()).count()
-        + Organization.objects.published().filter(_stale()).count(),
+        "stale": Initiative.objects.published().stale().count()
+        + Organization.objects.published().stale().count(),
     }
     recent = ModerationDecision.objects.select_related("curator")[:20]
     return render(request, "curate/dashboard.html", {"counts": counts, "recent": recent})
@@ -282,7 +273,7 @@ def _safe_next(request) -> str | None:
 
 
 def _listing(kind: str, slug: str):
-    model = {"organizations": Organization, "initiatives": Initiative, "events": Event}.get(kind)
+    model = LISTING_KINDS.get(kind)
     if model is None:
         raise Http404
     return get_object_or_404(model, slug=slug)

@@ -5,7 +5,6 @@ from urllib.parse import urlparse
 from django import forms
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal
@@ -313,20 +312,15 @@ class InvitationForm(CleanTextFormMixin, forms.Form):
 
 def max_pending_reached(user) -> bool:
     """True when the account already has as many items waiting for review as it may."""
-    from .models import ChangeRequest, Event
+    from .models import ChangeRequest, Decision, Event
 
     waiting = (
         Event.objects.filter(submitted_by=user, status=Status.PENDING).count()
         + Organization.objects.filter(submitted_by=user, status=Status.PENDING).count()
         + Initiative.objects.filter(submitted_by=user, status=Status.PENDING).count()
-        + ChangeRequest.objects.filter(submitted_by=user, status="pending").count()
+        + ChangeRequest.objects.filter(submitted_by=user, status=Decision.PENDING).count()
     )
     return waiting >= settings.MAX_PENDING_PER_ACCOUNT
-
-
-def stale_before():
-    """Listings not verified since this moment need a "still accurate?" check."""
-    return timezone.now() - timezone.timedelta(days=365)
 
 
 class ReportForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):

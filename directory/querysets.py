@@ -46,16 +46,29 @@ def stem(word: str) -> str:
 STALE_AFTER = timedelta(days=365)
 
 
+def stale_since(now=None):
+    """A listing last verified before this moment (or never) is stale (``Listing.is_stale``)."""
+    return (now or timezone.now()) - STALE_AFTER
+
+
 class ListingQuerySet(models.QuerySet):
     #: fields the SQLite fallback searches, most important first, with their weight
     search_fields: tuple[tuple[str, int], ...] = ()
 
+    def published_q(self, prefix: str = "") -> Q:
+        """What makes a listing public, as a condition; ``prefix`` applies it through a relation,
+        e.g. ``Count("initiatives", filter=Initiative.objects.published_q("initiatives__"))``."""
+        from .models.listings import Status  # an import cycle: the models import this module
+
+        return Q(**{f"{prefix}status": Status.PUBLISHED})
+
     def published(self):
-        return self.filter(status="published")
+        """What the public sees (``published_q``)."""
+        return self.filter(self.published_q())
 
     def stale(self, now=None):
         """Due for re-verification: nobody confirmed it in the last ``STALE_AFTER``."""
-        since = (now or timezone.now()) - STALE_AFTER
+        since = stale_since(now)
         return self.filter(models.Q(last_verified_at__lt=since) | models.Q(last_verified_at=None))
 
     def search(self, text: str):
@@ -130,9 +143,9 @@ class OrganizationQuerySet(ListingQuerySet):
 
 
 class InitiativeQuerySet(ListingQuerySet):
-    def published(self):
+    def published_q(self, prefix: str = "") -> Q:
         """Published initiatives of published organizations."""
-        return self.filter(status="published", organization__status="published")
+        return super().published_q(prefix) & super().published_q(f"{prefix}organization__")
 
     search_fields = (
         ("title", 8),

@@ -35,7 +35,7 @@ from .filters import (
     OrganizationFilter,
 )
 from .geo import US_STATES
-from .models import Event, Initiative, Membership, Organization, Scope
+from .models import Event, Initiative, Membership, Organization, Scope, Status
 from .pagination import COUNT_CAP, CappedPaginator
 from .structured_data import initiative_jsonld, organization_jsonld
 
@@ -70,8 +70,8 @@ def _home_stats() -> dict:
     published initiatives minus those of unpublished organizations (few), a quick EXISTS per
     state, and an EXISTS per role.
     """
-    published = Initiative.objects.filter(status="published")
-    hidden_orgs = Organization.objects.exclude(status="published").values("pk")
+    published = Initiative.objects.filter(status=Status.PUBLISHED)  # by their own status
+    hidden_orgs = Organization.objects.exclude(Organization.objects.published_q()).values("pk")
     visible = Initiative.objects.published()
     roles_through, org_roles_through = Initiative.roles.through, Organization.roles.through
     return {
@@ -81,14 +81,12 @@ def _home_stats() -> dict:
         "roles_covered": Role.objects.filter(
             Exists(
                 roles_through.objects.filter(
-                    role=OuterRef("pk"),
-                    initiative__status="published",
-                    initiative__organization__status="published",
+                    Initiative.objects.published_q("initiative__"), role=OuterRef("pk")
                 )
             )
             | Exists(
                 org_roles_through.objects.filter(
-                    role=OuterRef("pk"), organization__status="published"
+                    Organization.objects.published_q("organization__"), role=OuterRef("pk")
                 )
             )
         ).count(),

@@ -1,8 +1,9 @@
 """The seven goals and who works on each."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.views.generic import DetailView, ListView
 
+from directory.models import Initiative
 from directory.showcase import listings_for
 
 from .models import Goal
@@ -13,9 +14,7 @@ class GoalListView(ListView):
     context_object_name = "goals"
 
     def get_queryset(self):
-        published = Q(
-            initiatives__status="published", initiatives__organization__status="published"
-        )
+        published = Initiative.objects.published_q("initiatives__")
         return Goal.objects.annotate(initiative_count=Count("initiatives", filter=published))
 
 

@@ -1,8 +1,9 @@
 """The 53 roles by group, and who does each."""
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
+from directory.models import Initiative
 from directory.showcase import listings_for
 
 from .finder import recommend
@@ -14,9 +15,7 @@ class RoleListView(ListView):
     context_object_name = "groups"
 
     def get_queryset(self):
-        published = Q(
-            initiatives__status="published", initiatives__organization__status="published"
-        )
+        published = Initiative.objects.published_q("initiatives__")
         roles = Role.objects.annotate(initiative_count=Count("initiatives", filter=published))
         return RoleGroup.objects.prefetch_related(Prefetch("roles", queryset=roles))
 

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ..models import Event, Initiative, Organization
+from ..models import LISTING_TYPES, Status
 from .fastrows import fast_rows, supports
 from .serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TYPES = {"event": Event, "initiative": Initiative, "organization": Organization}
+TYPES = LISTING_TYPES  # an item's ``type``: the singular kind
 SERIALIZERS = {
     "event": EventSerializer,
     "initiative": InitiativeSerializer,
@@ -107,7 +107,7 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
 
     public_ids = {
         type_name: [key.id for key, kind, row in page
-                    if key.type == type_name and kind == "row" and row.status == "published"]
+                    if key.type == type_name and kind == "row" and row.status == Status.PUBLISHED]
         for type_name in TYPES
     }  # fmt: skip
     objects = {}

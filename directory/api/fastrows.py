@@ -140,7 +140,7 @@ def _networks(ids: list) -> dict[int, list[dict]]:
     networks = defaultdict(list)
     rows = (
         Organization.networks.through.objects.filter(
-            from_organization_id__in=ids, to_organization__status="published"
+            Organization.objects.published_q("to_organization__"), from_organization_id__in=ids
         )
         .order_by("to_organization__name", "to_organization__pk")
         .values_list(

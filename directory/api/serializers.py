@@ -10,7 +10,16 @@ from roles.models import Role
 from roles.serializers import RoleRefSerializer
 
 from ..geo import US_STATES
-from ..models import Event, Fact, Initiative, Language, Organization, Scope, SourceRecord
+from ..models import (
+    Event,
+    Fact,
+    Initiative,
+    Language,
+    Organization,
+    Scope,
+    SourceRecord,
+    Status,
+)
 from ..validators import CleanTextSerializerMixin
 from .lookups import SLUG_RE
 
@@ -136,7 +145,7 @@ class EventSerializer(ListingSerializer):
     def get_initiative(self, obj) -> dict | None:
         """The initiative the event belongs to, if it is published."""
         initiative = obj.initiative
-        if initiative is None or initiative.status != "published":
+        if initiative is None or initiative.status != Status.PUBLISHED:
             return None
         return {"id": initiative.uuid, "slug": initiative.slug, "name": initiative.title}
 

@@ -32,10 +32,13 @@ UNTIMED_LENGTH = timedelta(hours=2)
 class EventQuerySet(ListingQuerySet):
     search_fields = (("title", 8), ("summary", 4), ("description", 1), ("organization__name", 1))
 
-    def published(self):
+    def published_q(self, prefix: str = "") -> models.Q:
         """Published events of published organizations (and of published initiatives, if any)."""
-        return self.filter(status="published", organization__status="published").filter(
-            models.Q(initiative__isnull=True) | models.Q(initiative__status="published")
+        listing = super().published_q
+        return (
+            listing(prefix)
+            & listing(f"{prefix}organization__")
+            & (models.Q(**{f"{prefix}initiative__isnull": True}) | listing(f"{prefix}initiative__"))
         )
 
     def upcoming(self, now=None):
@@ -158,10 +161,8 @@ class Event(Listing):
 
     @property
     def is_past(self) -> bool:
-        if self.ends_at:
-            return self.ends_at < timezone.now()
-        assumed = timedelta(days=1) if self.all_day else timedelta(hours=2)
-        return self.starts_at + assumed < timezone.now()
+        """Over: no longer ``upcoming`` (the same rule, ``over_at``)."""
+        return self.over_at < timezone.now()
 
     def clean(self) -> None:
         super().clean()

@@ -16,7 +16,7 @@ from goals.models import Goal
 from roles.models import Role
 
 from ..geo import US_STATES, lookup_zip
-from ..querysets import InitiativeQuerySet, OrganizationQuerySet
+from ..querysets import InitiativeQuerySet, OrganizationQuerySet, stale_since
 
 
 class Status(models.TextChoices):
@@ -145,6 +145,11 @@ class Listing(models.Model):
     @property
     def place(self) -> str:
         return ", ".join(part for part in (self.city, self.state) if part)
+
+    @property
+    def is_stale(self) -> bool:
+        """Due for re-verification (the rule of ``ListingQuerySet.stale``)."""
+        return self.last_verified_at is None or self.last_verified_at < stale_since()
 
     def clean(self) -> None:
         super().clean()

@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import models as kinds
 from .. import validators
 
 register = template.Library()
@@ -66,13 +67,15 @@ def accessible(bound_field):
 
 @register.filter
 def listing_kind(obj) -> str:
-    """``organizations`` or ``initiatives``: the URL segment of a listing's member pages."""
-    return obj._meta.model_name + "s"
+    """``organizations``, ``initiatives`` or ``events``: the URL segment of a listing's member
+    pages (``LISTING_KINDS``)."""
+    return kinds.listing_kind(obj)
 
 
 @register.filter
 def listing_kind_singular(obj) -> str:
-    """``organization`` or ``initiative``: the kind name used by the curator routes."""
+    """``organization``, ``initiative`` or ``event``: the kind name used by the curator routes
+    (``LISTING_TYPES``)."""
     return obj._meta.model_name
 
 

@@ -5,8 +5,16 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms import stale_before
-from directory.models import ChangeRequest, ClaimRequest, Event, Initiative, Organization, Report
+from directory.models import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Event,
+    Initiative,
+    Organization,
+    Report,
+    Status,
+)
 from directory.notify import language_of, send
 
 
@@ -17,16 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, base_url: str = "http://127.0.0.1:8000", **options):
-        stale = Q(last_verified_at__lt=stale_before()) | Q(last_verified_at__isnull=True)
         counts = {
-            "organizations": Organization.objects.filter(status="pending").count(),
-            "initiatives": Initiative.objects.filter(status="pending").count(),
-            "events": Event.objects.filter(status="pending").count(),
-            "edits": ChangeRequest.objects.filter(status="pending").count(),
-            "claims": ClaimRequest.objects.filter(status="pending").count(),
-            "reports": Report.objects.filter(state="open").count(),
-            "stale listings": Organization.objects.published().filter(stale).count()
-            + Initiative.objects.published().filter(stale).count(),
+            "organizations": Organization.objects.filter(status=Status.PENDING).count(),
+            "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
+            "events": Event.objects.filter(status=Status.PENDING).count(),
+            "edits": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
+            "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
+            "reports": Report.objects.filter(state=Report.State.OPEN).count(),
+            "stale listings": Organization.objects.published().stale().count()
+            + Initiative.objects.published().stale().count(),
         }
         if not any(counts.values()):
             self.stdout.write("Nothing waiting; no digest sent.")

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.imports import import_listings
+from directory.models import Status
 
 
 class Command(BaseCommand):
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=["organizations", "initiatives"])
         parser.add_argument("path", type=Path)
-        parser.add_argument("--status", choices=["pending", "published"], default="pending")
+        parser.add_argument(
+            "--status", choices=[Status.PENDING, Status.PUBLISHED], default=Status.PENDING
+        )
 
     def handle(self, *args, kind, path: Path, status: str, **options):
         try:

@@ -4,7 +4,6 @@ unconfirmed after a grace period, with a recorded reason. Safe to run any number
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Initiative, Membership, ModerationDecision, Organization
 from directory.moderation import AlreadyDecided, decide
 from directory.notify import language_for_email, send
-
-STALE_AFTER = timedelta(days=365)
 
 
 class Command(BaseCommand):
@@ -25,10 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, grace_days: int, base_url: str, **options):
         now = timezone.now()
-        stale = Q(last_verified_at__lt=now - STALE_AFTER) | Q(last_verified_at__isnull=True)
         notified = archived = 0
         for model in (Organization, Initiative):
-            for listing in model.objects.published().filter(stale).iterator():
+            for listing in model.objects.published().stale(now).iterator():
                 if listing.stale_notice_sent_at is None or (
                     listing.last_verified_at
                     and listing.stale_notice_sent_at < listing.last_verified_at
