@@ -3,6 +3,7 @@ over, which model a URL's ``kind`` names. Changing the one rule changes every pa
 
 import re
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,16 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from directory import querysets
-from directory.moderation import ensure_curators_group
-from directory.models import LISTING_KINDS, LISTING_TYPES, Event, Initiative, Membership
+from directory.models import (
+    LISTING_KINDS,
+    LISTING_TYPES,
+    Event,
+    Initiative,
+    Membership,
+    listing_kind,
+)
 from directory.models import events as event_models
-from directory.models import listing_kind
+from directory.moderation import ensure_curators_group
 from directory.templatetags.directory_tags import listing_kind_singular
 from tests.accounts.test_journey import make_user
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -62,7 +69,7 @@ def test_every_stale_list_follows_stale_after(
     dashboard = client.get("/dashboard/").context
     assert dashboard["attention"] == [org]
 
-    call_command("process_stale_listings", stdout=open("/dev/null", "w"))
+    call_command("process_stale_listings", stdout=StringIO())
     org.refresh_from_db()
     assert org.stale_notice_sent_at is not None  # its owner was asked
 
@@ -129,9 +136,9 @@ def test_the_public_rule_is_not_copied_as_a_string():
 
 
 def test_one_registry_names_each_kind_in_both_spellings():
-    assert LISTING_TYPES == {"organization": LISTING_KINDS["organizations"],
+    assert {"organization": LISTING_KINDS["organizations"],
                              "initiative": LISTING_KINDS["initiatives"],
-                             "event": LISTING_KINDS["events"]}  # fmt: skip
+                             "event": LISTING_KINDS["events"]} == LISTING_TYPES  # fmt: skip
     for kind, model in LISTING_KINDS.items():
         assert listing_kind(model) == kind
         assert LISTING_TYPES[listing_kind_singular(model)] is model
