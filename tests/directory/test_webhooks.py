@@ -3,6 +3,9 @@ task queue (``db_worker``). Nothing is sent anywhere else."""
 
 import json
 import re
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -32,7 +35,7 @@ class Receiver:
     """A partner's endpoint: records every request and answers with the planned statuses
     (then 200)."""
 
-    def __init__(self):
+    def __init__(self, tls: tuple[Path, Path] | None = None):
         self.requests: list[dict] = []
         self.plan: list[int] = []
         self.always: int | None = None
@@ -55,6 +58,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # a throwaway port
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        if tls:  # HTTPS with a certificate for "localhost" (which resolves to 127.0.0.1)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.server.server_port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -519,3 +527,38 @@ def test_a_delivery_is_given_up_after_the_last_attempt(client, api_key, org, rec
     assert (delivery.state, delivery.attempts, delivery.next_attempt_at) == ("failed", 3, None)
     assert [entry["status_code"] for entry in delivery.attempt_log] == [500, 500, 500]
     assert WebhookEndpoint.objects.get().paused_at is None  # an hour of failures is not a day
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="openssl makes the test certificate")
+def test_https_deliveries_check_the_certificate_against_the_host_name(
+    client, api_key, org, tmp_path
+):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    receiver = Receiver(tls=(cert, key))
+    try:
+        endpoint = register(client, api_key, receiver.url)
+        trusting = ssl.create_default_context(cafile=str(cert))
+        decide(by=None, target=pending_initiative(org), action="approve")
+        with mock.patch("ssl.create_default_context", return_value=trusting):
+            run_worker()
+        (request,) = receiver.requests
+        assert request["headers"]["Host"] == f"localhost:{receiver.server.server_port}"
+        assert signing.verify(
+            endpoint["secret"], request["body"], request["headers"]["X-MPDB-Timestamp"],
+            request["headers"]["X-MPDB-Signature"],
+        )  # fmt: skip
+
+        # A certificate the worker does not trust: nothing is sent, the failure is logged.
+        decide(by=None, target=pending_initiative(org), action="approve")
+        run_worker()
+        assert len(receiver.requests) == 1
+        failed = WebhookDelivery.objects.get(state="pending")
+        assert "CERTIFICATE_VERIFY_FAILED" in failed.last_error
+    finally:
+        receiver.close()
