@@ -1,5 +1,5 @@
 """allauth adaptations: an account is never lost because a verification e-mail failed, and the
-e-mail itself is kept in the outbox and sent again (``directory.outbox``)."""
+e-mail itself is queued and sent again (``directory.mail``)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -9,12 +9,12 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .outbox import deliver
+from .mail import deliver
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        # As DefaultAccountAdapter.send_mail, but a refused message goes to the outbox.
+        # As DefaultAccountAdapter.send_mail, but a refused message is queued to be sent again.
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)

@@ -355,5 +355,5 @@ class EventAdmin(ListingAdmin):
     inlines = [SourceInline]
 
 
-from . import admin_outbox  # noqa: E402, F401  (registers the outbox)
+from . import admin_mail  # noqa: E402, F401  (registers the refused e-mails)
 from .webhooks import admin as webhooks_admin  # noqa: E402, F401  (endpoints, deliveries)

@@ -110,7 +110,7 @@ def send_alert(alert_id: int, base_url: str) -> int:
             ok = send(
                 to=alert.email, language=alert.language, subject=subject, subject_params={"count": count},
                 template="directory/email/alert.txt",
-                queue=False,  # not the outbox: this task is retried as a whole on the next run
+                queue=False,  # not sent again alone: this task is retried whole on the next run
                 context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
                          "base_url": base_url, "search": base_url + alert.search_url(),
                          "unsubscribe": unsubscribe},

@@ -55,7 +55,7 @@ CURATOR_PERMISSIONS = {
         "view_event", "change_event", "view_historicalevent",
         "add_moderationdecision", "moderate",
         "view_historicalorganization", "view_historicalinitiative",
-        "view_outgoingmail", "retry_outgoingmail",  # the outbox: see it, send again
+        "view_queuedmail", "resend_queuedmail",  # refused e-mails: see them, send again
         "view_webhookendpoint", "change_webhookendpoint", "view_webhookdelivery",  # pause, resume
     ],
     "goals": ["view_goal", "change_goal"],
@@ -164,11 +164,11 @@ def _recipients(target) -> list[str]:
 
 
 def _notify(decision: ModerationDecision, target) -> None:
+    """E-mail the decision; it is marked ``notified`` when a message is delivered (now or later)."""
     recipients = _recipients(target)
     waiting_for = unpublished_parent(target) if decision.action == Action.APPROVE else None
-    sent = bool(recipients)
     for email in recipients:
-        sent &= send(
+        send(
             to=email,
             language=language_for_email(email),
             # Translators: e-mail subject, e.g. "Approved: Civic Nights".
@@ -177,16 +177,15 @@ def _notify(decision: ModerationDecision, target) -> None:
             subject_params={"action": Action(decision.action).label, "target": decision.target_repr},
             template="directory/email/decision.txt",
             context={"decision": decision, "target": target, "waiting_for": waiting_for},
+            decision_id=decision.pk,
         )  # fmt: skip
-    if sent:
-        ModerationDecision.objects.filter(pk=decision.pk).update(notified=True)
 
 
 def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
     """Someone who reported a problem and left an address hears what became of it."""
     if not report.email:
         return
-    sent = send(
+    send(
         to=report.email,
         language=language_for_email(report.email),
         # Translators: e-mail subject, e.g. "Your report on Civic Nights".
@@ -194,9 +193,8 @@ def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
         subject_params={"target": str(report.target)},
         template="directory/email/report_outcome.txt",
         context={"decision": decision, "report": report},
+        decision_id=decision.pk,
     )  # fmt: skip
-    if sent:
-        ModerationDecision.objects.filter(pk=decision.pk).update(notified=True)
 
 
 def decide(

@@ -1,6 +1,6 @@
 """E-mail to people. The record that caused a message is always saved first; a message the mail
-server refuses is kept in the outbox and sent again by ``manage.py send_queued_mail``
-(``directory.outbox``), so neither what the person submitted nor the e-mail is lost."""
+server refuses is queued and sent again by the task queue (``directory.mail``), so neither what
+the person submitted nor the e-mail is lost."""
 
 import logging
 
@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from .mail import deliver
 from .models import UserLanguage
-from .outbox import deliver
 
 log = logging.getLogger("mpdb.mail")
 
@@ -50,15 +50,17 @@ def send(
     sensitive: bool = False,
     queue: bool = True,
     headers: dict | None = None,
+    decision_id: int | None = None,
 ) -> bool:
     """Send a plain-text message; return False if the mail server refused it just now.
 
     The subject (a lazy translation, with ``subject_params`` for its placeholders) and the body
     are written in ``language`` — the recipient's — or else the current request's language.
-    A refused message is kept in the outbox to be sent again (``sensitive``: it holds a personal
-    link, so the admin never shows its text), unless ``queue=False``: callers with a retry of
-    their own (alerts) say so, so that nobody gets a message twice. ``headers``: extra mail
-    headers (e.g. ``List-Unsubscribe``).
+    A refused message is queued to be sent again (``sensitive``: it holds a personal link, so
+    the admin never shows its text), unless ``queue=False``: callers with a retry of their own
+    (alerts) say so, so that nobody gets a message twice. ``headers``: extra mail headers (e.g.
+    ``List-Unsubscribe``). ``decision_id``: the ``ModerationDecision`` the message tells about,
+    marked ``notified`` once the message is delivered, now or by a later attempt.
     """
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -71,7 +73,10 @@ def send(
         f"{prefix} {subject}", body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
     )
     if queue:
-        return deliver(message, template=template, language=language, sensitive=sensitive)
+        return deliver(
+            message, template=template, language=language, sensitive=sensitive,
+            decision_id=decision_id,
+        )  # fmt: skip
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # any transport error: the caller retries (and keeps its record)

@@ -265,11 +265,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MPDB Directory <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# A message the mail server refuses is kept in the outbox (directory.OutgoingMail) and retried by
-# `manage.py send_queued_mail` (cron): after 5 min, then twice as long each time, and given up
-# (kept, marked failed, shown in the admin) after OUTBOX_MAX_ATTEMPTS attempts.
-OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))  # ≈ 42 hours
-OUTBOX_RETRY_BASE = int(os.environ.get("OUTBOX_RETRY_BASE", "300"))  # seconds
+# A message the mail server refuses is sent again by the task queue (directory.mail, run by
+# `manage.py db_worker`): after 5 min, then twice as long each time, and given up (kept as a
+# failed task, shown to curators in the admin) after MAIL_MAX_ATTEMPTS attempts.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))  # ≈ 42 hours
+MAIL_RETRY_BASE = int(os.environ.get("MAIL_RETRY_BASE", "300"))  # seconds
 
 # The site's public address, for absolute links in what the task queue sends (webhooks).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

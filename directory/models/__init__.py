@@ -12,8 +12,8 @@ from .listings import (
     Source,
     Status,
 )
+from .mail import QueuedMail
 from .moderation import ModerationDecision, Report
-from .outbox import OutgoingMail
 from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 from .sources import Fact, SourceRecord
 from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -51,7 +51,7 @@ __all__ = [
     "ModerationDecision",
     "Organization",
     "OrganizationManager",
-    "OutgoingMail",
+    "QueuedMail",
     "Report",
     "Scope",
     "Source",

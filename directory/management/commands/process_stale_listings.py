@@ -57,6 +57,6 @@ class Command(BaseCommand):
                 subject_params={"listing": listing},
                 template="directory/email/stale.txt",
                 context={"listing": listing, "link": base_url + reverse("directory:dashboard")},
-                queue=False,  # not the outbox: a listing nobody was asked about is asked tomorrow
+                queue=False,  # not sent again alone: a listing nobody was asked about is asked tomorrow
             )  # fmt: skip
         return sent
