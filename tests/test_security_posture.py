@@ -130,3 +130,11 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year():
         assert answer["encoding"] == expected
         assert "max-age=315360000" in answer["cache"] and "immutable" in answer["cache"]
         assert "Accept-Encoding" in answer["vary"]
+
+
+def test_behind_a_proxy_the_client_ip_is_the_trusted_hop(rf, settings):
+    from mpdb.client_ip import client_ip
+
+    settings.NUM_PROXIES = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == "203.0.113.9"

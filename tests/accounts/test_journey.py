@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import override_settings
 
+from directory.edit_forms import proposed_edit
 from directory.models import (
     ChangeRequest,
     ClaimRequest,
@@ -16,7 +17,7 @@ from directory.models import (
     Membership,
     Organization,
 )
-from directory.participation import change_request_approve, claim_grant
+from directory.moderation import decide
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +189,7 @@ def test_editing_a_published_listing_waits_for_a_curator(client, member):
     assert "Waiting for a curator" in page
 
     curator = make_user("curator@example.org")
-    change_request_approve(change=change, by=curator)
+    decide(by=curator, target=change, action="approve", edit=proposed_edit(change))
     org.refresh_from_db()
     assert (org.name, org.summary) == ("New Name", "New summary.")
     assert set(org.roles.values_list("slug", flat=True)) == {"bridge-builders", "facilitators"}
@@ -218,7 +219,8 @@ def test_a_second_members_edit_waits_until_the_first_is_decided(client, member):
     assert 'value="Second Edit"' in page
     assert list(ChangeRequest.objects.filter(status="pending")) == [mine]
     # Once the first is decided, the second member can send theirs.
-    change_request_approve(change=mine, by=make_user("curator@example.org"))
+    curator = make_user("curator@example.org")
+    decide(by=curator, target=mine, action="approve", edit=proposed_edit(mine))
     assert client.post(url, {**ORG_FORM, "name": "Second Edit"}).status_code == 302
     assert ChangeRequest.objects.get(status="pending").submitted_by == other
 
@@ -230,6 +232,45 @@ def test_editing_a_pending_listing_applies_at_once(client, member):
     org.refresh_from_db()
     assert (org.name, org.status) == ("Renamed", "pending")
     assert not ChangeRequest.objects.exists()
+
+
+def initiative_edit(initiative, **extra):
+    """The edit form of ``initiative`` with a new title (and no organization field)."""
+    return {"title": "Edited title", "summary": initiative.summary, "postal_code": "80302",
+            "scope": "local", "roles": ["mediators"], **extra}  # fmt: skip
+
+
+def test_an_initiative_edit_applies_at_once_while_pending_and_on_approval_once_public(
+    client, member
+):
+    org = OrganizationFactory(owner=member)
+    pending = InitiativeFactory(organization=org, status="pending", published_at=None)
+    response = client.post(f"/dashboard/initiatives/{pending.slug}/edit/", initiative_edit(pending))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    pending.refresh_from_db()
+    assert pending.title == "Edited title"
+
+    public = InitiativeFactory(organization=org, title="Public title")
+    response = client.post(f"/dashboard/initiatives/{public.slug}/edit/", initiative_edit(public))
+    assert response.status_code == 302
+    change = ChangeRequest.objects.get(initiative=public)
+    decide(by=None, target=change, action="approve", edit=proposed_edit(change))
+    public.refresh_from_db()
+    assert (public.title, public.organization) == ("Edited title", org)
+
+
+def test_editing_an_organization_keeps_its_networks(client, member):
+    network = OrganizationFactory(is_network=True, slug="a-network")
+    org = OrganizationFactory(status="pending", published_at=None, owner=member)
+    org.networks.add(network)
+    page = client.get(f"/dashboard/organizations/{org.slug}/edit/").content.decode()
+    box = page[page.index('value="a-network"') - 120 : page.index('value="a-network"') + 70]
+    assert "checked" in box
+    client.post(f"/dashboard/organizations/{org.slug}/edit/",
+                {"name": "Renamed", "summary": "s", "postal_code": "80302", "scope": "local",
+                 "networks": ["a-network"]})  # fmt: skip
+    org.refresh_from_db()
+    assert org.name == "Renamed" and list(org.networks.all()) == [network]
 
 
 def test_a_rejected_listing_can_be_revised_and_resubmitted(client, member):
@@ -282,7 +323,7 @@ def test_claiming_a_listing_with_a_work_address(client, member):
     assert claim.email_verified_at is not None and claim.status == "pending"
     assert not Membership.objects.exists()  # a curator still decides
 
-    claim_grant(claim=claim, by=make_user("curator@example.org"))
+    decide(by=make_user("curator@example.org"), target=claim, action="approve")
     assert Membership.objects.get(organization=org).user == member
     assert "Is this your organization?" not in client.get(org.get_absolute_url()).content.decode()
 

@@ -55,6 +55,15 @@ def test_a_confirmed_listing_is_not_archived(submitter):
     assert org.status == "published"
 
 
+def test_stale_listings_nobody_manages_are_never_archived_automatically():
+    old = timezone.now() - timedelta(days=400)
+    orphan = OrganizationFactory(last_verified_at=old)
+    for _ in range(2):
+        run("process_stale_listings", "--grace-days", "0")
+    orphan.refresh_from_db()
+    assert orphan.status == "published" and orphan.stale_notice_sent_at is None
+
+
 def test_the_curator_digest_lists_what_is_waiting(curator):
     InitiativeFactory(status="pending")
     assert "Digest sent to 1 curators." in run("curator_digest")

@@ -241,6 +241,31 @@ def test_archive_then_restore_brings_everything_back(curator, client):
     assert client.get(org.get_absolute_url()).status_code == 200
 
 
+def test_restore_needs_a_listing_that_was_once_published(curator):
+    never = InitiativeFactory(status="archived", published_at=None)
+    with pytest.raises(AlreadyDecided):
+        decide(by=curator, target=never, action="restore")
+
+
+def test_revert_restores_content_not_publication(curator_client, curator):
+    initiative = InitiativeFactory(title="Old content")
+    first = initiative.history.first()
+    initiative.title = "New content"
+    initiative.save()
+    decide(by=curator, target=initiative, action="archive")
+    curator_client.post(f"/curate/history/initiatives/{initiative.slug}/revert/{first.history_id}/")
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.status) == ("Old content", "archived")
+
+
+def test_a_decision_that_does_not_fit_the_item_is_refused_not_a_500(curator_client):
+    initiative = InitiativeFactory(status="pending", published_at=None)
+    response = curator_client.post(f"/curate/decide/initiative/{initiative.pk}/",
+                                   {"action": "resolve", "next": "https://evil.example/x"})  # fmt: skip
+    assert response.status_code == 302 and "evil.example" not in response["Location"]
+    assert not ModerationDecision.objects.exists()
+
+
 def test_listings_are_never_hard_deleted_by_curators(curator_client):
     org = OrganizationFactory()
     response = curator_client.post(

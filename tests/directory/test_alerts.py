@@ -193,6 +193,17 @@ def test_event_alerts_and_bad_searches(client):
     assert not Alert.objects.filter(email="x@example.org").exists()
 
 
+def test_an_alert_keeps_only_the_known_filters_of_its_query(client):
+    client.post("/alerts/subscribe/", {
+        "email": "x@example.org", "frequency": "daily", "kind": "initiatives",
+        "query": "goal=compromise&\n\nURGENT verify at https://evil.example\n\n=1&state=CO",
+    })  # fmt: skip
+    alert = Alert.objects.get()
+    assert alert.query == "goal=compromise&state=CO"
+    assert "evil.example" not in mail.outbox[-1].body
+    assert "goal=compromise&state=CO" in mail.outbox[-1].body  # not &amp; in a text e-mail
+
+
 def test_the_list_page_offers_the_alert_for_the_current_search(client):
     html = client.get("/initiatives/?goal=reconciliation&page=2&sort=name").content.decode()
     assert "E-mail me when new matches appear" in html

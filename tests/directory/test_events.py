@@ -99,6 +99,11 @@ def test_past_events_drop_out_of_listings_but_stay_reachable(client):
     assert set(with_past) == {past.title, coming.title}
 
 
+def test_a_past_event_stays_reachable_in_the_api(client):
+    past = make_event(starts_at=timezone.now() - timedelta(days=40))
+    assert client.get(f"/api/v1/events/{past.uuid}/").status_code == 200
+
+
 def test_date_ranges_mode_and_place_filters(client):
     base = datetime(2027, 6, 1, 18, tzinfo=DENVER)
     june = make_event(title="June forum", starts_at=base)
@@ -151,6 +156,13 @@ def test_pending_events_are_never_public(client):
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"Secret pending event" not in body, url
+
+
+def test_a_published_event_is_hidden_with_its_pending_initiative(client):
+    secret = InitiativeFactory(title="Secret pending initiative", status="pending")
+    event = make_event(organization=secret.organization)
+    Event.objects.filter(pk=event.pk).update(initiative=secret)
+    assert client.get(event.get_absolute_url()).status_code == 404
 
 
 def test_events_show_on_their_organization_initiative_and_role_pages(client):
@@ -211,6 +223,13 @@ def test_over_at_is_when_upcoming_lets_an_event_go(kwargs):
     assert not upcoming(event.over_at + second).exists()
 
 
+def test_an_all_day_event_stays_upcoming_through_its_day():
+    now = timezone.now()
+    event = make_event(all_day=True, starts_at=now - timedelta(hours=5), ends_at=None)
+    assert Event.objects.upcoming().filter(pk=event.pk).exists()
+    assert not event.is_past
+
+
 # Members manage their events as they do initiatives: dashboard, edit through review, withdraw,
 # report (issue 17, item 4).
 
@@ -268,7 +287,21 @@ def test_a_submitted_event_shows_on_the_dashboard_with_its_status_and_actions(cl
     assert (event.title, event.status) == ("Harbor forum II", "pending")
 
 
+def test_the_event_form_reads_times_in_the_venues_zone(client, member):
+    org = OrganizationFactory(owner=member)
+    response = client.post("/submit/event/", {
+        "organization": org.slug, "title": "Denver forum", "summary": "s",
+        "starts_at": "2027-03-05T19:00", "timezone": "America/New_York", "mode": "in_person",
+        "postal_code": "80302", "scope": "local",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = Event.objects.get(title="Denver forum")
+    assert event.timezone == "America/Denver"
+    assert event.starts_at.astimezone(ZoneInfo("America/Denver")).hour == 19
+
+
 def test_editing_a_published_event_waits_for_a_curator(client, member):
+    from directory.edit_forms import proposed_edit
     from directory.models import ChangeRequest
     from directory.moderation import decide
 
@@ -288,7 +321,7 @@ def test_editing_a_published_event_waits_for_a_curator(client, member):
     from django.contrib.auth import get_user_model
 
     curator = get_user_model().objects.create_user(username="c", email="c@example.org")
-    decide(by=curator, target=change, action="approve")
+    decide(by=curator, target=change, action="approve", edit=proposed_edit(change))
     event.refresh_from_db()
     assert event.title == "Town forum, moved"
     assert event.starts_at.astimezone(DENVER) == datetime(2027, 3, 6, 18, 30, tzinfo=DENVER)

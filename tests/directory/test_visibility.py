@@ -2,9 +2,10 @@
 
 import pytest
 
+from directory.moderation import decide
 from goals.models import Goal
 from roles.models import Role
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import CuratorFactory, EventFactory, InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +106,20 @@ def test_archiving_a_published_listing_removes_it_everywhere(client, listings):
     assert client.get(shown.get_absolute_url()).status_code == 404
     assert shown.title not in client.get("/initiatives/?q=zebra").content.decode()
     assert shown.title not in client.get("/feeds/initiatives.atom").content.decode()
+
+
+def test_an_archived_organization_takes_its_initiatives_and_events_with_it(client):
+    org = OrganizationFactory(name="Closing Org")
+    initiative = InitiativeFactory(organization=org, title="Orphaned work")
+    event = EventFactory(organization=org, title="Orphaned event")
+    before = initiative.updated_at
+    decide(by=CuratorFactory(), target=org, action="archive")
+    initiative.refresh_from_db()
+    assert initiative.updated_at > before  # the change feed hears of it
+    assert client.get(initiative.get_absolute_url()).status_code == 404
+    assert client.get(event.get_absolute_url()).status_code == 404
+    for url in ["/initiatives/", "/events/", "/api/v1/initiatives/", "/api/v1/events/", "/"]:
+        assert "Orphaned" not in client.get(url).content.decode(), url
+    items = client.get("/api/v1/changes/").json()["results"]
+    tombstones = {i["id"] for i in items if "removed_at" in i}
+    assert str(initiative.uuid) in tombstones

@@ -189,6 +189,25 @@ def test_thousands_of_parameters_are_refused_not_processed(client):
 
 
 @pytest.mark.parametrize(
+    "url",
+    ["/events/?to=9999-12-31", "/events/?from=0001-01-01", "/events/feed.ics?to=9999-12-31",
+     "/api/v1/events/?from=0001-01-01", "/initiatives/?updated_since=0001-01-01T00:00:00%2B01:00",
+     "/api/v1/changes/?since=0001-01-01T00:00:00%2B01:00"],
+)  # fmt: skip
+def test_dates_at_the_ends_of_the_calendar_are_a_clear_400_not_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 400)
+    if not url.startswith("/events/feed"):
+        assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/events/?view=month&month=9999-12", "/events/?view=month&month=1-1",
+                                 "/initiatives/?q=!!!", "/api/v1/initiatives/?q=%22%22"])  # fmt: skip
+def test_impossible_months_and_searches_of_punctuation_give_a_page(client, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
     "value", ["' OR '1'='1", "' OR 1=1 --", '" OR ""="', "%", "_", "*", "\\", "') OR ('a'='a"]
 )
 def test_sql_metacharacters_are_searched_for_not_run(client, listed, value):
