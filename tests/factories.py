@@ -78,9 +78,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     class Params:
         #: ``verified=True``: the e-mail address is confirmed, as for every signed-in member.
-        verified = factory.Trait(
-            email_address=factory.RelatedFactory(EmailAddressFactory, factory_related_name="user")
-        )
+        verified = False
+
+    email_address = factory.Maybe(
+        "verified", factory.RelatedFactory(EmailAddressFactory, factory_related_name="user")
+    )
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
@@ -92,11 +94,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class CuratorFactory(UserFactory):
-    """Staff in the "Curators" group, with a verified address."""
+    """Staff in the "Curators" group, with a verified address (unless ``verified=False``)."""
+
+    class Params:
+        verified = True
 
     username = factory.Sequence(lambda n: f"curator{n}")
     is_staff = True
-    email_address = factory.RelatedFactory(EmailAddressFactory, factory_related_name="user")
 
     @factory.post_generation
     def curators_group(user, create, extracted, **kwargs):

@@ -53,6 +53,7 @@ def test_accounts_have_a_password_and_a_verified_address_only_when_asked():
     curator = factories.CuratorFactory()
     assert curator.is_staff and curator.emailaddress_set.get().verified
     assert list(curator.groups.all()) == [Group.objects.get(name="Curators")]
+    assert not factories.CuratorFactory(verified=False).emailaddress_set.exists()
 
 
 def test_an_organization_with_an_owner_and_an_event_at_its_default_time():

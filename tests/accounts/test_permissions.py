@@ -1,33 +1,32 @@
 """Nobody reaches another organization's listings by guessing slugs or ids."""
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 
-from directory.models import ChangeRequest, Membership
-from tests.factories import InitiativeFactory, OrganizationFactory
+from directory.models import Membership
+from tests.factories import (
+    ChangeRequestFactory,
+    InitiativeFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def outsider(client):
-    user = get_user_model().objects.create_user("out", "out@example.org", "pw-Long-enough-1")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(username="out", verified=True)
     client.force_login(user)
     return user
 
 
 @pytest.fixture
 def theirs():
-    owner = get_user_model().objects.create_user("own", "own@example.org", "pw-Long-enough-1")
-    org = OrganizationFactory(slug="their-org")
-    Membership.objects.create(user=owner, organization=org, role="owner")
+    owner = UserFactory(username="own")
+    org = OrganizationFactory(slug="their-org", owner=owner)
     initiative = InitiativeFactory(organization=org, slug="their-work")
     pending = InitiativeFactory(organization=org, slug="their-pending", status="pending")
-    change = ChangeRequest.objects.create(
-        organization=org, proposed={"name": ["x"]}, submitted_by=owner
-    )
+    change = ChangeRequestFactory(listing=org, proposed={"name": ["x"]}, submitted_by=owner)
     return org, initiative, pending, change
 
 

@@ -1,7 +1,6 @@
 """Nothing reaches the public without a curator; every decision is recorded, explained and sent."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 
 from directory.models import (
@@ -15,7 +14,7 @@ from directory.models import (
 )
 from directory.moderation import AlreadyDecided, decide, possible_duplicates
 from roles.models import Role
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +73,7 @@ def test_a_rejected_submitter_revises_and_it_returns_to_the_queue(client, curato
 
 def test_two_decisions_on_one_item_give_one_record(curator, submitter):
     initiative = pending_initiative(submitter)
-    other = get_user_model().objects.create_user("c2", "c2@example.org", "pw-Long-enough-1")
+    other = UserFactory(username="c2")
     decide(by=curator, target=initiative, action="approve")
     with pytest.raises(AlreadyDecided):
         decide(by=other, target=initiative, action="reject", reason="late")
@@ -227,8 +226,7 @@ def test_archive_then_restore_brings_everything_back(curator, client):
     network = OrganizationFactory(is_network=True)
     org = OrganizationFactory(roles=list(Role.objects.all()[:2]))
     org.networks.add(network)
-    member = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-enough-1")
-    Membership.objects.create(user=member, organization=org, role="owner")
+    MembershipFactory(user=UserFactory(username="m"), organization=org, role="owner")
     before = (set(org.roles.all()), set(org.networks.all()), set(org.memberships.all()))
     decide(by=curator, target=org, action="archive")
     assert client.get(org.get_absolute_url()).status_code == 404

@@ -2,23 +2,17 @@
 when they are the only curator, their decision stands and its record says so."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from directory.models import ChangeRequest, ClaimRequest, Membership, ModerationDecision
 from directory.moderation import SOLE_CURATOR_NOTE
-from tests.factories import OrganizationFactory
+from tests.factories import CuratorFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def second_curator(curator):
-    user = get_user_model().objects.create_user("c2", "second@example.org", "pw-Long-enough-1")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
+    return CuratorFactory(username="c2", email="second@example.org", verified=False)
 
 
 def own_items(curator):
