@@ -1,17 +1,16 @@
 """Curators' admin pages for listings and members load, and their actions work."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from directory.models import ChangeRequest, ClaimRequest, Membership
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client):
-    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-Long-1234")
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(admin)
     return client
 
@@ -35,7 +34,7 @@ def test_admin_history_and_change_pages_load(admin_client):
 
 
 def test_admin_approves_a_change_request_and_grants_a_claim(admin_client):
-    member = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-1234")
+    member = UserFactory(username="m")
     org = OrganizationFactory(name="Before", postal_code="80302")
     change = ChangeRequest.objects.create(
         organization=org, submitted_by=member,

@@ -18,7 +18,7 @@ from directory.models import (
     Organization,
 )
 from directory.moderation import decide
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,8 @@ PASSWORD = "a-Long-unusual-passphrase-42"
 
 
 def make_user(email="member@example.org"):
-    user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
+    """An account signed up with ``email`` (its user name too) and confirmed."""
+    return UserFactory(username=email, email=email, password=PASSWORD, verified=True)
 
 
 @pytest.fixture

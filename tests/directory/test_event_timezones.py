@@ -2,23 +2,21 @@
 from where the event most likely happens (its organization's place), not always New York."""
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 
 from directory.forms import EventForm
 from directory.geo import place_timezone
 from directory.models import Event, Membership
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def member(client):
-    user = get_user_model().objects.create_user(
-        username="member@example.org", email="member@example.org", password="x-Long-pass-42"
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(
+        username="member@example.org", email="member@example.org", password="x-Long-pass-42",
+        verified=True,
+    )  # fmt: skip
     client.force_login(user)
     return user
 

@@ -9,30 +9,17 @@ from icalendar import Calendar
 
 from directory.models import Event
 from roles.models import Role
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import EventFactory, InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 DENVER = ZoneInfo("America/Denver")
 
 
-def make_event(**kwargs):
-    org = kwargs.pop("organization", None) or OrganizationFactory()
-    start = kwargs.pop("starts_at", timezone.now() + timedelta(days=3))
-    defaults = {
-        "organization": org, "title": "Town forum", "slug": kwargs.pop("slug", None),
-        "summary": "A public forum.", "starts_at": start, "ends_at": start + timedelta(hours=2),
-        "mode": "in_person", "postal_code": "80302", "status": "published",
-        "published_at": timezone.now(),
-    }  # fmt: skip
-    defaults.update(kwargs)
-    if not defaults["slug"]:
-        defaults["slug"] = (
-            f"event-{Event.objects.count() + 1}-{defaults['title'].lower().replace(' ', '-')}"
-        )
-    event = Event(**defaults)
-    event.save()
-    return event
+def make_event(**kwargs) -> Event:
+    """A published in-person "Town forum" in Boulder, three days ahead and two hours long
+    (``EventFactory``; other test modules import this name)."""
+    return EventFactory(**kwargs)
 
 
 def parse(body: bytes) -> list:
@@ -236,13 +223,10 @@ def test_an_all_day_event_stays_upcoming_through_its_day():
 
 @pytest.fixture
 def member(client):
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(
-        username="member@example.org", email="member@example.org", password="x-Long-pass-42"
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(
+        username="member@example.org", email="member@example.org", password="x-Long-pass-42",
+        verified=True,
+    )  # fmt: skip
     client.force_login(user)
     return user
 
@@ -318,9 +302,7 @@ def test_editing_a_published_event_waits_for_a_curator(client, member):
     page = client.get(f"/dashboard/changes/{change.pk}/").content.decode()
     assert "<ins>Town forum, moved</ins>" in page
 
-    from django.contrib.auth import get_user_model
-
-    curator = get_user_model().objects.create_user(username="c", email="c@example.org")
+    curator = UserFactory(username="c", password=None)
     decide(by=curator, target=change, action="approve", edit=proposed_edit(change))
     event.refresh_from_db()
     assert event.title == "Town forum, moved"

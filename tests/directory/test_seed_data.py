@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from directory import research
-from directory.models import Event, Initiative, Language, Membership, Organization, SourceRecord
-from tests.factories import InitiativeFactory, OrganizationFactory
+from directory.models import Event, Initiative, Language, Organization, SourceRecord
+from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_seed_refuses_a_research_set_that_falls_short(tmp_path, monkeypatch):
     assert not Organization.objects.filter(slug="no-sources").exists()
 
 
-def test_seed_demo_remove_deletes_only_examples(seeded, django_user_model):
+def test_seed_demo_remove_deletes_only_examples(seeded):
     call_command("seed_demo", stdout=StringIO())
     paper = Organization.objects.filter(source="paper").count()
     real = Initiative.objects.filter(is_demo=False).count()
@@ -186,8 +186,7 @@ def test_seed_demo_remove_deletes_only_examples(seeded, django_user_model):
     # a member who claimed one, a real event of an example initiative.
     example_org, claimed_org = Organization.objects.filter(is_demo=True)[:2]
     kept = InitiativeFactory(organization=example_org, title="Real work")
-    user = django_user_model.objects.create_user("m", "m@example.org", "pw-long-enough-1")
-    Membership.objects.create(user=user, organization=claimed_org, role="owner")
+    MembershipFactory(user=UserFactory(username="m"), organization=claimed_org, role="owner")
     example_initiative = Initiative.objects.filter(is_demo=True).first()
     event = Event.objects.create(
         organization=OrganizationFactory(), initiative=example_initiative, title="Real event",

@@ -7,14 +7,10 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from directory.models import Event, SourceRecord
-from directory.moderation import ensure_curators_group
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import CuratorFactory, InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,12 +127,7 @@ def _body(client, url) -> str:
 
 @pytest.fixture
 def curator_client(client):
-    user = get_user_model().objects.create_user(
-        "cur", "curator@example.org", "pw-Long-enough-1", is_staff=True
-    )
-    ensure_curators_group()
-    user.groups.add(Group.objects.get(name="Curators"))
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = CuratorFactory(username="cur", email="curator@example.org")
     client.force_login(user)
     client.user = user
     return client
@@ -199,10 +190,10 @@ def test_a_curator_removes_a_source_and_bad_input_keeps_what_was_typed(curator_c
     assert SourceRecord.history.filter(history_type="-").count() == 1
 
 
-def test_only_curators_edit_sources(client, sourced, django_user_model):
+def test_only_curators_edit_sources(client, sourced):
     url = f"/curate/sources/organizations/{sourced[0].slug}/"
     assert client.get(url).status_code == 302  # to sign in
-    member = django_user_model.objects.create_user("m", "m@example.org", "pw-Long-enough-1")
+    member = UserFactory(username="m")
     client.force_login(member)
     assert client.get(url).status_code == 403
     assert client.post(url, _form(new={"url": "https://x.example.org/"})).status_code == 403
