@@ -86,7 +86,6 @@ def _fresh_cache():
 
 @pytest.fixture
 def api_key():
-    from rest_framework_api_key.models import APIKey
+    from tests.factories import APIKeyFactory
 
-    _, key = APIKey.objects.create_key(name="Test partner")
-    return key
+    return APIKeyFactory(name="Test partner").plain_key

@@ -3,15 +3,12 @@
 import re
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page
 
-from directory.moderation import ensure_curators_group
+from tests.factories import CuratorFactory, UserFactory
 
 PASSWORD = "a-Long-unusual-passphrase-42"
 # When the ``listings`` fixture's event starts: upcoming, and in a month the tests can name.
@@ -24,14 +21,8 @@ def make_user(email: str, *, curator: bool = False, password: str | None = PASSW
     ``password=None`` makes one that signs in by cookie only (``log_in``), without the half
     second that hashing a password takes.
     """
-    user = get_user_model().objects.create_user(
-        username=email, email=email, password=password, is_staff=curator
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    if curator:
-        ensure_curators_group()
-        user.groups.add(Group.objects.get(name="Curators"))
-    return user
+    factory = CuratorFactory if curator else UserFactory
+    return factory(username=email, email=email, password=password, verified=True)
 
 
 def log_in(context: BrowserContext, base_url: str, user) -> None:

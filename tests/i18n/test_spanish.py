@@ -9,7 +9,7 @@ from django.utils import translation
 from directory.models import Alert, Language
 from goals.models import Goal
 from roles.models import Role, RoleGroup
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,10 +104,7 @@ def test_every_taxonomy_term_has_spanish():
 
 
 def test_form_errors_come_in_spanish_and_keep_what_was_typed(client):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-enough-1")
-    client.force_login(user)
+    client.force_login(UserFactory(username="m"))
     data = {"name": "Puente Comunitario", "summary": "", "postal_code": "00000", "scope": "local"}
     response = client.post("/submit/organization/", data, **SPANISH)
     assert response.status_code == 400
@@ -254,12 +251,9 @@ def test_language_filter_for_organizations_and_csv(client):
 
 
 def test_members_declare_languages_in_the_form(client):
-    from django.contrib.auth import get_user_model
-
     from directory.models import Organization
 
-    user = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-enough-1")
-    client.force_login(user)
+    client.force_login(UserFactory(username="m"))
     form = client.get("/submit/organization/").content.decode()
     assert 'name="languages" value="es"' in form
     response = client.post(
@@ -292,13 +286,9 @@ def test_alert_e_mails_are_written_in_the_language_of_the_subscription(client):
 
 
 def test_e_mails_to_members_use_the_language_they_signed_in_with(client):
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-
     from directory.notify import language_of, send
 
-    user = get_user_model().objects.create_user("m", "m@example.org", "pw-Long-enough-1")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(username="m", password="pw-Long-enough-1", verified=True)
     assert language_of(user) == "en"
     client.post("/i18n/setlang/", {"language": "es", "next": "/"})
     response = client.post(

@@ -6,7 +6,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
 from directory.models import (
@@ -22,7 +21,16 @@ from directory.models import (
 )
 from directory.moderation import decide
 from roles.models import Role
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import (
+    AlertFactory,
+    APIKeyFactory,
+    ChangeRequestFactory,
+    ClaimRequestFactory,
+    InitiativeFactory,
+    OrganizationFactory,
+    ReportFactory,
+    UserFactory,
+)
 
 # Flushing the database needs real transactions (these tests run after the others).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,20 +56,17 @@ def counts() -> dict:
 
 def test_export_then_import_into_an_empty_database_restores_everything(client, tmp_path):
     call_command("seed", verbosity=0, stdout=StringIO())
-    curator = get_user_model().objects.create_user("cur", "cur@example.org", "pw-Long-1234")
-    member = get_user_model().objects.create_user("mem", "mem@example.org", "pw-Long-1234")
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    org = OrganizationFactory(name="Backed Up Org", roles=[Role.objects.get(slug="mediators")])
-    Membership.objects.create(user=member, organization=org, role="owner")
+    curator = UserFactory(username="cur")
+    member = UserFactory(username="mem", verified=True)
+    mediators = Role.objects.get(slug="mediators")
+    org = OrganizationFactory(name="Backed Up Org", roles=[mediators], owner=member)
     initiative = InitiativeFactory(organization=org, status="pending", published_at=None)
     decide(by=curator, target=initiative, action="approve")
-    ChangeRequest.objects.create(organization=org, proposed={"name": ["X"]}, submitted_by=member)
-    ClaimRequest.objects.create(
-        user=member, organization=OrganizationFactory(), evidence="message", message="hi"
-    )
-    Report.objects.create(initiative=initiative, kind="outdated", message="Moved.")
-    Alert.objects.create(email="a@example.org", kind="initiatives", confirmed_at=timezone.now())
-    APIKey.objects.create_key(name="Partner")
+    ChangeRequestFactory(listing=org, proposed={"name": ["X"]}, submitted_by=member)
+    ClaimRequestFactory(user=member, message="hi")
+    ReportFactory(listing=initiative, kind="outdated", message="Moved.")
+    AlertFactory(email="a@example.org", kind="initiatives", confirmed=True)
+    APIKeyFactory(name="Partner")
 
     before_api, before_counts = snapshot(client), counts()
     path = tmp_path / "backup.json"
