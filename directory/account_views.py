@@ -20,6 +20,13 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from .edit_forms import (
+    change_request_diff,
+    change_request_initial,
+    form_for,
+    form_snapshot,
+    listing_edit_of,
+)
 from .forms import (
     ClaimForm,
     InitiativeForm,
@@ -42,11 +49,9 @@ from .models import (
 from .models.participation import member_listing_q
 from .participation import (
     EditWaiting,
-    change_request_diff,
-    change_request_initial,
     claim_create,
     claim_verify,
-    form_for,
+    event_create,
     initiative_create,
     invitation_accept,
     invitation_create,
@@ -92,6 +97,11 @@ def _recipient_refused(form, field: str = "email") -> None:
             "from unwanted mail, please try again tomorrow."
         ),
     )
+
+
+def site_url(request) -> str:
+    """The site's address as this request reached it (no trailing slash), for links in e-mail."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def rate_limited(request, exception=None):
@@ -141,7 +151,7 @@ class OrganizationRegisterView(View):
     def post(self, request):
         form = OrganizationForm(request.POST)
         if form.is_valid() and not _too_many_pending(request):
-            org = organization_register(by=request.user, form=form)
+            org = organization_register(by=request.user, edit=listing_edit_of(form))
             messages.success(
                 request,
                 _(
@@ -182,7 +192,7 @@ class InitiativeSubmitView(View):
             )  # fmt: skip
         if _too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
-        initiative = initiative_create(by=request.user, form=form)
+        initiative = initiative_create(by=request.user, edit=listing_edit_of(form))
         messages.success(
             request,
             _(
@@ -283,7 +293,9 @@ class ListingEditView(View):
         if target.status == Status.PUBLISHED and _too_many_pending(request):
             return render(request, self.template_name, self._context(target, form), status=400)
         try:
-            change = listing_edit(by=request.user, target=target, form=form)
+            change = listing_edit(
+                by=request.user, edit=listing_edit_of(form), proposed=form_snapshot(form)
+            )
         except EditWaiting as waiting:
             form.add_error(None, waiting.message)
             return render(request, self.template_name, self._context(target, form), status=409)
@@ -390,8 +402,9 @@ class ClaimView(View):
         if not form.is_valid():
             return self._render(form, status=400)
         claim, sent = claim_create(
-            by=request.user, organization=self.organization, form=form, request=request
-        )
+            by=request.user, organization=self.organization, claim=form.save(commit=False),
+            base_url=site_url(request),
+        )  # fmt: skip
         if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
             if sent:
                 messages.success(
@@ -464,7 +477,7 @@ def invite(request, slug):
     if request.method == "POST" and form.is_valid():
         invitation, sent = invitation_create(
             by=request.user, organization=organization, email=form.cleaned_data["email"],
-            request=request,
+            base_url=site_url(request),
         )  # fmt: skip
         if sent:
             messages.success(
@@ -603,12 +616,11 @@ class EventSubmitView(View):
 
     def post(self, request):
         from .forms import EventForm
-        from .participation import event_create
 
         form = EventForm(request.POST, user=request.user)
         if not form.is_valid() or _too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
-        event = event_create(by=request.user, form=form)
+        event = event_create(by=request.user, edit=listing_edit_of(form))
         messages.success(
             request,
             _("Thank you. “%(title)s” is waiting for a curator’s review.") % {"title": event.title},
@@ -636,7 +648,7 @@ def alert_subscribe_view(request):
         data = form.cleaned_data
         _alert, sent = alert_subscribe(
             email=data["email"], kind=data["kind"], query=data["query"],
-            frequency=data["frequency"], base_url=request.build_absolute_uri("/").rstrip("/"),
+            frequency=data["frequency"], base_url=site_url(request),
         )  # fmt: skip
         if sent:
             messages.success(

@@ -4,6 +4,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
@@ -14,6 +15,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .edit_forms import change_request_diff, decision_edit
 from .forms import SourceRecordForm
 from .hsds.admin_views import hsds_import_view
 from .imports import import_listings
@@ -26,12 +28,12 @@ from .models import (
     Invitation,
     Language,
     Membership,
+    ModerationDecision,
     Organization,
     SourceRecord,
     Status,
 )
-from .moderation import AlreadyDecided, decide, is_own_work, other_curator_exists
-from .participation import change_request_diff
+from .moderation import AlreadyDecided, EditConflict, decide, is_own_work, other_curator_exists
 from .validators import CleanTextFormMixin
 
 LOCATION_FIELDS = ("postal_code", ("city", "state"), "county", ("latitude", "longitude"), "scope")
@@ -86,7 +88,28 @@ class ListingAdmin(SourcesAdminMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._check_ids(object_id, version_id)
+        if request.method == "POST":
+            return self._revert(request, object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _revert(self, request, object_id, version_id):
+        """ "Revert" is a curator's decision like any other (``moderation.decide``): the version
+        comes back as it was recorded, and the decision is kept and e-mailed."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_history_permission(request, obj):
+            raise PermissionDenied
+        record = get_object_or_404(obj.history, history_id=version_id)
+        decide(by=request.user, target=obj, action=ModerationDecision.Action.REVERT, version=record)
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            _("“%(listing)s” is back to the version of %(date)s.")
+            % {"listing": obj, "date": f"{record.history_date:%Y-%m-%d %H:%M}"},
+        )
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
 
     def _check_ids(self, object_id, version_id="0") -> None:
         if not (version_id.isascii() and version_id.isdigit()):
@@ -272,12 +295,23 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
 def _decide_each(model_admin, request, queryset, done: str) -> None:
     """Approve each item the way the curators' queue does (one decision each, recorded and
-    e-mailed; never a curator's own claim or edit while another curator can decide it)."""
+    e-mailed; never a curator's own claim or edit while another curator can decide it). An edit
+    to a listing changed since it was sent is skipped: the queue shows what it would overwrite."""
     count = 0
     for item in queryset:
         try:
-            decide(by=request.user, target=item, action="approve")
+            decide(
+                by=request.user, target=item, action="approve", edit=decision_edit(item, "approve")
+            )
             count += 1
+        except EditConflict as conflict:
+            model_admin.message_user(
+                request,
+                _("%(item)s: skipped. The listing was changed after this edit was sent "
+                  "(%(fields)s); approve it from the curators' queue, which shows what it would "
+                  "overwrite.") % {"item": item, "fields": ", ".join(conflict.labels)},
+                messages.WARNING,
+            )  # fmt: skip
         except (AlreadyDecided, ValueError) as exc:
             model_admin.message_user(request, f"{item}: {exc}", messages.WARNING)
     if count:

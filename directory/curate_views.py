@@ -4,13 +4,13 @@ diffs inline; decisions with reasons; history, comparison and revert; stale list
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from .edit_forms import change_request_diff, decision_edit
 from .models import (
     LISTING_KINDS,
     LISTING_TYPES,
@@ -28,6 +28,7 @@ from .moderation import (
     ACTIONS_FOR,
     NEEDS_REASON,
     AlreadyDecided,
+    EditConflict,
     decide,
     decision_kind,
     is_own_work,
@@ -35,7 +36,6 @@ from .moderation import (
     reason_problem,
     unpublished_parent,
 )
-from .participation import change_request_diff
 from .validators import CleanTextFormMixin
 
 
@@ -161,22 +161,42 @@ def curate_decide(request, kind, pk):
         parent = unpublished_parent(target)
         if parent is not None and parent.status == Status.PENDING:
             targets.insert(0, parent)
+    action, confirm = form.cleaned_data["action"], request.POST.get("confirm") == "1"
     for item in targets:
         try:
-            decide(by=request.user, target=item, **form.cleaned_data)
+            edit = decision_edit(item, action)
+            decide(by=request.user, target=item, edit=edit, confirm=confirm, **form.cleaned_data)
         except AlreadyDecided as exc:
             messages.warning(request, str(exc))
+        except EditConflict as conflict:
+            return _confirm_overwrite(request, conflict, form)
         except ValueError as exc:
             # Translators: why a decision could not be applied to an item.
             messages.error(request, _("“%(item)s”: %(problem)s") % {"item": item, "problem": exc})
             break
         else:
-            action = Action(form.cleaned_data["action"]).label
+            label = Action(action).label
             # Translators: a decision just taken, e.g. "Approved: Civic Nights".
-            messages.success(request, _("%(action)s: %(item)s") % {"action": action, "item": item})
+            messages.success(request, _("%(action)s: %(item)s") % {"action": label, "item": item})
             item.refresh_from_db()  # and its organization: approved just before, perhaps
-            _say_what_waits(request, form.cleaned_data["action"], item)
+            _say_what_waits(request, action, item)
     return redirect(_safe_next(request) or "directory:curate-queue")
+
+
+def _confirm_overwrite(request, conflict: EditConflict, form):
+    """The listing changed after the member's edit was filed: show what approving would
+    overwrite, and ask again (the same decision, with ``confirm=1``)."""
+    diff = {row["field"]: row for row in change_request_diff(conflict.change)}
+    rows = [
+        diff.get(name) or {"field": name, "label": label, "current": None, "proposed": None}
+        for name, label in zip(conflict.fields, conflict.labels, strict=True)
+    ]
+    return render(
+        request, "curate/confirm_overwrite.html",
+        {"change": conflict.change, "listing": conflict.change.target, "rows": rows,
+         "decision": form.cleaned_data, "next": _safe_next(request) or ""},
+        status=409,
+    )  # fmt: skip
 
 
 def _say_what_waits(request, action: str, target) -> None:
@@ -215,7 +235,8 @@ def curate_bulk(request):
             skipped += 1
             continue
         try:
-            decide(by=request.user, target=target, **form.cleaned_data)
+            edit = decision_edit(target, action)
+            decide(by=request.user, target=target, edit=edit, **form.cleaned_data)
             done += 1
         except (AlreadyDecided, ValueError) as exc:
             problems.append(_("%(item)s: %(problem)s") % {"item": target, "problem": exc})
@@ -329,36 +350,14 @@ def curate_revert(request, kind, slug, history_id):
     """Bring a listing back to an earlier version: fields, roles and goals (with history)."""
     target = _listing(kind, slug)
     record = get_object_or_404(target.history, history_id=history_id)
-    with transaction.atomic():
-        restored = record.instance
-        restored.pk = target.pk
-        # Content goes back; whether it is public does not (archive/restore decide that), nor
-        # do the facts of its verification (when it was last confirmed, when members were asked).
-        restored.status, restored.published_at = target.status, target.published_at
-        restored.last_verified_at = target.last_verified_at
-        restored.stale_notice_sent_at = target.stale_notice_sent_at
-        restored._change_reason = f"Reverted by curator {request.user} to the version of {record.history_date:%Y-%m-%d %H:%M}"
-        restored.save()
-        restored.roles.set(row.role_id for row in record.roles.all())
-        restored.goals.set(row.goal_id for row in record.goals.all())
-        restored.languages.set(row.language_id for row in record.languages.all())
-        ModerationDecision.objects.create(
-            curator=request.user, action=Action.REVERT, target_type_id=_ct(target),
-            target_id=target.pk, target_repr=str(restored)[:300],
-            reason=f"Version of {record.history_date:%Y-%m-%d %H:%M}",
-        )  # fmt: skip
+    decide(by=request.user, target=target, action=Action.REVERT, version=record)
+    target.refresh_from_db()
     messages.success(
         request,
         _("“%(listing)s” is back to the version of %(date)s.")
-        % {"listing": restored, "date": f"{record.history_date:%Y-%m-%d %H:%M}"},
+        % {"listing": target, "date": f"{record.history_date:%Y-%m-%d %H:%M}"},
     )
-    return redirect("directory:curate-history", kind=kind, slug=restored.slug)
-
-
-def _ct(obj) -> int:
-    from django.contrib.contenttypes.models import ContentType
-
-    return ContentType.objects.get_for_model(obj).pk
+    return redirect("directory:curate-history", kind=kind, slug=target.slug)
 
 
 @curator_required

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -26,12 +27,12 @@ from .models import (
     Status,
 )
 from .notify import language_for_email, send
-from .participation import change_request_approve
+from .participation import ListingEdit, change_request_approve
 
 Action = ModerationDecision.Action
 # Which actions make sense for which kind of item.
 ACTIONS_FOR = {
-    "listing": {"approve", "reject", "request_changes", "archive", "restore", "verify"},
+    "listing": {"approve", "reject", "request_changes", "archive", "restore", "verify", "revert"},
     "change": {"approve", "reject"},
     "claim": {"approve", "reject"},
     "report": {"resolve", "dismiss"},
@@ -66,6 +67,60 @@ CURATOR_PERMISSIONS = {
 
 class AlreadyDecided(Exception):
     """Someone else decided this item first."""
+
+
+class EditConflict(ValueError):
+    """The listing changed after the member's edit was filed (a curator's direct edit, a
+    revert …): approving the edit would overwrite ``fields``. Decide again with ``confirm``."""
+
+    def __init__(self, change: ChangeRequest, fields: list[str]):
+        self.change, self.fields = change, fields
+        model = type(change.target)
+        self.labels = [str(model._meta.get_field(name).verbose_name) for name in fields]
+        super().__init__(
+            _("“%(listing)s” was changed after this edit was sent (%(fields)s): approving the "
+              "edit would overwrite that. Look at it again and confirm.")
+            % {"listing": change.target, "fields": ", ".join(self.labels)}
+        )  # fmt: skip
+
+
+def changed_since_filed(change: ChangeRequest) -> list[str]:
+    """The fields of the edit that someone changed on the listing after the edit was filed
+    (approving it would overwrite them), from the listing's history; [] if none."""
+    listing = change.target
+    model = type(listing)
+    names = []
+    for name in change.proposed:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only field: nothing to compare
+            continue
+        names.append(field)
+    before = (
+        listing.history.filter(history_date__lte=change.created_at)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if before is None:  # no version from when it was filed: the last change is all there is
+        changed = listing.updated_at > change.created_at
+        return [field.name for field in names if changed and field.concrete]
+    kept_m2m = {field.name for field in before._history_m2m_fields}
+    fields = []
+    for field in names:
+        if field.many_to_many:
+            if field.name not in kept_m2m:
+                continue
+            then = {
+                getattr(row, f"{field.name[:-1]}_id") for row in getattr(before, field.name).all()
+            }
+            now = set(getattr(listing, field.name).values_list("pk", flat=True))
+        elif field.concrete:
+            then, now = getattr(before, field.attname), getattr(listing, field.attname)
+        else:
+            continue
+        if then != now:
+            fields.append(field.name)
+    return fields
 
 
 def ensure_curators_group() -> Group:
@@ -198,12 +253,24 @@ def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
 
 
 def decide(
-    *, by, target, action: str, reason_code: str = "", reason: str = ""
+    *,
+    by,
+    target,
+    action: str,
+    reason_code: str = "",
+    reason: str = "",
+    edit: ListingEdit | None = None,
+    version=None,
+    confirm: bool = False,
 ) -> ModerationDecision:
     """Apply one curator decision to a listing, change request, claim or report.
 
     A curator's own submission, edit or claim is decided by another curator; only when there
     is no other does their decision stand, with ``SOLE_CURATOR_NOTE`` in its reason.
+
+    Approving a member's edit applies ``edit`` (``edit_forms.proposed_edit``); if the listing
+    was changed after the edit was filed, it raises ``EditConflict`` unless ``confirm``.
+    Reverting a listing brings back ``version`` (one of its history records).
     """
     problem = reason_problem(action=action, reason_code=reason_code, reason=reason)
     if problem:
@@ -218,23 +285,36 @@ def decide(
                 _("This is your own submission or claim (or your organization’s): another curator must decide it.")
             )  # fmt: skip
         reason = f"{reason.strip()}\n\n{SOLE_CURATOR_NOTE}" if reason.strip() else SOLE_CURATOR_NOTE
+    if isinstance(target, ChangeRequest) and action == Action.APPROVE:
+        if edit is None:
+            raise ValueError("Approving an edit needs the edit (edit_forms.proposed_edit).")
+        changed = [] if confirm else changed_since_filed(target)
+        if changed:
+            raise EditConflict(target, changed)
+    if action == Action.REVERT:
+        if version is None or version.instance.pk != target.pk:
+            raise ValueError(_("Choose a version of this listing to go back to."))
+        reason = reason or f"Version of {version.history_date:%Y-%m-%d %H:%M}"
     with transaction.atomic():
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
-        _apply(by=by, target=locked, action=action, reason=reason)
+        _apply(by=by, target=locked, action=action, reason=reason, edit=edit, version=version)
         decision = _record(
             by=by, target=locked, action=action, reason_code=reason_code, reason=reason
         )
-    if action in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES):
+    if action in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES, Action.REVERT):
         _notify(decision, locked)
     elif action in (Action.RESOLVE, Action.DISMISS):
         _notify_reporter(decision, locked)
     return decision
 
 
-def _apply(*, by, target, action, reason) -> None:
+def _apply(*, by, target, action, reason, edit=None, version=None) -> None:
     now = timezone.now()
-    if isinstance(target, Organization | Initiative | Event):
+    if isinstance(target, Organization | Initiative | Event) and action == Action.REVERT:
+        _revert(by=by, target=target, version=version)
+        target.refresh_from_db()  # as it is now, for the record and the e-mail
+    elif isinstance(target, Organization | Initiative | Event):
         transitions = {
             Action.APPROVE: ({Status.PENDING}, Status.PUBLISHED),
             Action.REJECT: ({Status.PENDING}, Status.REJECTED),
@@ -275,7 +355,7 @@ def _apply(*, by, target, action, reason) -> None:
         if not _claim(target, "status", Decision.PENDING, "deciding"):
             raise AlreadyDecided(_("This change was decided already."))
         if action == Action.APPROVE:
-            change_request_approve(change=target, by=by)
+            change_request_approve(change=target, by=by, edit=edit)
         else:
             target.status, target.decided_by, target.decided_at = Decision.REJECTED, by, now
             target.reason = reason
@@ -301,6 +381,24 @@ def _apply(*, by, target, action, reason) -> None:
         target.save()
     else:  # pragma: no cover
         raise TypeError(target)
+
+
+def _revert(*, by, target, version) -> None:
+    """Bring a listing back to ``version``: fields, roles, goals and languages (with history).
+    Content goes back; whether it is public does not (archive and restore decide that), nor do
+    the facts of its verification (when it was last confirmed, when members were asked)."""
+    restored = version.instance
+    restored.pk = target.pk
+    restored.status, restored.published_at = target.status, target.published_at
+    restored.last_verified_at = target.last_verified_at
+    restored.stale_notice_sent_at = target.stale_notice_sent_at
+    restored._change_reason = (
+        f"Reverted by curator {by} to the version of {version.history_date:%Y-%m-%d %H:%M}"
+    )
+    restored.save()
+    restored.roles.set(row.role_id for row in version.roles.all())
+    restored.goals.set(row.goal_id for row in version.goals.all())
+    restored.languages.set(row.language_id for row in version.languages.all())
 
 
 def _claim(target, field: str, expected: str, marker: str) -> bool:

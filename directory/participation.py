@@ -3,18 +3,16 @@
 Keyword-only service functions, each one transaction (STYLE.md). Views stay thin.
 """
 
-from datetime import datetime
+from collections.abc import Callable
+from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .forms import EventForm, InitiativeForm, OrganizationForm
 from .models import (
     ChangeRequest,
     ClaimRequest,
@@ -22,6 +20,7 @@ from .models import (
     Event,
     Initiative,
     Invitation,
+    Listing,
     Membership,
     Organization,
     Source,
@@ -30,7 +29,13 @@ from .models import (
 from .notify import send
 from .services import listing_save_new
 
-SNAPSHOT_SKIP = {"homepage", "organization"}
+
+class ListingEdit(NamedTuple):
+    """A listing with new values, not saved yet, and what saves its roles, goals, languages …
+    once it is (a ModelForm's ``save(commit=False)`` and ``save_m2m``: ``edit_forms``)."""
+
+    listing: Listing
+    save_m2m: Callable[[], None]
 
 
 def is_member(user, organization: Organization, *, owner: bool = False) -> bool:
@@ -42,45 +47,32 @@ def is_member(user, organization: Organization, *, owner: bool = False) -> bool:
     return members.exists()
 
 
+def _submit_new(*, by, edit: ListingEdit, reason: str) -> Listing:
+    """A member's new listing, pending review, saved with its roles, goals, … (one history row)."""
+    listing = edit.listing
+    listing.status, listing.source, listing.submitted_by = Status.PENDING, Source.SELF, by
+    listing_save_new(listing, text=str(listing), reason=reason, save_m2m=edit.save_m2m)
+    return listing
+
+
 @transaction.atomic
-def organization_register(*, by, form: OrganizationForm) -> Organization:
+def organization_register(*, by, edit: ListingEdit) -> Organization:
     """A new organization, pending review, with its registrant as owner."""
-    org = form.save(commit=False)
-    org.status, org.source, org.submitted_by = Status.PENDING, Source.SELF, by
-    listing_save_new(org, text=org.name, reason=f"Registered by {by.email}", save_m2m=form.save_m2m)
+    org = _submit_new(by=by, edit=edit, reason=f"Registered by {by.email}")
     Membership.objects.create(user=by, organization=org, role=Membership.Role.OWNER)
     return org
 
 
 @transaction.atomic
-def initiative_create(*, by, form: InitiativeForm) -> Initiative:
+def initiative_create(*, by, edit: ListingEdit) -> Initiative:
     """A new initiative of one of the member's organizations, pending review."""
-    initiative = form.save(commit=False)
-    initiative.status, initiative.source, initiative.submitted_by = (
-        Status.PENDING, Source.SELF, by,
-    )  # fmt: skip
-    listing_save_new(
-        initiative, text=initiative.title, reason=f"Submitted by {by.email}",
-        save_m2m=form.save_m2m,
-    )  # fmt: skip
-    return initiative
+    return _submit_new(by=by, edit=edit, reason=f"Submitted by {by.email}")
 
 
-def form_snapshot(form) -> dict[str, list[str]]:
-    """The submitted values of a form's fields, as JSON (to re-bind the form later)."""
-    return {
-        name: form.data.getlist(form.add_prefix(name))
-        for name in form.fields
-        if name not in SNAPSHOT_SKIP
-    }
-
-
-def form_for(target, data=None, *, user=None):
-    """The member's form for ``target``; initiatives and events offer ``user``'s organizations."""
-    if isinstance(target, Organization):
-        return OrganizationForm(data, instance=target)
-    form_class = EventForm if isinstance(target, Event) else InitiativeForm
-    return form_class(data, instance=target, user=user)
+@transaction.atomic
+def event_create(*, by, edit: ListingEdit) -> Event:
+    """A new event of one of the member's organizations, pending review."""
+    return _submit_new(by=by, edit=edit, reason=f"Submitted by {by.email}")
 
 
 def waiting_change(target) -> ChangeRequest | None:
@@ -88,25 +80,6 @@ def waiting_change(target) -> ChangeRequest | None:
     return ChangeRequest.objects.filter(
         **{target._meta.model_name: target}, status=Decision.PENDING
     ).first()
-
-
-def change_request_initial(form, change: ChangeRequest) -> dict:
-    """A waiting edit's values as ``form``'s initial values, so a second edit continues it.
-
-    Given as Python values (as the form's fields read them), so that ``form.has_changed()``
-    tells whether anything differs from the waiting edit.
-    """
-    data = MultiValueDict(change.proposed)
-    initial = {}
-    for name, field in form.fields.items():
-        if name not in change.proposed or field.disabled:
-            continue
-        raw = field.widget.value_from_datadict(data, {}, form.add_prefix(name))
-        try:
-            initial[name] = field.to_python(raw)
-        except ValidationError:  # no longer valid (e.g. a removed role): shown as it was
-            initial[name] = raw
-    return initial
 
 
 class EditWaiting(Exception):
@@ -128,12 +101,14 @@ class EditWaiting(Exception):
 
 
 @transaction.atomic
-def listing_edit(*, by, target, form) -> ChangeRequest | None:
+def listing_edit(*, by, edit: ListingEdit, proposed: dict[str, list[str]]) -> ChangeRequest | None:
     """Apply a member's edit, or hold it for a curator if the listing is published.
 
-    Published: the public keeps seeing the current version; a ChangeRequest holds the edit.
-    Pending: edited in place. Rejected: edited and sent back for review (status pending).
+    Published: the public keeps seeing the current version; a ChangeRequest holds the edit as
+    ``proposed`` (the submitted values, ``edit_forms.form_snapshot``). Pending: edited in place.
+    Rejected: edited and sent back for review (status pending).
     """
+    target = edit.listing
     if target.status == Status.PUBLISHED:
         field = target._meta.model_name
         # A newer edit replaces an older one of the same member still waiting, so curators see
@@ -148,83 +123,29 @@ def listing_edit(*, by, target, form) -> ChangeRequest | None:
         try:
             with transaction.atomic():  # the constraint decides between two members at once
                 return ChangeRequest.objects.create(
-                    **{field: target}, proposed=form_snapshot(form), submitted_by=by
+                    **{field: target}, proposed=proposed, submitted_by=by
                 )
         except IntegrityError:
             waiting = ChangeRequest.objects.filter(
                 **{field: target}, status=Decision.PENDING
             ).first()
             raise EditWaiting(waiting) from None
-    obj = form.save(commit=False)
-    if obj.status == Status.REJECTED:
-        obj.status = Status.PENDING
-    obj._change_reason = f"Edited by {by.email}"
-    obj.save()
-    form.save_m2m()
+    if target.status == Status.REJECTED:
+        target.status = Status.PENDING
+    target._change_reason = f"Edited by {by.email}"
+    target.save()
+    edit.save_m2m()
     return None
 
 
-def change_request_form(change: ChangeRequest):
-    """The member's edit re-bound to the listing as it is now (validates it again)."""
-    data = MultiValueDict(change.proposed)
-    # A fresh copy: validating a ModelForm writes the new values onto its instance.
-    target = type(change.target).objects.get(pk=change.target.pk)
-    # A field added to the form after the edit was made keeps its current value.
-    for name in ("languages",):
-        if name not in data:
-            data.setlist(name, [obj.pk for obj in getattr(target, name).all()])
-    if not isinstance(target, Organization):
-        data["organization"] = target.organization.slug
-    return form_for(target, data, user=change.submitted_by)
-
-
-def _display(value, target=None) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, datetime):  # an event's times, in its own zone as its page shows them
-        zone = getattr(target, "tz", None)
-        return date_format(timezone.localtime(value, zone), "DATETIME_FORMAT")
-    if hasattr(value, "all"):
-        return ", ".join(str(v) for v in value.all()) or "—"
-    if isinstance(value, list | tuple) or (
-        hasattr(value, "__iter__") and not isinstance(value, str)
-    ):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
-def change_request_diff(change: ChangeRequest) -> list[dict]:
-    """[{field, label, current, proposed}] for the fields the edit changes."""
-    form = change_request_form(change)
-    form.is_valid()
-    rows = []
-    for name in form.changed_data:
-        if name in SNAPSHOT_SKIP:
-            continue
-        current = getattr(change.target, name)
-        proposed = form.cleaned_data.get(name, form.data.get(name))
-        rows.append(
-            {"field": name, "label": form.fields[name].label or name.replace("_", " ").capitalize(),
-             "current": _display(current, change.target),
-             "proposed": _display(proposed, change.target)}
-        )  # fmt: skip
-    return rows
-
-
 @transaction.atomic
-def change_request_approve(*, change: ChangeRequest, by) -> None:
-    """A curator accepts a member's edit: the published listing changes now (with history)."""
-    form = change_request_form(change)
-    if not form.is_valid():
-        raise ValueError(
-            _("The edit no longer validates: %(errors)s") % {"errors": form.errors.as_text()}
-        )
-    obj = form.save(commit=False)
+def change_request_approve(*, change: ChangeRequest, by, edit: ListingEdit) -> None:
+    """A curator accepts a member's edit (``edit_forms.proposed_edit``): the published listing
+    changes now (with history). Curators decide through ``moderation.decide``."""
+    obj = edit.listing
     obj._change_reason = f"Change request #{change.pk} approved by {by}"
     obj.save()
-    form.save_m2m()
+    edit.save_m2m()
     change.status, change.decided_by, change.decided_at = Decision.APPROVED, by, timezone.now()
     change.save()
 
@@ -245,15 +166,18 @@ def listing_confirm(*, by, target) -> None:
     target.save(update_fields=["last_verified_at", "updated_at"])
 
 
-def claim_create(*, by, organization: Organization, form, request) -> tuple[ClaimRequest, bool]:
-    """Record a claim; for a work address, e-mail it a confirmation link. Returns (claim, sent)."""
+def claim_create(
+    *, by, organization: Organization, claim: ClaimRequest, base_url: str
+) -> tuple[ClaimRequest, bool]:
+    """Record a claim (its evidence, work address and message filled in, not saved yet); for a
+    work address, e-mail it a confirmation link (``base_url``: the site's address). Returns
+    (claim, sent)."""
     with transaction.atomic():
-        claim = form.save(commit=False)
         claim.user, claim.organization = by, organization
         claim.save()
     sent = True
     if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
-        link = request.build_absolute_uri(reverse("directory:claim-verify", args=[claim.token]))
+        link = base_url + reverse("directory:claim-verify", args=[claim.token])
         sent = send(
             to=claim.work_email,
             subject=gettext_lazy("Confirm your claim of %(organization)s"),
@@ -273,23 +197,12 @@ def claim_verify(*, token: str) -> ClaimRequest | None:
     return claim
 
 
-@transaction.atomic
-def claim_grant(*, claim: ClaimRequest, by) -> None:
-    Membership.objects.get_or_create(
-        user=claim.user, organization=claim.organization,
-        defaults={"role": Membership.Role.OWNER},
-    )  # fmt: skip
-    claim.status, claim.decided_by, claim.decided_at = Decision.APPROVED, by, timezone.now()
-    claim.save()
-
-
 def invitation_create(
-    *, by, organization: Organization, email: str, request
+    *, by, organization: Organization, email: str, base_url: str
 ) -> tuple[Invitation, bool]:
+    """Invite ``email`` to edit; the link starts at ``base_url`` (the site's address)."""
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
-    link = request.build_absolute_uri(
-        reverse("directory:invitation-accept", args=[invitation.token])
-    )
+    link = base_url + reverse("directory:invitation-accept", args=[invitation.token])
     sent = send(
         to=email,
         subject=gettext_lazy("You are invited to edit %(organization)s"),
@@ -322,14 +235,3 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save()
     return membership
-
-
-@transaction.atomic
-def event_create(*, by, form):
-    """A new event of one of the member's organizations, pending review."""
-    event = form.save(commit=False)
-    event.status, event.source, event.submitted_by = Status.PENDING, Source.SELF, by
-    listing_save_new(
-        event, text=event.title, reason=f"Submitted by {by.email}", save_m2m=form.save_m2m
-    )
-    return event

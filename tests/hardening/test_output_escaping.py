@@ -247,7 +247,7 @@ def test_invitation_and_claim_emails_carry_names_on_one_subject_line(rf, hostile
     payload, org, *_ = hostile[0]
     mail.outbox.clear()
     _invitation, sent = invitation_create(
-        by=owner, organization=org, email="friend@example.org", request=rf.get("/")
+        by=owner, organization=org, email="friend@example.org", base_url="http://testserver"
     )
     assert sent
     (message,) = mail.outbox

@@ -101,6 +101,7 @@ def test_any_query_to_the_api_is_json_and_never_a_500(client, params):
 def test_what_the_organization_form_accepts_is_stored_exactly(
     django_user_model, name, summary, description, website, email, postal_code, scope
 ):
+    from directory.edit_forms import listing_edit_of
     from directory.participation import organization_register
 
     data = {"name": name, "summary": summary, "description": description, "website": website,
@@ -110,7 +111,7 @@ def test_what_the_organization_form_accepts_is_stored_exactly(
         assert form.errors and all(isinstance(m, str) for ms in form.errors.values() for m in ms)
         return
     user, _ = django_user_model.objects.get_or_create(username="prop", email="prop@example.org")
-    org = organization_register(by=user, form=form)
+    org = organization_register(by=user, edit=listing_edit_of(form))
     stored = Organization.objects.get(pk=org.pk)
     for field in ("name", "summary", "description", "email", "postal_code"):
         value = getattr(stored, field)
