@@ -5,27 +5,25 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from directory.models import (
-    Alert,
-    ChangeRequest,
-    ClaimRequest,
-    Event,
-    Invitation,
-    Membership,
-    Report,
+from directory.models import Event
+from tests.factories import (
+    PASSWORD,
+    AlertFactory,
+    ChangeRequestFactory,
+    ClaimRequestFactory,
+    CuratorFactory,
+    EventFactory,
+    InitiativeFactory,
+    InvitationFactory,
+    OrganizationFactory,
+    ReportFactory,
+    UserFactory,
 )
-from directory.moderation import ensure_curators_group
-from tests.factories import InitiativeFactory, OrganizationFactory
 
 from .payloads import PAYLOADS
-
-PASSWORD = "pw-Long-enough-1"
 
 
 @pytest.fixture(autouse=True)
@@ -35,17 +33,13 @@ def _fast_password_hashing(settings):
 
 
 def make_user(name: str, **extra):
-    user = get_user_model().objects.create_user(name, f"{name}@example.org", PASSWORD, **extra)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    """``name``@example.org, confirmed, with the password ``PASSWORD``."""
+    return UserFactory(username=name, password=PASSWORD, verified=True, **extra)
 
 
 @pytest.fixture
 def curator(db):
-    user = make_user("curator", is_staff=True)
-    ensure_curators_group()
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
+    return CuratorFactory(username="curator", password=PASSWORD)
 
 
 @pytest.fixture
@@ -60,17 +54,9 @@ def logged_in(user, **kwargs) -> Client:
 
 
 def make_event(organization, **fields) -> Event:
-    start = timezone.now() + timedelta(days=5)
-    values = {
-        "organization": organization, "title": "Town forum", "summary": "A public forum.",
-        "starts_at": start, "ends_at": start + timedelta(hours=2), "mode": "in_person",
-        "postal_code": "80302", "status": "published", "published_at": timezone.now(),
-    }  # fmt: skip
-    values.update(fields)
-    values.setdefault("slug", f"event-{Event.objects.count() + 1}")
-    event = Event(**values)
-    event.save()
-    return event
+    """A published in-person forum of ``organization`` five days ahead (``EventFactory``)."""
+    fields.setdefault("starts_at", timezone.now() + timedelta(days=5))
+    return EventFactory(organization=organization, **fields)
 
 
 @pytest.fixture
@@ -78,14 +64,14 @@ def two_orgs(db):
     """An attacker who owns one organization and a victim who owns another, with one of every
     kind of object the victim has: the attacker must reach none of them."""
     attacker, victim = make_user("attacker"), make_user("victim")
-    mine = OrganizationFactory(slug="mine", name="Mine")
-    Membership.objects.create(user=attacker, organization=mine, role="owner")
-    theirs = OrganizationFactory(slug="theirs", name="Theirs", website="https://theirs.example")
-    Membership.objects.create(user=victim, organization=theirs, role="owner")
-    pending_org = OrganizationFactory(
-        slug="their-pending-org", status="pending", published_at=None, submitted_by=victim
+    mine = OrganizationFactory(slug="mine", name="Mine", owner=attacker)
+    theirs = OrganizationFactory(
+        slug="theirs", name="Theirs", website="https://theirs.example", owner=victim
     )
-    Membership.objects.create(user=victim, organization=pending_org, role="owner")
+    pending_org = OrganizationFactory(
+        slug="their-pending-org", status="pending", published_at=None, submitted_by=victim,
+        owner=victim,
+    )  # fmt: skip
     unmanaged = OrganizationFactory(slug="unmanaged", website="https://unmanaged.example")
     objects = {
         "attacker": attacker,
@@ -105,17 +91,17 @@ def two_orgs(db):
         "pending_event": make_event(
             theirs, slug="their-event", status="pending", published_at=None, submitted_by=victim
         ),
-        "change": ChangeRequest.objects.create(
-            organization=theirs, proposed={"name": ["Renamed"]}, submitted_by=victim
+        "change": ChangeRequestFactory(
+            listing=theirs, proposed={"name": ["Renamed"]}, submitted_by=victim
         ),
-        "claim": ClaimRequest.objects.create(
+        "claim": ClaimRequestFactory(
             user=victim, organization=unmanaged, evidence="message", message="I run it."
         ),
-        "invitation": Invitation.objects.create(
+        "invitation": InvitationFactory(
             organization=theirs, email="friend@example.org", invited_by=victim
         ),
-        "alert": Alert.objects.create(email="victim@example.org", kind="initiatives", query=""),
-        "report": Report.objects.create(organization=theirs, kind="outdated", message="Old."),
+        "alert": AlertFactory(email="victim@example.org", kind="initiatives", query=""),
+        "report": ReportFactory(listing=theirs, kind="outdated", message="Old."),
     }
     return objects
 
