@@ -3,13 +3,12 @@
 import threading
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
-from directory.models import Initiative, ModerationDecision, Organization, Report
+from directory.models import Initiative, ModerationDecision, Organization
 from directory.moderation import AlreadyDecided, decide
 from directory.services import initiative_submit
-from tests.factories import InitiativeFactory
+from tests.factories import InitiativeFactory, ReportFactory, UserFactory
 
 # Threads use their own database connections, so the data must really be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,8 +40,7 @@ def in_threads(count: int, work) -> list:
 
 @pytest.mark.parametrize("run", range(RUNS))
 def test_two_curators_deciding_one_item_make_one_decision(run):
-    users = [get_user_model().objects.create_user(f"c{run}{i}", f"c{run}{i}@example.org", "pw-Long-1")
-             for i in range(2)]  # fmt: skip
+    users = [UserFactory(username=f"c{run}{i}") for i in range(2)]
     initiative = InitiativeFactory(status="pending", published_at=None)
     actions = ["approve", "reject"]
     results = in_threads(
@@ -57,9 +55,8 @@ def test_two_curators_deciding_one_item_make_one_decision(run):
 
 
 def test_two_curators_resolving_one_report_make_one_record():
-    users = [get_user_model().objects.create_user(f"r{i}", f"r{i}@example.org", "pw-Long-1")
-             for i in range(2)]  # fmt: skip
-    report = Report.objects.create(initiative=InitiativeFactory(), kind="spam", message="x")
+    users = [UserFactory(username=f"r{i}") for i in range(2)]
+    report = ReportFactory(listing=InitiativeFactory(), kind="spam", message="x")
     results = in_threads(
         2, lambda i: decide(by=users[i], target=report, action="resolve", reason=f"by {i}")
     )
@@ -103,10 +100,7 @@ def test_two_members_editing_one_listing_at_once_make_one_waiting_edit():
     org = Organization.objects.create(
         slug="shared-org", name="Shared", summary="One listing, two editors.", status="published"
     )
-    users = [
-        get_user_model().objects.create_user(username=f"editor{i}", email=f"editor{i}@example.org")
-        for i in range(2)
-    ]
+    users = [UserFactory(username=f"editor{i}", password=None) for i in range(2)]
     for user in users:
         Membership.objects.create(user=user, organization=org, role="owner")
 
