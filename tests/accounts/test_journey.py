@@ -171,8 +171,9 @@ def test_public_writes_are_rate_limited(client, member):
 
 
 def test_editing_a_published_listing_waits_for_a_curator(client, member):
-    org = OrganizationFactory(name="Old Name", summary="Old summary.", postal_code="80302")
-    Membership.objects.create(user=member, organization=org, role="owner")
+    org = OrganizationFactory(
+        name="Old Name", summary="Old summary.", postal_code="80302", owner=member
+    )
     response = client.post(
         f"/dashboard/organizations/{org.slug}/edit/",
         {**ORG_FORM, "name": "New Name", "summary": "New summary."},
@@ -225,8 +226,7 @@ def test_a_second_members_edit_waits_until_the_first_is_decided(client, member):
 
 
 def test_editing_a_pending_listing_applies_at_once(client, member):
-    org = OrganizationFactory(status="pending", published_at=None)
-    Membership.objects.create(user=member, organization=org, role="owner")
+    org = OrganizationFactory(status="pending", published_at=None, owner=member)
     client.post(f"/dashboard/organizations/{org.slug}/edit/", {**ORG_FORM, "name": "Renamed"})
     org.refresh_from_db()
     assert (org.name, org.status) == ("Renamed", "pending")
@@ -273,8 +273,7 @@ def test_editing_an_organization_keeps_its_networks(client, member):
 
 
 def test_a_rejected_listing_can_be_revised_and_resubmitted(client, member):
-    org = OrganizationFactory(status="rejected", published_at=None)
-    Membership.objects.create(user=member, organization=org, role="owner")
+    org = OrganizationFactory(status="rejected", published_at=None, owner=member)
     client.post(f"/dashboard/organizations/{org.slug}/edit/", {**ORG_FORM, "name": "Revised"})
     org.refresh_from_db()
     assert (org.name, org.status) == ("Revised", "pending")
@@ -362,8 +361,7 @@ def test_sign_up_survives_a_failing_mail_server(client, settings):
 
 
 def test_owners_invite_editors_who_accept_with_their_verified_address(client, member):
-    org = OrganizationFactory()
-    Membership.objects.create(user=member, organization=org, role="owner")
+    org = OrganizationFactory(owner=member)
     response = client.post(
         f"/dashboard/organizations/{org.slug}/invite/", {"email": "ed@example.org"}
     )

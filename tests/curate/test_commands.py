@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from directory.imports import import_listings
-from directory.models import Initiative, Membership, ModerationDecision, Organization
+from directory.models import Initiative, ModerationDecision, Organization
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +25,7 @@ def run(*args, **kwargs) -> str:
 
 def test_stale_listings_are_asked_about_then_archived_with_a_reason(submitter):
     old = timezone.now() - timedelta(days=400)
-    org = OrganizationFactory(last_verified_at=old)
-    Membership.objects.create(user=submitter, organization=org, role="owner")
+    org = OrganizationFactory(last_verified_at=old, owner=submitter)
     fresh = OrganizationFactory(last_verified_at=timezone.now())
 
     assert "1 members asked, 0 listings archived" in run("process_stale_listings")

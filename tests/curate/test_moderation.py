@@ -58,8 +58,9 @@ def test_rejecting_needs_a_reason_which_the_submitter_receives(curator_client, s
 
 
 def test_a_rejected_submitter_revises_and_it_returns_to_the_queue(client, curator, submitter):
-    org = OrganizationFactory(status="pending", published_at=None, submitted_by=submitter)
-    Membership.objects.create(user=submitter, organization=org, role="owner")
+    org = OrganizationFactory(
+        status="pending", published_at=None, submitted_by=submitter, owner=submitter
+    )
     decide(by=curator, target=org, action="request_changes", reason="Add your ZIP code.")
     client.force_login(submitter)
     assert "Add your ZIP code." in mail.outbox[-1].body
@@ -308,8 +309,9 @@ def test_a_curator_cannot_make_anyone_a_superuser(curator_client, curator):
 
 
 def test_the_member_dashboard_shows_the_curators_reason(client, curator, submitter):
-    org = OrganizationFactory(status="pending", published_at=None, submitted_by=submitter)
-    Membership.objects.create(user=submitter, organization=org, role="owner")
+    org = OrganizationFactory(
+        status="pending", published_at=None, submitted_by=submitter, owner=submitter
+    )
     initiative = InitiativeFactory(organization=org, status="pending", published_at=None)
     decide(by=curator, target=org, action="request_changes", reason="Please add your website.")
     decide(by=curator, target=initiative, action="reject", reason_code="duplicate", reason="")

@@ -252,10 +252,8 @@ def event_form(event, **changes):
 
 
 def test_a_submitted_event_shows_on_the_dashboard_with_its_status_and_actions(client, member):
-    from directory.models import Membership
 
-    org = OrganizationFactory()
-    Membership.objects.create(user=member, organization=org, role="owner")
+    org = OrganizationFactory(owner=member)
     response = client.post("/submit/event/", {
         "organization": org.slug, **event_form(Event(title="Harbor forum", summary="s",
                                                      mode="in_person", postal_code="80302"))})  # fmt: skip
