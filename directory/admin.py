@@ -33,7 +33,15 @@ from .models import (
     SourceRecord,
     Status,
 )
-from .moderation import AlreadyDecided, EditConflict, decide, is_own_work, other_curator_exists
+from .moderation import (
+    NEEDS_REASON,
+    AlreadyDecided,
+    EditConflict,
+    decide,
+    is_own_work,
+    other_curator_exists,
+    status_decision,
+)
 from .validators import CleanTextFormMixin
 
 LOCATION_FIELDS = ("postal_code", ("city", "state"), "county", ("latitude", "longitude"), "scope")
@@ -63,12 +71,44 @@ class SourcesAdminMixin:
 
 class ListingAdminForm(CleanTextFormMixin, forms.ModelForm):
     """Curators' text gets the checks members' text gets (no control characters; names and
-    titles on one line)."""
+    titles on one line). A new status is a curator's decision (``ListingAdmin.save_model``)."""
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        old = self.initial.get("status")
+        if self.instance.pk is None or status == old:
+            return status
+        action = status_decision(old, status)
+        if action is None:
+            raise forms.ValidationError(
+                _("A decision cannot move a listing from “%(old)s” to “%(new)s”.")
+                % {"old": Status(old).label, "new": Status(status).label}
+            )
+        if action in NEEDS_REASON:
+            raise forms.ValidationError(
+                _("Reject it in the curators' queue, where the reason goes to the submitter.")
+            )
+        return status
 
 
 class ListingAdmin(SourcesAdminMixin, SimpleHistoryAdmin):
     form = ListingAdminForm
     formfield_overrides = URL_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        """A new status is a curator's decision like any other (``moderation.decide``, recorded
+        and e-mailed): the rest of the form is saved first, then the decision moves the status."""
+        action = None
+        if change and "status" in form.changed_data:
+            action = status_decision(form.initial["status"], obj.status)
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if action is not None:
+            try:
+                decide(by=request.user, target=obj, action=action)
+            except (AlreadyDecided, ValueError) as exc:
+                self.message_user(request, f"{obj}: {exc}", messages.WARNING)
+            obj.refresh_from_db()
 
     def get_readonly_fields(self, request, obj=None):
         """A curator's own listing is published (or not) by another curator, in the queue."""
@@ -251,6 +291,7 @@ class ClaimRequestAdmin(admin.ModelAdmin):
         "message",
         "email_verified_at",
         "created_at",
+        "status",  # decided by "grant" or in the curators' queue (moderation.decide)
         "decided_by",
         "decided_at",
     ]
@@ -275,6 +316,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "proposed",
         "diff",
         "created_at",
+        "status",  # decided by "approve" or in the curators' queue (moderation.decide)
         "decided_by",
         "decided_at",
     ]

@@ -65,6 +65,25 @@ CURATOR_PERMISSIONS = {
 }  # fmt: skip
 
 
+#: The decisions that move a listing's status: from which statuses, to which.
+TRANSITIONS = {
+    Action.APPROVE: ({Status.PENDING}, Status.PUBLISHED),
+    Action.REJECT: ({Status.PENDING}, Status.REJECTED),
+    Action.REQUEST_CHANGES: ({Status.PENDING}, Status.REJECTED),
+    Action.ARCHIVE: ({Status.PUBLISHED}, Status.ARCHIVED),
+    Action.RESTORE: ({Status.ARCHIVED}, Status.PUBLISHED),
+}
+
+
+def status_decision(old: str, new: str) -> str | None:
+    """The decision that moves a listing from status ``old`` to ``new`` (a reject for a
+    rejection), or None if no decision does."""
+    for action, (allowed, status) in TRANSITIONS.items():
+        if old in allowed and new == status:
+            return action
+    return None
+
+
 class AlreadyDecided(Exception):
     """Someone else decided this item first."""
 
@@ -315,19 +334,12 @@ def _apply(*, by, target, action, reason, edit=None, version=None) -> None:
         _revert(by=by, target=target, version=version)
         target.refresh_from_db()  # as it is now, for the record and the e-mail
     elif isinstance(target, Organization | Initiative | Event):
-        transitions = {
-            Action.APPROVE: ({Status.PENDING}, Status.PUBLISHED),
-            Action.REJECT: ({Status.PENDING}, Status.REJECTED),
-            Action.REQUEST_CHANGES: ({Status.PENDING}, Status.REJECTED),
-            Action.ARCHIVE: ({Status.PUBLISHED}, Status.ARCHIVED),
-            Action.RESTORE: ({Status.ARCHIVED}, Status.PUBLISHED),
-        }
         if action == Action.VERIFY:
             target.last_verified_at = now
             target._change_reason = f"Confirmed accurate by curator {by}"
             target.save()
             return
-        allowed, new_status = transitions[action]
+        allowed, new_status = TRANSITIONS[action]
         if action == Action.RESTORE and target.published_at is None:
             raise AlreadyDecided(
                 _("“%(item)s” was never published; review it instead.") % {"item": target}

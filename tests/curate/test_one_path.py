@@ -2,6 +2,8 @@
 recorded as a ModerationDecision and told to the submitter. Approving a member's edit to a listing
 changed since the edit was sent asks first."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.core import mail
 
@@ -169,3 +171,88 @@ def test_a_verification_since_is_no_conflict(curator, submitter):
     decide(by=curator, target=change, action="approve", edit=proposed_edit(change))
     org.refresh_from_db()
     assert org.name == "Civic Nights Boulder"
+
+
+class FormFields(HTMLParser):
+    """The values a browser would send with the page's main form (the admin's change form)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data.append((name, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.data.pop()
+            self.data.append((name, value + data.removeprefix("\n")))
+
+
+def change_form(client, url: str, **changes) -> dict:
+    parser = FormFields()
+    parser.feed(client.get(url).content.decode())
+    data = {}
+    for name, value in parser.data:
+        data.setdefault(name, []).append(value)
+    data.update({name: [value] for name, value in changes.items()})
+    return data
+
+
+def test_publishing_in_the_admins_change_form_is_a_decision(curator_client, curator, submitter):
+    initiative = InitiativeFactory(
+        title="Town talks", status="pending", published_at=None, submitted_by=submitter
+    )
+    url = f"/admin/directory/initiative/{initiative.pk}/change/"
+    data = change_form(curator_client, url, status="published", summary="Checked and tidied.")
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    initiative.refresh_from_db()
+    assert (initiative.status, initiative.summary) == ("published", "Checked and tidied.")
+    assert initiative.published_at is not None
+    assert the_decision("approve", initiative).curator == curator
+    assert told("submitter@example.org")
+
+
+def test_rejecting_in_the_admins_change_form_is_sent_to_the_queue(curator_client, submitter):
+    initiative = InitiativeFactory(status="pending", published_at=None, submitted_by=submitter)
+    url = f"/admin/directory/initiative/{initiative.pk}/change/"
+    response = curator_client.post(url, change_form(curator_client, url, status="rejected"))
+    assert response.status_code == 200
+    assert "Reject it in the curators&#x27; queue" in response.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.status == "pending"
+    assert not ModerationDecision.objects.exists()
+
+
+def test_claims_and_edits_are_decided_by_actions_not_by_their_status_field(
+    curator_client, submitter
+):
+    org = OrganizationFactory()
+    claim = ClaimRequest.objects.create(
+        user=submitter, organization=org, evidence="message", message="I run it."
+    )
+    change = member_edit(submitter, org)
+    for url in (
+        f"/admin/directory/claimrequest/{claim.pk}/change/",
+        f"/admin/directory/changerequest/{change.pk}/change/",
+    ):
+        assert 'name="status"' not in curator_client.get(url).content.decode()
