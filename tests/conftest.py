@@ -8,6 +8,7 @@ migrations are still applied); ``--create-db`` starts a fresh one. CI (``CI`` se
 import fcntl
 import hashlib
 import os
+from typing import TextIO
 
 import pytest
 from django.conf import settings
@@ -15,13 +16,28 @@ from django.core.management import call_command
 from django.db import connection
 
 
-def _on_ci() -> bool:
+def on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def pytest_configure(config):
-    if _on_ci():
+    if on_ci():
         config.option.reuse_db = False
+
+
+def claim_test_database(prefix: str, slots: int = 32) -> tuple[str, TextIO] | None:
+    """The first name ``<prefix>-<n>.sqlite3`` that no other run holds, with the open lock file
+    that holds it (until it is closed or the process ends); None when all are taken."""
+    for slot in range(slots):
+        name = f"{prefix}-{slot}.sqlite3"
+        lock = open(f"{name}.lock", "w")  # noqa: SIM115 (held for the caller)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return name, lock
+    return None
 
 
 def pytest_report_header(config):
@@ -40,17 +56,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
         return
     checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:10]
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
-    for slot in range(32):
-        name = f"/tmp/mpdb-test-{checkout}-{worker}-{slot}.sqlite3"
-        lock = open(f"{name}.lock", "w")  # noqa: SIM115 (held until the process ends)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        request.config._mpdb_test_db_lock = lock
+    claimed = claim_test_database(f"/tmp/mpdb-test-{checkout}-{worker}")
+    if claimed:  # else (32 runs at once) this run keeps its per-process name
+        name, request.config._mpdb_test_db_lock = claimed
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = name
-        return
 
 
 @pytest.fixture(scope="session")
