@@ -5,7 +5,6 @@ from django.core import mail
 
 from directory.models import (
     ChangeRequest,
-    ClaimRequest,
     Initiative,
     Membership,
     ModerationDecision,
@@ -14,7 +13,14 @@ from directory.models import (
 )
 from directory.moderation import AlreadyDecided, decide, possible_duplicates
 from roles.models import Role
-from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    ClaimRequestFactory,
+    InitiativeFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ReportFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +109,9 @@ def test_change_requests_are_approved_or_rejected_with_a_diff(curator_client, cu
 
 def test_claims_are_granted_or_refused(curator_client, submitter):
     org = OrganizationFactory()
-    claim = ClaimRequest.objects.create(
-        user=submitter, organization=org, evidence="message", message="I run it."
-    )
+    claim = ClaimRequestFactory(user=submitter, organization=org, message="I run it.")
     other = OrganizationFactory()
-    refused = ClaimRequest.objects.create(
-        user=submitter, organization=other, evidence="message", message="Me too."
-    )
+    refused = ClaimRequestFactory(user=submitter, organization=other, message="Me too.")
     curator_client.post(f"/curate/decide/claim/{claim.pk}/", {"action": "approve"})
     curator_client.post(
         f"/curate/decide/claim/{refused.pk}/",
@@ -130,7 +132,7 @@ def test_the_queue_shows_everything_waiting_oldest_first(curator_client, submitt
     Initiative.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=9))
     OrganizationFactory(status="pending", published_at=None, name="Newer org")
     published = OrganizationFactory()
-    Report.objects.create(organization=published, kind="outdated", message="Moved away.")
+    ReportFactory(listing=published, kind="outdated", message="Moved away.")
     html = curator_client.get("/curate/queue/").content.decode()
     assert html.index("Oldest item") < html.index("Newer org")
     assert "Moved away." in html
