@@ -71,9 +71,10 @@ def test_an_event_page_shows_its_sources(client, sourced):
 
 def test_a_listing_without_sources_says_where_it_came_from(client):
     organization = OrganizationFactory(source="self")
-    assert "Provided by the organization itself." in client.get(
-        organization.get_absolute_url()
-    ).content.decode()
+    assert (
+        "Provided by the organization itself."
+        in client.get(organization.get_absolute_url()).content.decode()
+    )
 
 
 def test_api_objects_carry_sources_and_founding_year(client, sourced):
@@ -113,9 +114,10 @@ def test_a_new_source_shows_at_once_and_moves_the_change_feed(client, sourced):
     SourceRecord.objects.create(
         organization=organization, url="https://wiki.example.org/Valley", seen_on=date.today()
     )
-    assert "https://wiki.example.org/Valley" in client.get(
-        organization.get_absolute_url()
-    ).content.decode()
+    assert (
+        "https://wiki.example.org/Valley"
+        in client.get(organization.get_absolute_url()).content.decode()
+    )
     assert type(organization).objects.get(pk=organization.pk).updated_at > before
 
 

@@ -39,6 +39,18 @@ def their_membership(o):
     return Membership.objects.get(user=o["victim"], organization=o["theirs"])
 
 
+def victim_endpoint():
+    """Another partner's webhook endpoint (the same one for every route that asks)."""
+    from directory.models import WebhookEndpoint
+    from tests.factories import APIKeyFactory
+
+    endpoint = WebhookEndpoint.objects.filter(description="victim").first()
+    return endpoint or WebhookEndpoint.objects.create(
+        key=APIKeyFactory(), url="https://partner.example.org/hook", events=[],
+        description="victim", contact_email="ops@partner.example.org",
+    )  # fmt: skip
+
+
 def random_token(o):
     return [({"token": uuid.uuid4().hex}, NOT_FOUND)]
 
@@ -144,6 +156,30 @@ CASES = {
         "public when published; not pending",
         lambda o: [({"id": str(o["pending_event"].uuid)}, NOT_FOUND)],
     ),
+    **{
+        f"api:webhook-{action}": (
+            "a partner's own endpoints, by its API key; a session is no key",
+            lambda o: [({"id": str(victim_endpoint().uuid)}, {401, 403})],
+        )
+        for action in ("detail", "deliveries", "ping", "resume")
+    },
+    **{
+        f"hsds:{kind}-detail": (
+            "public when published; not pending (HSDS read API)",
+            lambda o: [
+                ({"id": str(o["pending_initiative"].uuid)}, NOT_FOUND),
+                ({"id": str(o["pending_org"].uuid)}, NOT_FOUND),
+            ],
+        )
+        for kind in (
+            "services",
+            "organizations",
+            "locations",
+            "service_at_locations",
+            "taxonomies",
+            "taxonomy_terms",
+        )
+    },
     "goals:goal-detail": ("the public taxonomy", lambda o: []),
     "roles:role-detail": ("the public taxonomy", lambda o: []),
     "api:goal-detail": ("the public taxonomy", lambda o: []),
