@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .forms import EventForm, InitiativeForm, OrganizationForm
-from .models import ChangeRequest, Event, Organization
+from .models import ChangeRequest, Event, ModerationDecision, Organization
 from .participation import ListingEdit
 
 #: Form fields an edit never keeps: the honeypot, and the organization an item belongs to.
@@ -125,6 +125,6 @@ def change_request_diff(change: ChangeRequest) -> list[dict]:
 def decision_edit(target, action: str) -> ListingEdit | None:
     """What approving ``target`` applies when it is a member's edit (``decide(edit=…)``), else
     None; ValueError when the edit no longer validates."""
-    if isinstance(target, ChangeRequest) and action == "approve":
+    if isinstance(target, ChangeRequest) and action == ModerationDecision.Action.APPROVE:
         return proposed_edit(target)
     return None
