@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .events import Event
+from .kinds import LISTING_TYPES
 from .listings import Initiative, Organization
 
 
@@ -29,7 +30,7 @@ class Fact(models.TextChoices):
 
 
 #: the listing kinds a source can belong to: the name of its link column -> model
-OWNERS = {"organization": Organization, "initiative": Initiative, "event": Event}
+OWNERS = LISTING_TYPES
 
 
 class SourceRecordQuerySet(models.QuerySet):

@@ -136,9 +136,18 @@ def test_the_public_rule_is_not_copied_as_a_string():
 
 
 def test_one_registry_names_each_kind_in_both_spellings():
-    assert {"organization": LISTING_KINDS["organizations"],
-                             "initiative": LISTING_KINDS["initiatives"],
-                             "event": LISTING_KINDS["events"]} == LISTING_TYPES  # fmt: skip
+    from directory.api.changes import TYPES
+    from directory.curate_views import KINDS
+    from directory.models.sources import OWNERS
+
+    expected = {
+        "organization": LISTING_KINDS["organizations"],
+        "initiative": LISTING_KINDS["initiatives"],
+        "event": LISTING_KINDS["events"],
+    }
+    assert expected == LISTING_TYPES
+    assert TYPES is LISTING_TYPES and OWNERS is LISTING_TYPES  # the feed's types, sources' owners
+    assert LISTING_TYPES.items() <= KINDS.items()  # what /curate/decide/<kind>/ decides
     for kind, model in LISTING_KINDS.items():
         assert listing_kind(model) == kind
         assert LISTING_TYPES[listing_kind_singular(model)] is model
