@@ -29,8 +29,10 @@ from .moderation import (
     NEEDS_REASON,
     AlreadyDecided,
     EditConflict,
+    changed_since_filed,
     decide,
     decision_kind,
+    field_labels,
     is_own_work,
     possible_duplicates,
     reason_problem,
@@ -135,6 +137,8 @@ def curate_queue(request):
                 item["waits_for"] = unpublished_parent(obj)
             elif kind == "change":
                 item["diff"] = change_request_diff(obj)
+                changed = changed_since_filed(obj)
+                item["changed_since"] = ", ".join(field_labels(type(obj.target), changed))
             items.append(item)
     items.sort(key=lambda item: item["obj"].created_at)
     return render(

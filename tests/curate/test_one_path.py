@@ -256,3 +256,20 @@ def test_claims_and_edits_are_decided_by_actions_not_by_their_status_field(
         f"/admin/directory/changerequest/{change.pk}/change/",
     ):
         assert 'name="status"' not in curator_client.get(url).content.decode()
+
+
+def test_the_queue_warns_and_bulk_approval_leaves_an_edit_made_before_a_curators_change(
+    curator_client, submitter
+):
+    org = OrganizationFactory(name="Civic Nights")
+    change = member_edit(submitter, org, name=["Civic Nights Boulder"])
+    queue = curator_client.get("/curate/queue/").content.decode()
+    assert "The listing was changed after this edit was sent" not in queue
+    curator_edits_directly(org, summary="The curator's corrected summary.")
+    queue = curator_client.get("/curate/queue/").content.decode()
+    assert "The listing was changed after this edit was sent (summary)" in queue
+
+    curator_client.post("/curate/bulk/", {"item": [f"change:{change.pk}"], "action": "approve"})
+    change.refresh_from_db()
+    assert change.status == "pending"
+    assert not ModerationDecision.objects.exists()
