@@ -15,7 +15,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
-from .edit_forms import change_request_diff, decision_edit
+from .edit_forms import change_request_diff, decision_edit, edit_labels
 from .forms import SourceRecordForm
 from .hsds.admin_views import hsds_import_view
 from .imports import import_listings
@@ -351,7 +351,8 @@ def _decide_each(model_admin, request, queryset, done: str) -> None:
                 request,
                 _("%(item)s: skipped. The listing was changed after this edit was sent "
                   "(%(fields)s); approve it from the curators' queue, which shows what it would "
-                  "overwrite.") % {"item": item, "fields": ", ".join(conflict.labels)},
+                  "overwrite.") % {"item": item,
+                                   "fields": ", ".join(edit_labels(item, conflict.fields))},
                 messages.WARNING,
             )  # fmt: skip
         except (AlreadyDecided, ValueError) as exc:

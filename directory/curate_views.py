@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from .edit_forms import change_request_diff, decision_edit
+from .edit_forms import change_request_diff, decision_edit, edit_labels
 from .models import (
     LISTING_KINDS,
     LISTING_TYPES,
@@ -32,7 +32,6 @@ from .moderation import (
     changed_since_filed,
     decide,
     decision_kind,
-    field_labels,
     is_own_work,
     possible_duplicates,
     reason_problem,
@@ -138,7 +137,7 @@ def curate_queue(request):
             elif kind == "change":
                 item["diff"] = change_request_diff(obj)
                 changed = changed_since_filed(obj)
-                item["changed_since"] = ", ".join(field_labels(type(obj.target), changed))
+                item["changed_since"] = ", ".join(edit_labels(obj, changed))
             items.append(item)
     items.sort(key=lambda item: item["obj"].created_at)
     return render(
@@ -193,7 +192,9 @@ def _confirm_overwrite(request, conflict: EditConflict, form):
     diff = {row["field"]: row for row in change_request_diff(conflict.change)}
     rows = [
         diff.get(name) or {"field": name, "label": label, "current": None, "proposed": None}
-        for name, label in zip(conflict.fields, conflict.labels, strict=True)
+        for name, label in zip(
+            conflict.fields, edit_labels(conflict.change, conflict.fields), strict=True
+        )
     ]
     return render(
         request, "curate/confirm_overwrite.html",

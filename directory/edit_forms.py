@@ -76,6 +76,12 @@ def change_request_form(change: ChangeRequest):
     return form_for(target, data, user=change.submitted_by)
 
 
+def edit_labels(change: ChangeRequest, names: list[str]) -> list[str]:
+    """Fields of the edit as its form labels them (in the reader's language)."""
+    fields = form_for(change.target, user=change.submitted_by).fields
+    return [str(fields[name].label or name) if name in fields else name for name in names]
+
+
 def proposed_edit(change: ChangeRequest) -> ListingEdit:
     """A member's waiting edit, validated again and ready to apply (``decide(edit=…)``);
     ValueError when it no longer validates."""

@@ -94,17 +94,10 @@ class EditConflict(ValueError):
 
     def __init__(self, change: ChangeRequest, fields: list[str]):
         self.change, self.fields = change, fields
-        self.labels = field_labels(type(change.target), fields)
         super().__init__(
-            _("“%(listing)s” was changed after this edit was sent (%(fields)s): approving the "
-              "edit would overwrite that. Look at it again and confirm.")
-            % {"listing": change.target, "fields": ", ".join(self.labels)}
+            _("“%(listing)s” was changed after this edit was sent: approving the edit would "
+              "overwrite that. Look at it again and confirm.") % {"listing": change.target}
         )  # fmt: skip
-
-
-def field_labels(model, names: list[str]) -> list[str]:
-    """The fields' names as people read them (their verbose names)."""
-    return [str(model._meta.get_field(name).verbose_name) for name in names]
 
 
 def changed_since_filed(change: ChangeRequest) -> list[str]:

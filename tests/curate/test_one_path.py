@@ -154,6 +154,7 @@ def test_the_admin_skips_an_edit_made_before_a_curators_change(curator_client, s
         follow=True,
     )
     assert "skipped" in response.content.decode()
+    assert "(Short summary)" in response.content.decode()  # what was changed since
     change.refresh_from_db()
     org.refresh_from_db()
     assert change.status == "pending"
@@ -267,7 +268,7 @@ def test_the_queue_warns_and_bulk_approval_leaves_an_edit_made_before_a_curators
     assert "The listing was changed after this edit was sent" not in queue
     curator_edits_directly(org, summary="The curator's corrected summary.")
     queue = curator_client.get("/curate/queue/").content.decode()
-    assert "The listing was changed after this edit was sent (summary)" in queue
+    assert "The listing was changed after this edit was sent (Short summary)" in queue  # its label
 
     curator_client.post("/curate/bulk/", {"item": [f"change:{change.pk}"], "action": "approve"})
     change.refresh_from_db()
