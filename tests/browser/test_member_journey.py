@@ -124,7 +124,7 @@ def test_an_organization_signs_up_lists_itself_and_a_curator_publishes_it(
     expect(curator).to_have_url(re.compile(r"/curate/queue/$"))
     for title in (INITIATIVE, ORG):
         item = curator.locator("article.queue-item", has=curator.get_by_role("heading", name=title))
-        item.get_by_role("button", name="Approve").click()
+        item.get_by_role("button", name="Approve", exact=True).click()
         expect(curator).to_have_url(re.compile(r"/curate/queue/"))
         expect(curator.get_by_role("heading", name=title, exact=True)).to_have_count(0)
     expect(curator.get_by_text("Nothing is waiting.")).to_be_visible()
