@@ -18,10 +18,8 @@ test: test-deps setup ## set up (Chromium, Java and gettext included), then the 
 test-deps: ## what the suite needs beyond Python (Chromium, Java, gettext), from Debian's packages
 	bash scripts/test_deps.sh chromium java xgettext
 
-lint: install ## ruff check + format check + missing migrations
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+lint: install ## pre-commit on every file: ruff, ruff format, django-upgrade, makemigrations --check
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 format: install
 	$(VENV)/bin/ruff check --fix .

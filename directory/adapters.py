@@ -1,5 +1,5 @@
 """allauth adaptations: an account is never lost because a verification e-mail failed, and the
-e-mail itself is queued and sent again (``directory.mail``)."""
+e-mail itself is queued and sent again (``directory.services.mail``)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -9,7 +9,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .mail import deliver
+from directory.services.mail import deliver
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -14,24 +14,24 @@ class DirectoryConfig(AppConfig):
 
         user_logged_in.connect(_remember_language, dispatch_uid="mpdb-remember-language")
 
-        from .caching import connect_signals
+        from directory.caching import connect_signals
 
         connect_signals()  # any change to a listing invalidates the cached counts
 
-        from .webhooks import events
+        from directory.webhooks import events
 
         events.connect()  # changes to the public set become webhook deliveries, on commit
 
 
 def _curators_group(sender, **kwargs):
     """After every migrate, the Curators group has exactly the permissions moderation needs."""
-    from .moderation import ensure_curators_group
+    from directory.services.curators import ensure_curators_group
 
     ensure_curators_group()
 
 
 def _remember_language(sender, request, user, **kwargs):
     """Remember the language someone signs in with, so e-mails to them are written in it."""
-    from .notify import remember_language
+    from directory.services.notify import remember_language
 
     remember_language(user, getattr(request, "LANGUAGE_CODE", None))

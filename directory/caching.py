@@ -94,7 +94,7 @@ def _on_listing_change(sender, **kwargs) -> None:
 def connect_signals() -> None:
     from django.db.models import signals
 
-    from .models import Event, Initiative, Organization, SourceRecord
+    from directory.models import Event, Initiative, Organization, SourceRecord
 
     for model in (Organization, Initiative, Event, SourceRecord):
         for signal in (signals.post_save, signals.post_delete):

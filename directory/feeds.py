@@ -7,8 +7,8 @@ from django.http import HttpResponse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from .filters import InitiativeFilter
-from .models import Initiative
+from directory.models import Initiative
+from directory.search.filters import InitiativeFilter
 
 FEED_SIZE = 50
 # Characters XML 1.0 cannot carry at all (not even escaped); Django refuses to write them.

@@ -8,7 +8,7 @@ from django.db import connection, models
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
-from .geo import ZipInfo, bounding_box, distance_expression
+from directory.search.geo import ZipInfo, bounding_box, distance_expression
 
 SEARCH_CONFIG = "english"
 _WORD_RE = re.compile(r"[\w'-]+", re.UNICODE)
@@ -58,7 +58,9 @@ class ListingQuerySet(models.QuerySet):
     def published_q(self, prefix: str = "") -> Q:
         """What makes a listing public, as a condition; ``prefix`` applies it through a relation,
         e.g. ``Count("initiatives", filter=Initiative.objects.published_q("initiatives__"))``."""
-        from .models.listings import Status  # an import cycle: the models import this module
+        from directory.models.listings import (
+            Status,  # an import cycle: the models import this module
+        )
 
         return Q(**{f"{prefix}status": Status.PUBLISHED})
 

@@ -1,10 +1,9 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from directory.models import Event, Initiative, Organization
 from goals.models import Goal
 from roles.models import Role
-
-from .models import Event, Initiative, Organization
 
 
 class InitiativeSitemap(Sitemap):

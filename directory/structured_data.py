@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from .validators import http_url
+from directory.validators import http_url
 
 #: sites whose page about an organization identifies it (schema.org ``sameAs``): encyclopaedias,
 #: nonprofit registries and profiles. A source there that states the organization's name is one

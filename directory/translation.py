@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Language
+from directory.models import Language
 
 
 @register(Language)

@@ -1,10 +1,8 @@
 from django.urls import path
 
-from . import account_views as member
-from . import curate_views as curate
-from . import event_views as events
-from . import views
-from .curate_sources import curate_sources
+from directory.views import alerts, curate, events, members, organizations, reports, submissions
+from directory.views import public as views
+from directory.views.sources import curate_sources
 
 app_name = "directory"
 urlpatterns = [
@@ -26,21 +24,25 @@ urlpatterns = [
     ),
     path(
         "submit/organization/",
-        member.OrganizationRegisterView.as_view(),
+        submissions.OrganizationRegisterView.as_view(),
         name="submit-organization",
     ),
-    path("submit/initiative/", member.InitiativeSubmitView.as_view(), name="submit-initiative"),
-    path("submit/event/", member.EventSubmitView.as_view(), name="submit-event"),
-    path("organizations/<slug:slug>/claim/", member.ClaimView.as_view(), name="claim"),
-    path("claims/verify/<slug:token>/", member.claim_verify_view, name="claim-verify"),
-    path("invitations/<slug:token>/", member.invitation_accept_view, name="invitation-accept"),
-    path("report/<str:kind>/<slug:slug>/", member.report_problem, name="report"),
-    path("alerts/subscribe/", member.alert_subscribe_view, name="alert-subscribe"),
-    path("alerts/confirm/<slug:token>/", member.alert_confirm_view, name="alert-confirm"),
     path(
-        "alerts/unsubscribe/<slug:token>/", member.alert_unsubscribe_view, name="alert-unsubscribe"
+        "submit/initiative/", submissions.InitiativeSubmitView.as_view(), name="submit-initiative"
     ),
-    path("dashboard/", member.dashboard, name="dashboard"),
+    path("submit/event/", submissions.EventSubmitView.as_view(), name="submit-event"),
+    path("organizations/<slug:slug>/claim/", organizations.ClaimView.as_view(), name="claim"),
+    path("claims/verify/<slug:token>/", organizations.claim_verify_view, name="claim-verify"),
+    path(
+        "invitations/<slug:token>/", organizations.invitation_accept_view, name="invitation-accept"
+    ),
+    path("report/<str:kind>/<slug:slug>/", reports.report_problem, name="report"),
+    path("alerts/subscribe/", alerts.alert_subscribe_view, name="alert-subscribe"),
+    path("alerts/confirm/<slug:token>/", alerts.alert_confirm_view, name="alert-confirm"),
+    path(
+        "alerts/unsubscribe/<slug:token>/", alerts.alert_unsubscribe_view, name="alert-unsubscribe"
+    ),
+    path("dashboard/", members.dashboard, name="dashboard"),
     path("curate/", curate.curate_dashboard, name="curate"),
     path("curate/queue/", curate.curate_queue, name="curate-queue"),
     path("curate/stale/", curate.curate_stale, name="curate-stale"),
@@ -53,32 +55,32 @@ urlpatterns = [
         curate.curate_revert,
         name="curate-revert",
     ),
-    path("dashboard/changes/<int:pk>/", member.change_detail, name="change-detail"),
-    path("dashboard/organizations/<slug:slug>/invite/", member.invite, name="invite"),
-    path("dashboard/organizations/<slug:slug>/members/", member.members, name="members"),
+    path("dashboard/changes/<int:pk>/", members.change_detail, name="change-detail"),
+    path("dashboard/organizations/<slug:slug>/invite/", organizations.invite, name="invite"),
+    path("dashboard/organizations/<slug:slug>/members/", organizations.members, name="members"),
     path(
         "dashboard/organizations/<slug:slug>/members/<int:pk>/remove/",
-        member.membership_remove_view,
+        organizations.membership_remove_view,
         name="membership-remove",
     ),
     path(
         "dashboard/organizations/<slug:slug>/invitations/<int:pk>/revoke/",
-        member.invitation_revoke_view,
+        organizations.invitation_revoke_view,
         name="invitation-revoke",
     ),
     path(
         "dashboard/<str:kind>/<slug:slug>/edit/",
-        member.ListingEditView.as_view(),
+        members.ListingEditView.as_view(),
         name="listing-edit",
     ),
     path(
         "dashboard/<str:kind>/<slug:slug>/withdraw/",
-        member.listing_withdraw_view,
+        members.listing_withdraw_view,
         name="listing-withdraw",
     ),
     path(
         "dashboard/<str:kind>/<slug:slug>/confirm/",
-        member.listing_confirm_view,
+        members.listing_confirm_view,
         name="listing-confirm",
     ),
 ]

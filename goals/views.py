@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.views.generic import DetailView, ListView
 
 from directory.models import Initiative
-from directory.showcase import listings_for
+from directory.services.showcase import listings_for
 
 from .models import Goal
 

@@ -11,7 +11,7 @@ from directory.api.views import (
     OrganizationViewSet,
     SubmissionView,
 )
-from directory.coverage_views import CoverageAPIView
+from directory.views.coverage import CoverageAPIView
 from directory.webhooks.api import WebhookEndpointViewSet
 from goals.api import GoalViewSet
 from roles.api import RoleGroupViewSet, RoleViewSet

@@ -124,8 +124,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 RATELIMIT_IP_META_KEY = "mpdb.client_ip.client_ip" if NUM_PROXIES else None
 
 # Public writes (submissions, claims, reports): per user (or IP) limits, counted atomically in
-# the shared cache. Exceeding one answers 429 (see directory.views.rate_limited).
-RATELIMIT_VIEW = "directory.account_views.rate_limited"
+# the shared cache. Exceeding one answers 429 (see directory.views.public.rate_limited).
+RATELIMIT_VIEW = "directory.views.limits.rate_limited"
 # If the cache holding the counters cannot be read (Redis down), let the request through: a
 # cache outage must not close every form and the API. See README, "Operations: faults".
 RATELIMIT_FAIL_OPEN = True
@@ -265,7 +265,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MPDB Directory <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# A message the mail server refuses is sent again by the task queue (directory.mail, run by
+# A message the mail server refuses is sent again by the task queue (directory.services.mail, run by
 # `manage.py db_worker`): after 5 min, then twice as long each time, and given up (kept as a
 # failed task, shown to curators in the admin) after MAIL_MAX_ATTEMPTS attempts.
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))  # ≈ 42 hours
@@ -307,7 +307,7 @@ if not DEBUG and SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content-Security-Policy: no inline script anywhere, nothing from other sites except map tiles.
-# Pages may not be framed, except the embeddable lists (see directory.views, csp_replace).
+# Pages may not be framed, except the embeddable lists (see directory.views.public, csp_replace).
 _TILE_ORIGIN = "/".join(
     os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png").split("/")[:3]
 )

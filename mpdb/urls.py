@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from directory import coverage_views
-from directory import views as directory_views
 from directory.feeds import InitiativeFeed
 from directory.sitemaps import SITEMAPS
+from directory.views import coverage as coverage_views
+from directory.views import pages
 from roles.views import RoleFinderView
 
 admin.site.site_header = _("MPDB Directory — curators")
@@ -20,8 +20,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_title = _("MPDB Directory admin")
 
 urlpatterns = [
-    path("", directory_views.home, name="home"),
-    path("about/", directory_views.about, name="about"),
+    path("", pages.home, name="home"),
+    path("about/", pages.about, name="about"),
     path("goals/", include("goals.urls")),
     path("roles/", include("roles.urls")),
     path("get-involved/", RoleFinderView.as_view(), name="role-finder"),
@@ -30,7 +30,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("feeds/initiatives.atom", InitiativeFeed(), name="initiative-feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("favicon.ico", directory_views.favicon, name="favicon"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
@@ -45,5 +45,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "directory.views.page_not_found"
+handler404 = "directory.views.pages.page_not_found"
 handler500 = "mpdb.faults.server_error"  # the database unreachable: 503, not 500

@@ -12,7 +12,7 @@ def _warm() -> None:
     """Load the process-wide tables now rather than on some later request, so an app server's
     memory is what it will stay at from its start (docs/benchmarks.md, App server memory): the
     ZIP code table (about 37 MiB, read at the first near-ZIP search or ZIP look-up)."""
-    from directory.geo import lookup_zip, zip_timezone
+    from directory.search.geo import lookup_zip, zip_timezone
 
     lookup_zip("80302")
     zip_timezone("80302")

@@ -22,7 +22,7 @@ class RoleGroup(models.Model):
         max_length=1, unique=True, help_text=_("The paper's group letter, A–K.")
     )
     name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind)
     order = models.PositiveSmallIntegerField(unique=True)
     summary = models.TextField()
     # Groups E–J each serve one of the six dispute-handling functions of a democracy.
@@ -138,7 +138,7 @@ class FinderAnswer(models.Model):
         SKILL = "skill", _("What you like doing")
         TIME = "time", _("How much time you have")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind)
     slug = models.SlugField(max_length=80)
     label = models.CharField(max_length=160)
     because = models.CharField(

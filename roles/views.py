@@ -4,7 +4,7 @@ from django.db.models import Count, F, Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from directory.models import Initiative
-from directory.showcase import listings_for
+from directory.services.showcase import listings_for
 
 from .finder import recommend
 from .models import FinderAnswer, Role, RoleGroup
@@ -43,8 +43,8 @@ class RoleFinderView(TemplateView):
     template_name = "roles/role_finder.html"
 
     def get_context_data(self, **kwargs):
-        from directory.geo import lookup_zip
         from directory.models import Initiative
+        from directory.search.geo import lookup_zip
 
         context = super().get_context_data(**kwargs)
         params = self.request.GET

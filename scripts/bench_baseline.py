@@ -49,8 +49,8 @@ def _filtered(params):
     from django.db import connection
     from django.db.models import F
 
-    from directory.geo import lookup_zip
     from directory.models import Initiative
+    from directory.search.geo import lookup_zip
     from goals.models import Goal
     from roles.models import Role
 

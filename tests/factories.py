@@ -35,7 +35,7 @@ from directory.models import (
     Status,
     UserLanguage,
 )
-from directory.moderation import ensure_curators_group
+from directory.services.curators import ensure_curators_group
 
 #: The password of every account a factory makes (unless given ``password=``; ``None`` makes an
 #: account that cannot sign in with a password).
@@ -278,7 +278,7 @@ class SourceRecordFactory(factory.django.DjangoModelFactory):
 
 class ModerationDecisionFactory(factory.django.DjangoModelFactory):
     """A recorded decision about ``target`` (an initiative unless given), as ``decide`` records
-    one; it changes nothing about the target (``directory.moderation.decide`` does that)."""
+    one; it changes nothing about the target (``directory.services.moderation.decide`` does that)."""
 
     class Meta:
         model = ModerationDecision

@@ -5,7 +5,7 @@ import sys
 
 CHECK = """
 import mpdb.wsgi
-from directory import geo
+from directory.search import geo
 geo.lookup_zip.cache_clear()
 import resource
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ..models import LISTING_TYPES, Status
-from .fastrows import fast_rows, supports
-from .serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
+from directory.api.exports.fastrows import fast_rows, supports
+from directory.api.serializers import EventSerializer, InitiativeSerializer, OrganizationSerializer
+from directory.models import LISTING_TYPES, Status
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TYPES = LISTING_TYPES  # an item's ``type``: the singular kind

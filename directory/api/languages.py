@@ -3,8 +3,8 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from ..models import Language
-from .lookups import SlugLookupMixin
+from directory.api.lookups import SlugLookupMixin
+from directory.models import Language
 
 
 class LanguageSerializer(serializers.ModelSerializer):

@@ -4,13 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from goals.models import Goal
-from goals.serializers import GoalRefSerializer
-from roles.models import Role
-from roles.serializers import RoleRefSerializer
-
-from ..geo import US_STATES
-from ..models import (
+from directory.api.lookups import SLUG_RE
+from directory.models import (
     Event,
     Fact,
     Initiative,
@@ -20,8 +15,12 @@ from ..models import (
     SourceRecord,
     Status,
 )
-from ..validators import CleanTextSerializerMixin
-from .lookups import SLUG_RE
+from directory.search.geo import US_STATES
+from directory.validators import CleanTextSerializerMixin
+from goals.models import Goal
+from goals.serializers import GoalRefSerializer
+from roles.models import Role
+from roles.serializers import RoleRefSerializer
 
 # ASCII digits: ``\d`` would also accept other scripts' digits (see geo.ZIP_RE). A ZIP+4
 # ("80302-1234") is accepted and stored as its 5-digit ZIP code (``known_zip``).
@@ -169,7 +168,7 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 def known_zip(value: str) -> str:
-    from ..geo import five_digit_zip, lookup_zip
+    from directory.search.geo import five_digit_zip, lookup_zip
 
     value = five_digit_zip(value)
     if value and lookup_zip(value) is None:

@@ -22,16 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from ..caching import cached, request_parts
-from ..filters import EventFilter, InitiativeFilter, OrganizationFilter
-from ..models import Event, Initiative, Organization
-from ..pagination import COUNT_CAP, CappedPaginator
-from ..services import initiative_submit
-from . import copycsv
-from .changes import EPOCH, BadCursor, Key, changes
-from .exports import csv_response, export_response, serialized_rows
-from .fastrows import fast_rows, supports
-from .serializers import (
+from directory.api.changes import EPOCH, BadCursor, Key, changes
+from directory.api.exports import copycsv
+from directory.api.exports.fastrows import fast_rows, supports
+from directory.api.exports.streams import csv_response, export_response, serialized_rows
+from directory.api.serializers import (
     ChangePageSerializer,
     EventSerializer,
     InitiativeSerializer,
@@ -39,7 +34,12 @@ from .serializers import (
     SubmissionResultSerializer,
     SubmissionSerializer,
 )
-from .throttles import SubmissionThrottle, api_key_of
+from directory.api.throttles import SubmissionThrottle, api_key_of
+from directory.caching import cached, request_parts
+from directory.models import Event, Initiative, Organization
+from directory.search.filters import EventFilter, InitiativeFilter, OrganizationFilter
+from directory.search.pagination import COUNT_CAP, CappedPaginator
+from directory.services.listings import initiative_submit
 
 MAX_CHANGES = 500
 

@@ -7,8 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..models import Source
-from .importer import PackageError, import_hsds, read_package
+from directory.hsds.importer import PackageError, import_hsds, read_package
+from directory.models import Source
 
 
 class HSDSImportForm(forms.Form):

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 
-from . import mapping
-from .views import all_terms, organizations
+from directory.hsds import mapping
+from directory.hsds.views import all_terms, organizations
 
 
 def export_package(base: str | None = None) -> dict:

@@ -29,10 +29,8 @@ from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from goals.models import Goal
-from roles.models import Role
-
-from ..models import (
+from directory.hsds import mapping
+from directory.models import (
     Event,
     Fact,
     Initiative,
@@ -43,8 +41,9 @@ from ..models import (
     SourceRecord,
     Status,
 )
-from ..services import listing_save_new
-from . import mapping
+from directory.services.listings import listing_save_new
+from goals.models import Goal
+from roles.models import Role
 
 #: our model fields -> where they come from in an HSDS organization / service
 ORGANIZATION_FIELDS = {
@@ -563,7 +562,7 @@ def import_hsds(data, *, by: str, source: str = Source.IMPORT) -> ImportResult:
 def read_package(raw: bytes, name: str = "") -> object:
     """A package file as data: JSON, or (``.zip``) the tabular form, a zip of HSDS CSV files."""
     if name.lower().endswith(".zip") or raw[:2] == b"PK":
-        from .tabular import read_zip
+        from directory.hsds.tabular import read_zip
 
         return read_zip(raw)
     try:

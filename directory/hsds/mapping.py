@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ..geo import US_STATES
-from ..models import Scope
+from directory.models import Scope
+from directory.search.geo import US_STATES
 
 HSDS_VERSION = "3.0"
 SPEC_URL = "https://github.com/openreferral/specification/tree/3.0"
@@ -368,7 +368,7 @@ def published_events(initiative) -> list:
     """Its published events, prefetched as ``hsds_events`` by the views."""
     events = getattr(initiative, "hsds_events", None)
     if events is None:
-        from ..models import Event
+        from directory.models import Event
 
         events = Event.objects.published().filter(initiative=initiative)
     return list(events)

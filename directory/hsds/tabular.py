@@ -50,7 +50,7 @@ def _value(column: str, raw: str):
 
 def read_zip(raw: bytes) -> dict:
     """A zip of HSDS CSV files as ``{"organizations": [... nested ...], "services": [...]}``."""
-    from .importer import PackageError
+    from directory.hsds.importer import PackageError
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))

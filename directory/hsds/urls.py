@@ -6,7 +6,7 @@ trailing slash, as in ``/api/v1/``, answer too (left out of the OpenAPI schema).
 
 from django.urls import path
 
-from . import views
+from directory.hsds import views
 
 app_name = "hsds"
 

@@ -23,12 +23,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from directory.hsds import mapping
+from directory.models import Event, Initiative, Organization
+from directory.search.geo import lookup_zip
 from goals.models import Goal
 from roles.models import Role, RoleGroup
-
-from ..geo import lookup_zip
-from ..models import Event, Initiative, Organization
-from . import mapping
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100

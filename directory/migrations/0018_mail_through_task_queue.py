@@ -25,14 +25,14 @@ def outbox_to_task_queue(apps, schema_editor):
             status="FAILED" if failed else "READY",
             args_kwargs={"args": [data, mail.attempts + 1 if not failed else mail.attempts, None],
                          "kwargs": {}},
-            task_path="directory.mail.send_mail",
+            task_path="directory.services.mail.send_mail",
             queue_name="default",
             backend_name="default",
             run_after=mail.next_attempt_at or now,
             finished_at=mail.last_attempt_at if failed else None,
-            exception_class_path="directory.mail.MailNotSent" if failed else "",
+            exception_class_path="directory.services.mail.MailNotSent" if failed else "",
             traceback=(
-                f"directory.mail.MailNotSent: Not sent after {mail.attempts} attempts: "
+                f"directory.services.mail.MailNotSent: Not sent after {mail.attempts} attempts: "
                 f"{mail.last_error}"
             ) if failed else "",
         )

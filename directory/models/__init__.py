@@ -1,8 +1,8 @@
-from .alerts import Alert
-from .events import Event
-from .kinds import LISTING_KINDS, LISTING_TYPES, listing_kind
-from .languages import Language, UserLanguage
-from .listings import (
+from directory.models.alerts import Alert
+from directory.models.events import Event
+from directory.models.kinds import LISTING_KINDS, LISTING_TYPES, listing_kind
+from directory.models.languages import Language, UserLanguage
+from directory.models.listings import (
     ClassifiedBy,
     Initiative,
     InitiativeManager,
@@ -13,11 +13,17 @@ from .listings import (
     Source,
     Status,
 )
-from .mail import QueuedMail
-from .moderation import ModerationDecision, Report
-from .participation import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
-from .sources import Fact, SourceRecord
-from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from directory.models.mail import QueuedMail
+from directory.models.moderation import ModerationDecision, Report
+from directory.models.participation import (
+    ChangeRequest,
+    ClaimRequest,
+    Decision,
+    Invitation,
+    Membership,
+)
+from directory.models.sources import Fact, SourceRecord
+from directory.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "LISTING_KINDS",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .participation import new_token
+from directory.models.participation import new_token
 
 
 class Alert(models.Model):

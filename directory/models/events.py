@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.models.listings import Initiative, Listing, Organization
+from directory.querysets import ListingQuerySet
 from goals.models import Goal
 from roles.models import Role
-
-from ..querysets import ListingQuerySet
-from .listings import Initiative, Listing, Organization
 
 US_TIMEZONES = sorted(
     tz
@@ -188,7 +187,7 @@ class Event(Listing):
 
     def save(self, *args, **kwargs) -> None:
         if self.postal_code and not self.pk:
-            from ..geo import zip_timezone
+            from directory.search.geo import zip_timezone
 
             # Display in the venue's zone. The instant is unchanged: aware datetimes carry it,
             # and EventForm reads typed times in this same zone.
@@ -199,7 +198,7 @@ class Event(Listing):
 
 
 def _connect_touch():
-    from .listings import _touch_on_m2m_change
+    from directory.models.listings import _touch_on_m2m_change
 
     for field in (Event.roles, Event.goals, Event.languages):
         models.signals.m2m_changed.connect(

@@ -1,7 +1,7 @@
 """The one registry of listing kinds: which model a ``kind`` names, in both spellings."""
 
-from .events import Event
-from .listings import Initiative, Organization
+from directory.models.events import Event
+from directory.models.listings import Initiative, Organization
 
 #: The model a URL's ``kind`` names, in the plural (``/report/<kind>/…``,
 #: ``/dashboard/<kind>/…``, ``/curate/history/<kind>/…``).

@@ -12,11 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.querysets import InitiativeQuerySet, OrganizationQuerySet, stale_since
+from directory.search.geo import US_STATES, lookup_zip
 from goals.models import Goal
 from roles.models import Role
-
-from ..geo import US_STATES, lookup_zip
-from ..querysets import InitiativeQuerySet, OrganizationQuerySet, stale_since
 
 
 class Status(models.TextChoices):
@@ -67,12 +66,12 @@ class Listing(models.Model):
     county = models.CharField(max_length=100, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.LOCAL)
+    scope = models.CharField(max_length=10, choices=Scope, default=Scope.LOCAL)
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SELF)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    source = models.CharField(max_length=10, choices=Source, default=Source.SELF)
     classified_by = models.CharField(
-        _("roles and goals chosen by"), max_length=10, choices=ClassifiedBy.choices,
+        _("roles and goals chosen by"), max_length=10, choices=ClassifiedBy,
         default=ClassifiedBy.SELF,
     )  # fmt: skip
     is_demo = models.BooleanField(

@@ -1,4 +1,4 @@
-"""E-mails the mail server refused: the ``send_mail`` tasks of ``directory.mail``, as the task
+"""E-mails the mail server refused: the ``send_mail`` tasks of ``directory.services.mail``, as the task
 queue (django-tasks-db) keeps them, seen from the admin. Nothing of their own is stored here."""
 
 from django.db import models
@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-#: The task that sends a refused message again (``directory.mail.send_mail``).
-MAIL_TASK = "directory.mail.send_mail"
+#: The task that sends a refused message again (``directory.services.mail.send_mail``).
+MAIL_TASK = "directory.services.mail.send_mail"
 
 
 class QueuedMailManager(models.Manager):

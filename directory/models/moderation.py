@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .participation import LISTING_FIELDS, exactly_one_of
+from directory.models.participation import LISTING_FIELDS, exactly_one_of
 
 
 class ModerationDecision(models.Model):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .listings import Initiative, Organization
+from directory.models.listings import Initiative, Organization
 
 
 def new_token() -> str:
@@ -87,7 +87,7 @@ class ClaimRequest(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -173,7 +173,7 @@ class ChangeRequest(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests"
     )
-    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

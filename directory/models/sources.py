@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .events import Event
-from .kinds import LISTING_TYPES
-from .listings import Initiative, Organization
+from directory.models.events import Event
+from directory.models.kinds import LISTING_TYPES
+from directory.models.listings import Initiative, Organization
 
 
 class Fact(models.TextChoices):

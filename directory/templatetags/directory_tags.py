@@ -7,8 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import models as kinds
-from .. import validators
+from directory import models as kinds
+from directory import validators
 
 register = template.Library()
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..models import WebhookDelivery, WebhookEndpoint
-from .services import endpoint_pause, endpoint_resume
+from directory.models import WebhookDelivery, WebhookEndpoint
+from directory.webhooks.services import endpoint_pause, endpoint_resume
 
 
 @admin.register(WebhookEndpoint)

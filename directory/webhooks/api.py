@@ -16,12 +16,17 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework_api_key.permissions import HasAPIKey
 
-from ..api.throttles import api_key_of
-from ..api.views import ERRORS, StandardPagination
-from ..models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from ..validators import CleanTextSerializerMixin
-from .addresses import url_problem
-from .services import MAX_ENDPOINTS_PER_KEY, endpoint_create, endpoint_ping, endpoint_resume
+from directory.api.throttles import api_key_of
+from directory.api.views import ERRORS, StandardPagination
+from directory.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from directory.validators import CleanTextSerializerMixin
+from directory.webhooks.addresses import url_problem
+from directory.webhooks.services import (
+    MAX_ENDPOINTS_PER_KEY,
+    endpoint_create,
+    endpoint_ping,
+    endpoint_resume,
+)
 
 KEY_REQUIRED = [{"ApiKeyAuth": []}]
 DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}}

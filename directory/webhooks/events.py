@@ -23,7 +23,7 @@ from django.db.models import signals
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
-from ..models import (
+from directory.models import (
     Event,
     Initiative,
     Organization,
@@ -263,7 +263,7 @@ def announcements(noted: dict[tuple[str, int], Noted]) -> list[tuple[str, dict]]
             item_data = {"type": item.type, "id": item.uuid, "removed_at": removed_at}
             happened.append((NAMES[item.type][2], item_data))
     if any(entered.values()):
-        from ..api.changes import public_objects
+        from directory.api.changes import public_objects
 
         context = {"request": SiteRequest(settings.SITE_URL)}
         for name, items in entered.items():
@@ -288,7 +288,7 @@ def payload(*, delivery_id: str, event: str, item: dict) -> str:
 
 def deliveries_create(happened: list[tuple[str, dict]], endpoints) -> list[WebhookDelivery]:
     """One delivery per event and subscribed endpoint, and the task that sends it."""
-    from .tasks import deliver
+    from directory.webhooks.tasks import deliver
 
     created = []
     with transaction.atomic():

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from ..models import WebhookDelivery, WebhookEndpoint
-from ..models.webhooks import PING
-from .events import payload
-from .tasks import deliver
+from directory.models import WebhookDelivery, WebhookEndpoint
+from directory.models.webhooks import PING
+from directory.webhooks.events import payload
+from directory.webhooks.tasks import deliver
 
 #: endpoints one key may register
 MAX_ENDPOINTS_PER_KEY = 10

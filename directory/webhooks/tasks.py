@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from ..models import WebhookDelivery, WebhookEndpoint
-from ..notify import language_for_email, send
-from . import signing
-from .addresses import UnsafeAddress, public_address, url_problem
+from directory.models import WebhookDelivery, WebhookEndpoint
+from directory.services.notify import language_for_email, send
+from directory.webhooks import signing
+from directory.webhooks.addresses import UnsafeAddress, public_address, url_problem
 
 log = logging.getLogger("mpdb.webhooks")
 State = WebhookDelivery.State

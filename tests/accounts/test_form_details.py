@@ -70,8 +70,8 @@ def test_the_rate_limit_page_offers_my_listings_only_to_members(client, member):
 
 
 def test_csv_imports_and_partner_submissions_write_one_history_row_too():
-    from directory.imports import import_listings
-    from directory.services import initiative_submit
+    from directory.services.imports import import_listings
+    from directory.services.listings import initiative_submit
     from roles.models import Role
 
     result = import_listings(

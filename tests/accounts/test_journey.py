@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import override_settings
 
-from directory.edit_forms import proposed_edit
 from directory.models import (
     ChangeRequest,
     ClaimRequest,
@@ -17,7 +16,8 @@ from directory.models import (
     Membership,
     Organization,
 )
-from directory.moderation import decide
+from directory.services.edit_forms import proposed_edit
+from directory.services.moderation import decide
 from tests.factories import InitiativeFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from directory.imports import import_listings
 from directory.models import Initiative, ModerationDecision, Organization
+from directory.services.imports import import_listings
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

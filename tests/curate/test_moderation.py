@@ -11,7 +11,8 @@ from directory.models import (
     Organization,
     Report,
 )
-from directory.moderation import AlreadyDecided, decide, possible_duplicates
+from directory.services.duplicates import possible_duplicates
+from directory.services.moderation import AlreadyDecided, decide
 from roles.models import Role
 from tests.factories import (
     ClaimRequestFactory,

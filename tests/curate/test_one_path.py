@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from directory.models import ChangeRequest, ClaimRequest, Membership, ModerationDecision
-from directory.moderation import decide
+from directory.services.moderation import decide
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_the_admin_skips_an_edit_made_before_a_curators_change(curator_client, s
 
 def test_a_verification_since_is_no_conflict(curator, submitter):
     """Only the fields the edit sets count: a verification is not a change of content."""
-    from directory.edit_forms import proposed_edit
+    from directory.services.edit_forms import proposed_edit
 
     org = OrganizationFactory(name="Civic Nights")
     change = member_edit(submitter, org, name=["Civic Nights Boulder"])

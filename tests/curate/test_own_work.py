@@ -4,7 +4,7 @@ when they are the only curator, their decision stands and its record says so."""
 import pytest
 
 from directory.models import ChangeRequest, ClaimRequest, Membership, ModerationDecision
-from directory.moderation import SOLE_CURATOR_NOTE
+from directory.services.curators import SOLE_CURATOR_NOTE
 from tests.factories import CuratorFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@ from where the event most likely happens (its organization's place), not always 
 
 import pytest
 
-from directory.forms import EventForm
-from directory.geo import place_timezone
+from directory.forms.events import EventForm
 from directory.models import Event, Membership
+from directory.search.geo import place_timezone
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

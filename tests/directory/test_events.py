@@ -283,9 +283,9 @@ def test_the_event_form_reads_times_in_the_venues_zone(client, member):
 
 
 def test_editing_a_published_event_waits_for_a_curator(client, member):
-    from directory.edit_forms import proposed_edit
     from directory.models import ChangeRequest
-    from directory.moderation import decide
+    from directory.services.edit_forms import proposed_edit
+    from directory.services.moderation import decide
 
     event = my_event(member)
     url = f"/dashboard/events/{event.slug}/edit/"

@@ -1,4 +1,4 @@
-"""Exports skip DRF for speed (directory/api/fastrows.py); these hold them equal to the serializers.
+"""Exports skip DRF for speed (directory/api/exports/fastrows.py); these hold them equal to the serializers.
 
 Every case compares the fast path with the serializer path on the same request, byte for byte for
 CSV and GeoJSON and value by value for the dicts, so a field added to a serializer and forgotten
@@ -16,8 +16,10 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from directory.api import exports, fastrows, views
-from directory.api.exports import serialized_rows
+from directory.api import views
+from directory.api.exports import fastrows
+from directory.api.exports import streams as exports
+from directory.api.exports.streams import serialized_rows
 from directory.api.serializers import InitiativeSerializer, OrganizationSerializer
 from directory.models import Initiative, Organization, SourceRecord
 from goals.models import Goal

@@ -271,7 +271,7 @@ def test_counts_and_facets_are_cached_until_a_listing_changes(client, django_ass
 
 
 def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
-    from directory.pagination import CappedPaginator
+    from directory.search.pagination import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 4)
     for _ in range(6):
@@ -340,9 +340,9 @@ def test_search_excludes_minus_words_and_ignores_or(client):
 
 
 def test_facet_counts_are_left_out_when_too_many_listings_match(client, monkeypatch):
-    import directory.facets
+    import directory.search.facets
 
-    monkeypatch.setattr(directory.facets, "COUNT_CAP", 2)
+    monkeypatch.setattr(directory.search.facets, "COUNT_CAP", 2)
     goal = Goal.objects.get(slug="compromise")
     for _ in range(3):
         InitiativeFactory(goals=[goal], postal_code="80302")
@@ -362,7 +362,7 @@ def test_facet_counts_are_left_out_when_too_many_listings_match(client, monkeypa
 
 
 def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monkeypatch):
-    import directory.filters
+    import directory.search.filters
 
     older = InitiativeFactory(title="Dialogue dialogue dialogue", summary="dialogue")
     newer = InitiativeFactory(title="Neighbours", summary="A dialogue now and then.")
@@ -372,7 +372,7 @@ def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monk
     ranked = client.get(f"{URL}?q=dialogue")
     assert ranked.context["filter"].ranked is True
     assert titles(ranked)[0] == "Dialogue dialogue dialogue"  # the best match first
-    monkeypatch.setattr(directory.filters, "COUNT_CAP", 1)
+    monkeypatch.setattr(directory.search.filters, "COUNT_CAP", 1)
     cache.clear()
     fallback = client.get(f"{URL}?q=dialogue")
     assert fallback.context["filter"].ranked is False

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from directory.geo import haversine_miles, lookup_zip
 from directory.models import Initiative
+from directory.search.geo import haversine_miles, lookup_zip
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from directory.models import (
     listing_kind,
 )
 from directory.models import events as event_models
-from directory.moderation import ensure_curators_group
+from directory.services.curators import ensure_curators_group
 from directory.templatetags.directory_tags import listing_kind_singular
 from tests.accounts.test_journey import make_user
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -137,8 +137,8 @@ def test_the_public_rule_is_not_copied_as_a_string():
 
 def test_one_registry_names_each_kind_in_both_spellings():
     from directory.api.changes import TYPES
-    from directory.curate_views import KINDS
     from directory.models.sources import OWNERS
+    from directory.views.curate import KINDS
 
     expected = {
         "organization": LISTING_KINDS["organizations"],

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-from directory import research
 from directory.models import Event, Initiative, Language, Organization, SourceRecord
+from directory.services import research
 from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -233,7 +233,7 @@ def test_the_stale_queue_shows_each_listings_sources(curator_client, sourced):
      ("Winston-Salem", "NC", "Winston Salem"), ("Ft. Lauderdale", "FL", "Fort Lauderdale")],
 )  # fmt: skip
 def test_a_city_without_a_zip_is_placed_at_its_centre(city, state, table_name):
-    from directory.geo import haversine_miles, lookup_city, lookup_zip
+    from directory.search.geo import haversine_miles, lookup_city, lookup_zip
 
     centre = lookup_city(city, state)
     assert centre is not None and centre.city == table_name and centre.postal_code == ""

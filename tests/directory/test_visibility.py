@@ -2,7 +2,7 @@
 
 import pytest
 
-from directory.moderation import decide
+from directory.services.moderation import decide
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import CuratorFactory, EventFactory, InitiativeFactory, OrganizationFactory

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import Status, WebhookDelivery, WebhookEndpoint
-from directory.moderation import decide
+from directory.services.moderation import decide
 from directory.webhooks import signing
 from tests.factories import InitiativeFactory, OrganizationFactory
 
@@ -425,7 +425,7 @@ def test_curators_see_the_delivery_log_and_pause_an_endpoint(client, api_key, or
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from directory.moderation import ensure_curators_group
+    from directory.services.curators import ensure_curators_group
 
     endpoint = register(client, api_key, receiver.url)
     decide(by=None, target=pending_initiative(org), action="approve")

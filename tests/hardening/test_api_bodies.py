@@ -33,7 +33,7 @@ def valid() -> dict:
 
 @pytest.fixture
 def api(api_key):
-    return Client(HTTP_AUTHORIZATION=f"Api-Key {api_key}")
+    return Client(headers={"authorization": f"Api-Key {api_key}"})
 
 
 def post(api, body, content_type="application/json"):

@@ -221,7 +221,7 @@ def test_the_admin_change_list_and_form_escape_payloads(hostile, superuser, mode
 
 
 def test_decision_emails_are_plain_text_with_the_text_as_written(hostile, curator):
-    from directory.moderation import decide
+    from directory.services.moderation import decide
 
     submitter = make_user("submitter")
     for payload, org, *_ in hostile:
@@ -241,7 +241,7 @@ def test_decision_emails_are_plain_text_with_the_text_as_written(hostile, curato
 
 
 def test_invitation_and_claim_emails_carry_names_on_one_subject_line(rf, hostile):
-    from directory.participation import invitation_create
+    from directory.services.membership import invitation_create
 
     owner = make_user("owner")
     payload, org, *_ = hostile[0]
@@ -256,7 +256,7 @@ def test_invitation_and_claim_emails_carry_names_on_one_subject_line(rf, hostile
 
 
 def test_a_listing_name_with_a_line_break_cannot_inject_mail_headers(curator):
-    from directory.moderation import decide
+    from directory.services.moderation import decide
 
     submitter = make_user("submitter")
     initiative = InitiativeFactory(

@@ -19,10 +19,10 @@ from directory import validators
 from directory.api.changes import TYPES, BadCursor, Key
 from directory.api.parsers import MAX_DEPTH, JSONParser
 from directory.api.serializers import SubmissionSerializer
-from directory.filters import EventFilter, InitiativeFilter, OrganizationFilter
-from directory.forms import OrganizationForm
-from directory.geo import lookup_zip, zip_timezone
+from directory.forms.listings import OrganizationForm
 from directory.models import Event, Initiative, Organization
+from directory.search.filters import EventFilter, InitiativeFilter, OrganizationFilter
+from directory.search.geo import lookup_zip, zip_timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,8 @@ def test_any_query_to_the_api_is_json_and_never_a_500(client, params):
 def test_what_the_organization_form_accepts_is_stored_exactly(
     django_user_model, name, summary, description, website, email, postal_code, scope
 ):
-    from directory.edit_forms import listing_edit_of
-    from directory.participation import organization_register
+    from directory.services.edit_forms import listing_edit_of
+    from directory.services.membership import organization_register
 
     data = {"name": name, "summary": summary, "description": description, "website": website,
             "email": email, "postal_code": postal_code, "scope": scope}  # fmt: skip

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from directory.filters import EventFilter, InitiativeFilter, OrganizationFilter
+from directory.search.filters import EventFilter, InitiativeFilter, OrganizationFilter
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 from .conftest import logged_in
@@ -103,7 +103,7 @@ def test_percent_signs_in_a_zip_give_a_clean_message(client, value):
 
 @pytest.mark.parametrize("value", ["١٢٣٤٥", "８０３０２", "8030２", "²³⁴⁵⁶", "80302\n"])
 def test_non_ascii_digits_are_not_zip_codes_anywhere(client, value):
-    from directory.geo import lookup_zip, zip_timezone
+    from directory.search.geo import lookup_zip, zip_timezone
 
     assert lookup_zip(value.strip()) is None or value.strip() == "80302"
     assert zip_timezone(value) == ""

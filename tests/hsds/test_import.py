@@ -15,7 +15,7 @@ from django.utils import timezone
 from directory.hsds.export import export_package
 from directory.hsds.importer import PackageError, import_hsds
 from directory.models import Event, Initiative, Language, Organization, SourceRecord
-from directory.moderation import ensure_curators_group
+from directory.services.curators import ensure_curators_group
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory

@@ -286,7 +286,7 @@ def test_alert_e_mails_are_written_in_the_language_of_the_subscription(client):
 
 
 def test_e_mails_to_members_use_the_language_they_signed_in_with(client):
-    from directory.notify import language_of, send
+    from directory.services.notify import language_of, send
 
     user = UserFactory(username="m", password="pw-Long-enough-1", verified=True)
     assert language_of(user) == "en"

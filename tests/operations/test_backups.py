@@ -19,7 +19,7 @@ from directory.models import (
     Organization,
     Report,
 )
-from directory.moderation import decide
+from directory.services.moderation import decide
 from roles.models import Role
 from tests.factories import (
     AlertFactory,

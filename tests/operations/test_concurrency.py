@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from directory.models import Initiative, ModerationDecision, Organization
-from directory.moderation import AlreadyDecided, decide
-from directory.services import initiative_submit
+from directory.services.listings import initiative_submit
+from directory.services.moderation import AlreadyDecided, decide
 from tests.factories import InitiativeFactory, ReportFactory, UserFactory
 
 # Threads use their own database connections, so the data must really be committed.
@@ -93,9 +93,9 @@ def test_rate_limits_hold_under_concurrent_requests(settings):
 def test_two_members_editing_one_listing_at_once_make_one_waiting_edit():
     from django.http import QueryDict
 
-    from directory.edit_forms import form_for, form_snapshot, listing_edit_of
     from directory.models import ChangeRequest, Membership
-    from directory.participation import EditWaiting, listing_edit
+    from directory.services.edit_forms import form_for, form_snapshot, listing_edit_of
+    from directory.services.membership import EditWaiting, listing_edit
 
     org = Organization.objects.create(
         slug="shared-org", name="Shared", summary="One listing, two editors.", status="published"
@@ -110,9 +110,7 @@ def test_two_members_editing_one_listing_at_once_make_one_waiting_edit():
         data.update({"name": f"Edit {i}", "summary": "Changed.", "scope": "national"})
         form = form_for(target, data)
         assert form.is_valid(), form.errors
-        return listing_edit(
-            by=users[i], edit=listing_edit_of(form), proposed=form_snapshot(form)
-        )
+        return listing_edit(by=users[i], edit=listing_edit_of(form), proposed=form_snapshot(form))
 
     for _ in range(RUNS):
         ChangeRequest.objects.all().delete()

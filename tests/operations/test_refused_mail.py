@@ -1,5 +1,5 @@
 """A mail server that refuses mail loses nothing: the record is saved, the e-mail is queued on the
-task queue (``directory.mail``), the worker (``db_worker``) sends it later, backing off and giving
+task queue (``directory.services.mail``), the worker (``db_worker``) sends it later, backing off and giving
 up after N attempts, and curators see a given-up message in the admin and send it again. A
 decision is ``notified`` only once its e-mail is delivered. Password-reset and confirmation texts
 are never logged or shown."""
@@ -17,10 +17,10 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from directory import mail as mail_queue
 from directory.models import ClaimRequest, Initiative, QueuedMail, UserLanguage
-from directory.moderation import decide
-from directory.notify import send
+from directory.services import mail as mail_queue
+from directory.services.moderation import decide
+from directory.services.notify import send
 from tests.browser.helpers import PASSWORD, make_user
 from tests.factories import InitiativeFactory, OrganizationFactory
 

@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from directory.geo import lookup_zip
+from directory.dev.synthetic import MARKER_SENTENCE, SLUG_PREFIX, STATE_POPULATION
 from directory.models import Initiative, Organization, Report, Source, Status
-from directory.synthetic import MARKER_SENTENCE, SLUG_PREFIX, STATE_POPULATION
+from directory.search.geo import lookup_zip
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

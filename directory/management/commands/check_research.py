@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory import research
+from directory.services import research
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from directory.models import (
     Report,
     Status,
 )
-from directory.notify import language_of, send
+from directory.services.notify import language_of, send
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
     manage.py generate_synthetic --initiatives 1000000 [--organizations 100000] [--seed 1]
     manage.py generate_synthetic --remove
 
-Rows are marked ``is_demo`` with a ``synthetic-`` slug (see directory/synthetic.py); removal
+Rows are marked ``is_demo`` with a ``synthetic-`` slug (see directory/dev/synthetic.py); removal
 deletes only rows with both markers, so real listings and the demo examples stay.
 """
 
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from directory.caching import bump_data_version
-from directory.synthetic import Plan, generate, remove_synthetic
+from directory.dev.synthetic import Plan, generate, remove_synthetic
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.imports import import_listings
 from directory.models import Status
+from directory.services.imports import import_listings
 
 
 class Command(BaseCommand):

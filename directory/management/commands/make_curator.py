@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.moderation import ensure_curators_group
+from directory.services.curators import ensure_curators_group
 
 
 class Command(BaseCommand):

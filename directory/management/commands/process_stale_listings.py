@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Initiative, Membership, ModerationDecision, Organization
-from directory.moderation import AlreadyDecided, decide
-from directory.notify import language_for_email, send
+from directory.services.moderation import AlreadyDecided, decide
+from directory.services.notify import language_for_email, send
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.db import transaction
 from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname
 
-from directory import research
+from directory.services import research
 
 FIXTURES = ["goals.json", "roles.json", "role_finder.json", "languages.json", "organizations.json"]
 

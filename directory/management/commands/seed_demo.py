@@ -12,8 +12,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.geo import lookup_zip
 from directory.models import Initiative, Organization, Scope, Source, Status
+from directory.search.geo import lookup_zip
 from goals.models import Goal
 from roles.models import Role
 
@@ -183,8 +183,8 @@ def _demo_event(org, index: int, now, roles, goals) -> None:
     """One labelled example event a few days to weeks ahead, at 6 pm local time."""
     from zoneinfo import ZoneInfo
 
-    from directory.geo import zip_timezone
     from directory.models import Event
+    from directory.search.geo import zip_timezone
 
     title, mode = EVENT_TITLES[index % len(EVENT_TITLES)]
     slug = slugify(f"{title} {org.city} example")

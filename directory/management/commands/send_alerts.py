@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from directory.alerts import due_alerts, send_alert
+from directory.services.alerts import due_alerts, send_alert
 
 
 class Command(BaseCommand):

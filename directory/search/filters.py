@@ -1,0 +1,374 @@
+"""One FilterSet per listing. The HTML pages and the API use the same classes, so they agree."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from directory.models import Event, Initiative, Language, Organization, Scope
+from directory.search.geo import US_STATES, lookup_zip
+from directory.search.pagination import COUNT_CAP, capped_count
+from goals.models import Goal
+from roles.models import Kind, Role, RoleGroup
+
+DEFAULT_RADIUS = 25
+MAX_RADIUS = 500
+SORT_CHOICES = [
+    ("relevance", _("Best match")),
+    ("newest", _("Newest")),
+    ("name", _("Name (A–Z)")),
+    ("distance", _("Distance")),
+]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """One or more slugs of a taxonomy term (repeat the parameter for "any of")."""
+
+
+def _unknown(message) -> dict:
+    """``message`` names the kind of term and holds ``%(value)s``, the value given."""
+    return {"invalid_choice": message}
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def _in_years(value):
+    if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return value
+
+
+class ListingFilterForm(forms.Form):
+    """Cross-field rules for the filters: a place to search near, a radius in range, a sort."""
+
+    def clean_updated_since(self):
+        return _in_years(self.cleaned_data.get("updated_since"))
+
+    def clean_from(self):
+        return _in_years(self.cleaned_data.get("from"))
+
+    def clean_to(self):
+        return _in_years(self.cleaned_data.get("to"))
+
+    def clean_near(self):
+        value = (self.cleaned_data.get("near") or "").strip()
+        if not value:
+            return ""
+        # The value goes in ``params``, not into the message: the API formats messages with
+        # their params, and a "%" typed into the box must stay text ("%_%" is no ZIP code).
+        if not (len(value) == 5 and value.isascii() and value.isdigit()):
+            raise forms.ValidationError(
+                _("“%(zip)s” is not a 5-digit ZIP code."), params={"zip": value}
+            )
+        if lookup_zip(value) is None:
+            raise forms.ValidationError(
+                _("We don’t know the ZIP code %(zip)s."), params={"zip": value}
+            )
+        return value
+
+    def clean_radius(self):
+        value = self.cleaned_data.get("radius")
+        if value is not None and not (1 <= value <= MAX_RADIUS):
+            raise forms.ValidationError(
+                _("Choose a radius from 1 to %(max)s miles.") % {"max": MAX_RADIUS}
+            )
+        return value
+
+    def clean_state(self):
+        return [code.upper() for code in self.cleaned_data.get("state") or []]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sort") == "distance" and not data.get("near"):
+            self.add_error("sort", _("Sorting by distance needs a ZIP code to measure from."))
+        if data.get("radius") is not None and not data.get("near") and "near" not in self.errors:
+            self.add_error("near", _("Enter a ZIP code to search within a radius."))
+        return data
+
+
+class UpperMultipleChoiceField(forms.MultipleChoiceField):
+    """Accepts ``co`` as well as ``CO``."""
+
+    def to_python(self, value):
+        return [str(v).strip().upper() for v in super().to_python(value)]
+
+
+class StateFilter(filters.MultipleChoiceFilter):
+    field_class = UpperMultipleChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)  # a column of the row itself: no duplicates
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": ["true", "false"]})
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """``true`` or ``false``; anything else is an error, not silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", _("yes")), ("false", _("no"))])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        kwargs.setdefault(
+            "error_messages",
+            # Translators: “true” and “false” are the values to type; keep them in English.
+            {"invalid_choice": _("Use “true” or “false”, not “%(value)s”.")},
+        )
+        super().__init__(*args, **kwargs)
+
+
+class ListingFilter(filters.FilterSet):
+    """Filters shared by organizations and initiatives (see ARCHITECTURE.md, "Filters")."""
+
+    q = filters.CharFilter(method="filter_q", max_length=200, label=_("Keywords"))
+    goal = SlugsFilter(
+        queryset=Goal.objects.all(), to_field_name="slug", method="filter_goal",
+        error_messages=_unknown(_("There is no goal “%(value)s”.")), label=_("Goal"),
+    )  # fmt: skip
+    role = SlugsFilter(
+        queryset=Role.objects.with_label(), to_field_name="slug", method="filter_role",
+        error_messages=_unknown(_("There is no role “%(value)s”.")), label=_("Role"),
+    )  # fmt: skip
+    group = SlugsFilter(
+        queryset=RoleGroup.objects.all(), to_field_name="slug", method="filter_group",
+        error_messages=_unknown(_("There is no role group “%(value)s”.")),
+        label=_("Role group"),
+    )  # fmt: skip
+    kind = filters.ChoiceFilter(choices=Kind.choices, method="filter_kind", label=_("Kind of role"))
+    state = StateFilter(
+        choices=sorted(US_STATES.items()), label=_("State"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
+    )  # fmt: skip
+    scope = filters.MultipleChoiceFilter(distinct=False, choices=Scope.choices, label=_("Scope"))
+    near = filters.CharFilter(method="filter_noop", max_length=5, label=_("Near ZIP code"))
+    radius = filters.NumberFilter(method="filter_noop", label=_("Within (miles)"))
+    include_national = StrictBooleanFilter(
+        method="filter_noop", label=_("Include national and online work")
+    )
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        # The label django-filter would derive from the field name, made translatable.
+        label=_("Updated at is greater than or equal to"),
+    )
+    language = SlugsFilter(
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        method="filter_language",
+        error_messages={"invalid_choice": _("There is no language with the code “%(value)s”.")},
+        label=_("Serves people in"),
+    )
+    sort = filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label=_("Sort by"))
+
+    #: the default order when no ``sort`` applies
+    default_sort = "newest"
+    name_field = "name"
+
+    class Meta:
+        form = ListingFilterForm
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        # As in an HTML form, an empty value ("state=", "role=") means "not given".
+        if data is not None and hasattr(data, "getlist"):
+            data = data.copy()
+            for key in list(data.keys()):
+                values = [v for v in data.getlist(key) if v.strip()]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        super().__init__(data, *args, **kwargs)
+
+    # Many-to-many filters use a subquery on the link table, so rows never repeat and no
+    # DISTINCT is needed (it is costly on large result sets).
+    def _linked(self, queryset, field: str, lookup: str, value):
+        if not value:
+            return queryset
+        through = self._meta.model._meta.get_field(field).remote_field.through
+        owner = self._meta.model._meta.model_name
+        ids = through.objects.filter(**{lookup: value}).values(f"{owner}_id")
+        return queryset.filter(pk__in=ids)
+
+    def filter_goal(self, queryset, name, value):
+        return self._linked(queryset, "goals", "goal__in", value)
+
+    def filter_role(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__in", value)
+
+    def filter_group(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__group__in", value)
+
+    def filter_kind(self, queryset, name, value):
+        return self._linked(queryset, "roles", "role__group__kind", value)
+
+    def filter_language(self, queryset, name, value):
+        return self._linked(queryset, "languages", "language__in", value)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    #: False when a search matched too many listings to rank them by relevance
+    ranked = True
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        place = lookup_zip(data["near"]) if data.get("near") else None
+        if place is not None:
+            radius = float(data.get("radius") or DEFAULT_RADIUS)
+            queryset = queryset.near(place, radius, bool(data.get("include_national")))
+        sort = data.get("sort") or (
+            "relevance" if data.get("q") else "distance" if place else self.default_sort
+        )
+        if sort == "relevance" and not data.get("q"):
+            sort = "distance" if place else self.default_sort
+        if sort == "relevance" and capped_count(queryset) > COUNT_CAP:
+            # Ranking hundreds of thousands of matches takes seconds; the newest of them come
+            # back in a millisecond. The page and the API say so (``ranked`` is False).
+            sort = "distance" if place else self.default_sort
+            self.ranked = False
+        return queryset.order_by(*self.ordering_for(sort))
+
+    def ordering_for(self, sort: str) -> list:
+        tie = [self.name_field, "pk"]
+        if sort == "relevance":
+            return ["-rank", *tie]
+        if sort == "distance":
+            return [F("distance").asc(nulls_last=True), *tie]
+        if sort == "name":
+            return tie
+        # Plain DESC (NULLS FIRST, as the index is built): "NULLS LAST" would make PostgreSQL
+        # sort every published row instead of reading the (status, -published_at) index, 6 s
+        # instead of milliseconds at a million rows. Published listings always have the date.
+        return ["-published_at", "-pk"]
+
+
+class InitiativeFilter(ListingFilter):
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published(), to_field_name="slug",
+        error_messages=_unknown(_("There is no published organization “%(value)s”.")),
+        label=_("Organization"),
+    )  # fmt: skip
+    newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label=_("Welcomes newcomers"))
+
+    cross_partisan = StrictBooleanFilter(
+        field_name="organization__cross_partisan",
+        label=_("Run by organizations working across the political divide (self-declared)"),
+    )
+
+    name_field = "title"
+
+    class Meta(ListingFilter.Meta):
+        model = Initiative
+
+
+class OrganizationFilter(ListingFilter):
+    network = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published().filter(is_network=True), to_field_name="slug",
+        field_name="networks", error_messages=_unknown(_("There is no network “%(value)s”.")),
+        label=_("Member of network"),
+    )  # fmt: skip
+
+    cross_partisan = StrictBooleanFilter(
+        field_name="cross_partisan", label=_("Works across the political divide (self-declared)")
+    )
+
+    default_sort = "name"
+
+    class Meta(ListingFilter.Meta):
+        model = Organization
+
+
+class EventFilter(ListingFilter):
+    """Events: the listing filters plus dates (``from``, ``to``), ``mode`` and ``past``."""
+
+    date_from = filters.DateFilter(method="filter_noop", label=_("From"))
+    date_to = filters.DateFilter(method="filter_noop", label=_("To"))
+    mode = filters.MultipleChoiceFilter(
+        distinct=False, choices=Event.Mode.choices, label=_("Format")
+    )
+    organization = filters.ModelChoiceFilter(
+        queryset=Organization.objects.published(), to_field_name="slug",
+        error_messages=_unknown(_("There is no published organization “%(value)s”.")),
+        label=_("Organization"),
+    )  # fmt: skip
+    initiative = filters.ModelChoiceFilter(
+        queryset=Initiative.objects.published(), to_field_name="slug",
+        error_messages=_unknown(_("There is no published initiative “%(value)s”.")),
+        label=_("Initiative"),
+    )  # fmt: skip
+    past = StrictBooleanFilter(method="filter_noop", label=_("Include past events"))
+    sort = filters.ChoiceFilter(
+        choices=[("soonest", _("Soonest first")), *SORT_CHOICES], method="filter_noop",
+        label=_("Sort by"),
+    )  # fmt: skip
+
+    default_sort = "soonest"
+    name_field = "title"
+
+    class Meta(ListingFilter.Meta):
+        model = Event
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        start, end = data.get("from"), data.get("to")
+        if start or end:
+            queryset = queryset.filter(pk__in=self._in_local_dates(queryset, start, end))
+        elif not data.get("past"):
+            queryset = queryset.upcoming()
+        return super().filter_queryset(queryset)
+
+    @staticmethod
+    def _in_local_dates(queryset, start, end) -> list[int]:
+        """Events that overlap [start, end] in *their own* time zone (dates are local).
+
+        The database narrows the candidates with a window wide enough for every U.S. time zone;
+        the exact local-date test then runs on those few rows.
+        """
+        from datetime import datetime, time, timedelta
+        from zoneinfo import ZoneInfo
+
+        utc = ZoneInfo("UTC")
+        window = queryset
+        if start:
+            low = datetime.combine(start, time.min, utc) - timedelta(hours=14)
+            window = window.filter(
+                Q(ends_at__gte=low) | Q(ends_at__isnull=True, starts_at__gte=low)
+            )
+        if end:
+            high = datetime.combine(end, time.max, utc) + timedelta(hours=12)
+            window = window.filter(starts_at__lte=high)
+        ids = []
+        for pk, starts_at, ends_at, zone_name in window.values_list(
+            "pk", "starts_at", "ends_at", "timezone"
+        ).order_by():
+            try:
+                zone = ZoneInfo(zone_name)
+            except (KeyError, ValueError):
+                zone = utc
+            first = starts_at.astimezone(zone).date()
+            last = (ends_at or starts_at).astimezone(zone).date()
+            if (start is None or last >= start) and (end is None or first <= end):
+                ids.append(pk)
+        return ids
+
+    def ordering_for(self, sort: str) -> list:
+        if sort == "soonest":
+            return ["starts_at", "title", "pk"]
+        return super().ordering_for(sort)
+
+
+# The public parameter names are "from" and "to" (Python keywords, so renamed here).
+EventFilter.base_filters["from"] = EventFilter.base_filters.pop("date_from")
+EventFilter.base_filters["to"] = EventFilter.base_filters.pop("date_to")

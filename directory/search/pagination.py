@@ -1,0 +1,49 @@
+"""Pagination that stays fast on a million rows: counts stop at a cap, and so do page numbers.
+
+An exact ``COUNT(*)`` over a million matching rows takes about half a second on PostgreSQL, and
+``OFFSET`` deep into them grows with the depth. People do not read past a few pages, so lists
+count at most ``COUNT_CAP`` rows (and say "more than …" when there are more), and pages stop
+there: a search that matches more is narrowed with the filters. Programs that need every row use
+the exports (``?format=csv``), which stream, or the change feed, which pages by keyset.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+from directory.caching import cached
+
+COUNT_CAP = 10_000
+
+
+def capped_count(queryset, cap: int = COUNT_CAP) -> int:
+    """How many rows match, counting no further than ``cap + 1`` (cached until data changes)."""
+    limited = queryset.order_by().values("pk")[: cap + 1]  # no sort, no annotations: cheap
+    try:
+        sql, params = limited.query.sql_with_params()
+    except EmptyResultSet:  # e.g. .none(): a search with no searchable word
+        return 0
+    return cached("count", (sql, params), limited.count)
+
+
+class CappedPaginator(Paginator):
+    """A Paginator whose ``count`` is exact up to ``cap`` rows and ``cap`` beyond (``capped``)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def raw_count(self) -> int:
+        """Matching rows, counting no further than cap + 1 (cached until the data changes)."""
+        queryset = self.object_list
+        if not hasattr(queryset, "query"):
+            return min(len(queryset), self.cap + 1)
+        return capped_count(queryset, self.cap)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.raw_count, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """True if more rows match than were counted."""
+        return self.raw_count > self.cap

@@ -1,0 +1,92 @@
+"""/coverage/ (HTML) and /api/v1/coverage/ (JSON): the same numbers."""
+
+from django import forms
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory.caching import region_key
+from directory.models import Organization, Scope
+from directory.search.geo import STATE_CHOICES, US_STATES
+from directory.services.coverage import coverage, coverage_json
+from directory.views.public import REGION_TTL
+
+
+class CoverageForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("", _("All states")), *STATE_CHOICES], required=False, label=_("State"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
+    )  # fmt: skip
+    scope = forms.MultipleChoiceField(
+        choices=Scope.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Scope"),
+    )  # fmt: skip
+
+    def clean_state(self):
+        return (self.cleaned_data.get("state") or "").upper()
+
+
+def _form(params) -> CoverageForm:
+    data = params.copy()
+    if data.get("state"):
+        data["state"] = data["state"].upper()
+    return CoverageForm(data)
+
+
+def coverage_page(request):
+    form = _form(request.GET)
+    valid = form.is_valid()
+    state = form.cleaned_data.get("state") if valid else None
+    scopes = form.cleaned_data.get("scope", []) if valid else []
+    context = {
+        "form": form,
+        "state": state,
+        "state_name": US_STATES.get(state or "", ""),
+        # The rendered matrix is cached per data version, language and query (coverage.html).
+        "region_key": region_key(request),
+        "region_ttl": REGION_TTL,
+    }
+    if valid:
+        context.update(coverage(state=state, scopes=scopes))
+    return render(request, "directory/coverage.html", context, status=200 if valid else 400)
+
+
+class CoverageAPIView(APIView):
+    """Role × goal counts of published organizations and initiatives."""
+
+    @extend_schema(
+        summary="Coverage of the 53 roles and 7 goals",
+        parameters=[
+            OpenApiParameter("state", str, description="Two-letter state code."),
+            OpenApiParameter("scope", str, many=True, enum=Scope.values),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors"),
+        },
+    )
+    def get(self, request):
+        form = _form(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        state, scopes = form.cleaned_data["state"], form.cleaned_data["scope"]
+        return Response(
+            coverage_json(coverage(state=state, scopes=scopes), state=state, scopes=scopes)
+        )
+
+
+def network_list(request):
+    """Coalitions and networks, with how many listed organizations belong to each."""
+    from django.db.models import Count
+
+    networks = (
+        Organization.objects.published()
+        .filter(is_network=True)
+        .annotate(n=Count("members", filter=Organization.objects.published_q("members__")))
+        .order_by("name")
+    )
+    return render(request, "directory/network_list.html", {"networks": networks})
