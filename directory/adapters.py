@@ -22,9 +22,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Every account e-mail may hold a code or a link that signs someone in or resets a
         # password: stored as sensitive, its text is never shown in the admin or logged.
         sent = deliver(
-            message, template=template_prefix, sensitive=True,
+            message,
+            template=template_prefix,
+            sensitive=True,
             language=translation.get_language() or settings.LANGUAGE_CODE,
-        )  # fmt: skip
+        )
         request = context.get("request") or request
         if not sent and request is not None:
             messages.warning(

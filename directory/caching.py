@@ -60,9 +60,12 @@ def request_parts(request) -> tuple:
     """What an answer built only from the data depends on besides the data version: scheme and
     host (links are absolute), path, query and language."""
     return (
-        request.scheme, request.get_host(), request.path, sorted(request.GET.lists()),
+        request.scheme,
+        request.get_host(),
+        request.path,
+        sorted(request.GET.lists()),
         translation.get_language(),
-    )  # fmt: skip
+    )
 
 
 def region_key(request) -> str:

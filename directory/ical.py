@@ -39,8 +39,11 @@ def calendar_for(events, request, name: str | None = None) -> bytes:
         if where:
             item.add("location", where)
         if event.organization.email:  # ORGANIZER is an address; without one, none is made up
-            item.add("organizer", f"mailto:{event.organization.email}",
-                     parameters={"cn": event.organization.name})  # fmt: skip
+            item.add(
+                "organizer",
+                f"mailto:{event.organization.email}",
+                parameters={"cn": event.organization.name},
+            )
         cal.add_component(item)
     cal.add_missing_timezones()  # VTIMEZONE for every TZID used (RFC 5545)
     return cal.to_ical()

@@ -38,9 +38,18 @@ class PageSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["home", "about", "directory:initiative-list", "directory:organization-list",
-                "goals:goal-list", "roles:role-list", "role-finder", "coverage", "directory:event-list",
-                "network-list"]  # fmt: skip
+        return [
+            "home",
+            "about",
+            "directory:initiative-list",
+            "directory:organization-list",
+            "goals:goal-list",
+            "roles:role-list",
+            "role-finder",
+            "coverage",
+            "directory:event-list",
+            "network-list",
+        ]
 
     def location(self, item):
         return reverse(item)

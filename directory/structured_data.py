@@ -8,11 +8,24 @@ from directory.validators import http_url
 #: nonprofit registries and profiles. A source there that states the organization's name is one
 #: of its other profiles; news and the organization's own pages are not.
 PROFILE_SITES = (
-    "wikipedia.org", "wikidata.org", "ballotpedia.org", "guidestar.org", "candid.org",
-    "charitynavigator.org", "causeiq.com", "projects.propublica.org", "participedia.net",
-    "linkedin.com", "facebook.com", "instagram.com", "x.com", "twitter.com", "youtube.com",
-    "bsky.app", "threads.net",
-)  # fmt: skip
+    "wikipedia.org",
+    "wikidata.org",
+    "ballotpedia.org",
+    "guidestar.org",
+    "candid.org",
+    "charitynavigator.org",
+    "causeiq.com",
+    "projects.propublica.org",
+    "participedia.net",
+    "linkedin.com",
+    "facebook.com",
+    "instagram.com",
+    "x.com",
+    "twitter.com",
+    "youtube.com",
+    "bsky.app",
+    "threads.net",
+)
 
 
 def _is_profile(url: str) -> bool:

@@ -74,8 +74,11 @@ class ResilientRedisCache(RedisCache):
                     log.warning(
                         "Redis at %s unreachable (%s: %s): serving without the shared cache and "
                         "without rate limits; retrying every %g s",
-                        self._where, type(exc).__name__, exc, self.retry_interval,
-                    )  # fmt: skip
+                        self._where,
+                        type(exc).__name__,
+                        exc,
+                        self.retry_interval,
+                    )
                 state.down = True
                 state.retry_at = time.monotonic() + self.retry_interval
             return fallback()

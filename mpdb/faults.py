@@ -49,8 +49,11 @@ def database_unavailable(request, exc: BaseException) -> HttpResponse:
     first_line = (str(exc).strip().splitlines() or [""])[0][:200]
     log.error(
         "Database unavailable, answered 503: %s %s (%s: %s)",
-        request.method, request.path, type(exc).__name__, first_line,
-    )  # fmt: skip
+        request.method,
+        request.path,
+        type(exc).__name__,
+        first_line,
+    )
     if request.path.startswith(API_PREFIX):
         response = JsonResponse(
             {

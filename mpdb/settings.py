@@ -326,9 +326,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = {
-    "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
-    "microphone": [], "payment": [], "usb": [],
-}  # fmt: skip
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -379,11 +385,15 @@ SPECTACULAR_SETTINGS = {
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
-            "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
-                           "description": 'Send "Api-Key <your key>".'}
+            "ApiKeyAuth": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": 'Send "Api-Key <your key>".',
+            }
         }
     },
-}  # fmt: skip
+}
 
 # CORS: anyone may read the API from a browser.
 CORS_URLS_REGEX = r"^/api/.*$"

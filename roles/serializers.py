@@ -9,9 +9,17 @@ class RoleGroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoleGroup
         fields = [
-            "slug", "letter", "name", "kind", "order", "summary",
-            "function_number", "function_name", "paper_section", "roles",
-        ]  # fmt: skip
+            "slug",
+            "letter",
+            "name",
+            "kind",
+            "order",
+            "summary",
+            "function_number",
+            "function_name",
+            "paper_section",
+            "roles",
+        ]
 
 
 class RoleSerializer(serializers.ModelSerializer):

@@ -125,8 +125,10 @@ _SECRET = secrets.token_urlsafe(50)
 def psql(cfg: Config, sql: str, db: str = "postgres") -> str:
     out = subprocess.run(
         ["psql", f"{cfg.pg}/{db}", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -189,7 +191,7 @@ def data_facts(cfg: Config) -> dict:
         "search_vector_missing": int(
             q("SELECT count(*) FROM directory_initiative WHERE search_vector IS NULL")
         ),
-    }  # fmt: skip
+    }
     row = q(
         f"SELECT i.slug, i.uuid, i.id {published} AND i.id >= "
         "(SELECT (min(id) + max(id)) / 2 FROM directory_initiative) ORDER BY i.id LIMIT 1"
@@ -239,7 +241,7 @@ def export_sqlite(cfg: Config, facts: dict) -> Path:
         FROM directory_initiative i JOIN directory_organization o ON o.id = i.organization_id
         WHERE i.status = 'published' AND o.status = 'published'
       ) TO STDOUT WITH (FORMAT csv)
-    """  # fmt: skip
+    """
     columns = (
         "id INTEGER PRIMARY KEY, uuid TEXT, slug TEXT, title TEXT, summary TEXT, description TEXT, "
         "organization_id INTEGER, organization_name TEXT, organization_slug TEXT, city TEXT, "
@@ -253,8 +255,9 @@ def export_sqlite(cfg: Config, facts: dict) -> Path:
     db.execute(f"CREATE TABLE initiatives ({columns})")
     proc = subprocess.Popen(
         ["psql", cfg.database_url, "-v", "ON_ERROR_STOP=1", "-qc", " ".join(sql.split())],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     import csv
 
     reader = csv.reader(proc.stdout)
@@ -270,16 +273,35 @@ def export_sqlite(cfg: Config, facts: dict) -> Path:
         n += len(batch)
     if proc.wait() != 0:
         raise SystemExit("exporting to SQLite failed")
-    for cols in ("state", "scope", "published_at", "updated_at", "slug", "latitude, longitude",
-                 "welcomes_newcomers", "uuid"):  # fmt: skip
+    for cols in (
+        "state",
+        "scope",
+        "published_at",
+        "updated_at",
+        "slug",
+        "latitude, longitude",
+        "welcomes_newcomers",
+        "uuid",
+    ):
         name = "idx_" + cols.replace(", ", "_")
         db.execute(f"CREATE INDEX {name} ON initiatives ({cols})")
     db.commit()
     db.close()
     log(f"exported {n:,} published initiatives to {path} in {time.monotonic() - t:.1f} s")
     t = time.monotonic()
-    run([str(BENCH_VENV / "bin" / "sqlite-utils"), "enable-fts", str(path), "initiatives",
-         "title", "summary", "description", "organization_name", "--fts5"])  # fmt: skip
+    run(
+        [
+            str(BENCH_VENV / "bin" / "sqlite-utils"),
+            "enable-fts",
+            str(path),
+            "initiatives",
+            "title",
+            "summary",
+            "description",
+            "organization_name",
+            "--fts5",
+        ]
+    )
     run([str(BENCH_VENV / "bin" / "sqlite-utils"), "analyze", str(path)])
     log(f"FTS5 index and ANALYZE in {time.monotonic() - t:.1f} s")
     stamp.write_text(facts["fingerprint"])
@@ -343,23 +365,57 @@ def _launch_one(cfg: Config, name: str, sqlite_path: Path | None) -> Server:
     if name == "datasette":
         limit = str(int(cfg.timeout * 1000))
         cmd = [
-            str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(sqlite_path),
-            "--host", HOST, "--port", str(port),
-            "--setting", "sql_time_limit_ms", limit, "--setting", "facet_time_limit_ms", limit,
-            "--setting", "default_page_size", "20", "--setting", "suggest_facets", "off",
-            "--setting", "max_csv_mb", "0",  # stream every row, as the app does
-        ]  # fmt: skip
+            str(BENCH_VENV / "bin" / "datasette"),
+            "serve",
+            "-i",
+            str(sqlite_path),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            limit,
+            "--setting",
+            "facet_time_limit_ms",
+            limit,
+            "--setting",
+            "default_page_size",
+            "20",
+            "--setting",
+            "suggest_facets",
+            "off",
+            "--setting",
+            "max_csv_mb",
+            "0",  # stream every row, as the app does
+        ]
         env = None
     else:
         cmd = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"), "mpdb.wsgi:application",
-            "--bind", f"{HOST}:{port}", "--workers", str(cfg.workers), "--worker-class", "sync",
-            "--timeout", str(int(max(cfg.timeout, cfg.export_timeout) + 30)),
-            "--graceful-timeout", "5", "--log-level", "warning",
-        ]  # fmt: skip
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "mpdb.wsgi:application",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(cfg.workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            str(int(max(cfg.timeout, cfg.export_timeout) + 30)),
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
         env = django_env(cfg, "mpdb.settings" if name == "app" else "bench_baseline")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_path.open("a"),
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     return Server(name, proc, port, log_path, sqlite_path)
 
 
@@ -379,8 +435,11 @@ def restart(cfg: Config, servers: dict[str, Server], name: str) -> None:
     _wait(servers[name])
 
 
-READY_PATHS = {"app": "/robots.txt", "baseline": "/api/v1/changes/?limit=1",
-               "datasette": "/-/versions.json"}  # fmt: skip
+READY_PATHS = {
+    "app": "/robots.txt",
+    "baseline": "/api/v1/changes/?limit=1",
+    "datasette": "/-/versions.json",
+}
 
 
 def _wait(server: Server) -> None:
@@ -430,9 +489,12 @@ def memory(pids: list[int]) -> dict:
         values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         rss.append(int(values.get("VmRSS", "0 kB").split()[0]) / 1024)
         hwm.append(int(values.get("VmHWM", "0 kB").split()[0]) / 1024)
-    return {"processes": len(rss), "rss_total_mib": round(sum(rss), 1),
-            "rss_max_mib": round(max(rss, default=0), 1),
-            "peak_max_mib": round(max(hwm, default=0), 1)}  # fmt: skip
+    return {
+        "processes": len(rss),
+        "rss_total_mib": round(sum(rss), 1),
+        "rss_max_mib": round(max(rss, default=0), 1),
+        "peak_max_mib": round(max(hwm, default=0), 1),
+    }
 
 
 def server_pids(server: Server) -> list[int]:
@@ -458,8 +520,10 @@ def url_mix(cfg: Config, facts: dict, sqlite_path: Path | None) -> list[dict]:
 
         dlat = miles / 69.0
         dlon = miles / (69.172 * max(math.cos(math.radians(lat)), 0.01))
-        return (f"latitude__gte={lat - dlat:.4f}&latitude__lte={lat + dlat:.4f}"
-                f"&longitude__gte={lon - dlon:.4f}&longitude__lte={lon + dlon:.4f}")  # fmt: skip
+        return (
+            f"latitude__gte={lat - dlat:.4f}&latitude__lte={lat + dlat:.4f}"
+            f"&longitude__gte={lon - dlon:.4f}&longitude__lte={lon + dlon:.4f}"
+        )
 
     deep_next = _datasette_next_token(sqlite_path, (deep - 1) * 20) if sqlite_path else None
     coverage_sql = urllib.parse.quote(
@@ -469,32 +533,65 @@ def url_mix(cfg: Config, facts: dict, sqlite_path: Path | None) -> list[dict]:
     mix = [
         ("home", "/", "/"),
         ("list, unfiltered", "/initiatives/", f"{table}?_sort_desc=published_at{facets}"),
-        ("goal + state", f"/initiatives/?goal={goal}&state={state}",
-         f"{table}?goals__arraycontains={goal}&state={state}&_sort_desc=published_at{facets}"),
-        ("role group + scope", f"/initiatives/?group={group}&scope=local",
-         f"{table}?role_groups__arraycontains={group}&scope=local&_sort_desc=published_at{facets}"),
-        (f"q, common word ({COMMON_WORD})", f"/initiatives/?q={COMMON_WORD}",
-         f"{table}?_search={COMMON_WORD}{facets}"),
-        (f"q, rare word ({RARE_WORD})", f"/initiatives/?q={RARE_WORD}",
-         f"{table}?_search={RARE_WORD}{facets}"),
-        (f"near {NEAR_ZIP}, 25 mi", f"/initiatives/?near={NEAR_ZIP}&radius=25",
-         f"{table}?{box(25)}&_sort_desc=published_at{facets}"),
-        (f"near {NEAR_ZIP}, 100 mi", f"/initiatives/?near={NEAR_ZIP}&radius=100",
-         f"{table}?{box(100)}&_sort_desc=published_at{facets}"),
-        (f"deep page ({deep:,} of {pages:,})", f"/initiatives/?page={deep}",
-         f"{table}?_sort_desc=published_at&_next={deep_next}{facets}" if deep_next else None),
+        (
+            "goal + state",
+            f"/initiatives/?goal={goal}&state={state}",
+            f"{table}?goals__arraycontains={goal}&state={state}&_sort_desc=published_at{facets}",
+        ),
+        (
+            "role group + scope",
+            f"/initiatives/?group={group}&scope=local",
+            f"{table}?role_groups__arraycontains={group}&scope=local&_sort_desc=published_at{facets}",
+        ),
+        (
+            f"q, common word ({COMMON_WORD})",
+            f"/initiatives/?q={COMMON_WORD}",
+            f"{table}?_search={COMMON_WORD}{facets}",
+        ),
+        (
+            f"q, rare word ({RARE_WORD})",
+            f"/initiatives/?q={RARE_WORD}",
+            f"{table}?_search={RARE_WORD}{facets}",
+        ),
+        (
+            f"near {NEAR_ZIP}, 25 mi",
+            f"/initiatives/?near={NEAR_ZIP}&radius=25",
+            f"{table}?{box(25)}&_sort_desc=published_at{facets}",
+        ),
+        (
+            f"near {NEAR_ZIP}, 100 mi",
+            f"/initiatives/?near={NEAR_ZIP}&radius=100",
+            f"{table}?{box(100)}&_sort_desc=published_at{facets}",
+        ),
+        (
+            f"deep page ({deep:,} of {pages:,})",
+            f"/initiatives/?page={deep}",
+            f"{table}?_sort_desc=published_at&_next={deep_next}{facets}" if deep_next else None,
+        ),
         ("detail", f"/initiatives/{facts['detail_slug']}/", f"{table}/{facts['detail_id']}"),
-        ("API list, filtered", f"/api/v1/initiatives/?goal={goal}&state={state}&newcomers=true",
-         f"{table}.json?goals__arraycontains={goal}&state={state}&welcomes_newcomers=1"
-         "&_sort_desc=published_at&_shape=objects"),
-        ("API detail", f"/api/v1/initiatives/{facts['detail_uuid']}/",
-         f"{table}/{facts['detail_id']}.json?_shape=objects"),
-        ("change feed", f"/api/v1/changes/?since={facts['since']}&limit=100",
-         f"{table}.json?updated_at__gt={facts['since']}&_sort=updated_at&_size=100&_shape=objects"),
-        ("CSV export, filtered", f"/api/v1/initiatives/?format=csv&goal={goal}&state={state}",
-         f"{table}.csv?goals__arraycontains={goal}&state={state}&_stream=on&_size=max"),
+        (
+            "API list, filtered",
+            f"/api/v1/initiatives/?goal={goal}&state={state}&newcomers=true",
+            f"{table}.json?goals__arraycontains={goal}&state={state}&welcomes_newcomers=1"
+            "&_sort_desc=published_at&_shape=objects",
+        ),
+        (
+            "API detail",
+            f"/api/v1/initiatives/{facts['detail_uuid']}/",
+            f"{table}/{facts['detail_id']}.json?_shape=objects",
+        ),
+        (
+            "change feed",
+            f"/api/v1/changes/?since={facts['since']}&limit=100",
+            f"{table}.json?updated_at__gt={facts['since']}&_sort=updated_at&_size=100&_shape=objects",
+        ),
+        (
+            "CSV export, filtered",
+            f"/api/v1/initiatives/?format=csv&goal={goal}&state={state}",
+            f"{table}.csv?goals__arraycontains={goal}&state={state}&_stream=on&_size=max",
+        ),
         ("coverage", "/coverage/", f"/bench.json?sql={coverage_sql}&_shape=array"),
-    ]  # fmt: skip
+    ]
     return [
         {"name": name, "app": path, "baseline": path, "datasette": ds if sqlite_path else None}
         for name, path, ds in mix
@@ -503,9 +600,15 @@ def url_mix(cfg: Config, facts: dict, sqlite_path: Path | None) -> list[dict]:
 
 def _zip_point(code: str) -> tuple[float, float]:
     out = subprocess.run(
-        [PY, "-c", f"import zipcodes; z = zipcodes.matching('{code}')[0]; print(z['lat'], z['long'])"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            PY,
+            "-c",
+            f"import zipcodes; z = zipcodes.matching('{code}')[0]; print(z['lat'], z['long'])",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     lat, lon = out.stdout.split()
     return float(lat), float(lon)
 
@@ -523,8 +626,9 @@ def _datasette_next_token(sqlite_path: Path, offset: int) -> str | None:
     db = sqlite3.connect(sqlite_path)
     row = db.execute(
         "SELECT published_at, id FROM initiatives ORDER BY published_at DESC, id DESC "
-        "LIMIT 1 OFFSET ?", (offset - 1,),
-    ).fetchone()  # fmt: skip
+        "LIMIT 1 OFFSET ?",
+        (offset - 1,),
+    ).fetchone()
     db.close()
     return f"{_tilde(row[0])},{row[1]}" if row else None
 
@@ -574,8 +678,15 @@ def fetch(port: int, path: str, timeout: float, conn: list) -> Sample:
     return Sample(time.monotonic() - started, 0, 0)
 
 
-def phase(port: int, path: str, concurrency: int, duration: float, timeout: float,
-          max_requests: int | None = None, min_requests: int = 0) -> dict:  # fmt: skip
+def phase(
+    port: int,
+    path: str,
+    concurrency: int,
+    duration: float,
+    timeout: float,
+    max_requests: int | None = None,
+    min_requests: int = 0,
+) -> dict:
     """Requests from ``concurrency`` threads for ``duration`` seconds (no new request starts
     after that; one already running may take up to ``timeout``), or until ``min_requests``
     were made if that comes later."""
@@ -613,12 +724,17 @@ def phase(port: int, path: str, concurrency: int, duration: float, timeout: floa
         key = "timeout" if s.status == 0 else str(s.status)
         statuses[key] = statuses.get(key, 0) + 1
     return {
-        "requests": len(samples), "ok": len(ok), "statuses": statuses,
-        "wall_s": round(wall, 3), "rps": round(len(ok) / wall, 2) if wall else 0,
-        "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95), "p99_ms": _pct(times, 99),
+        "requests": len(samples),
+        "ok": len(ok),
+        "statuses": statuses,
+        "wall_s": round(wall, 3),
+        "rps": round(len(ok) / wall, 2) if wall else 0,
+        "p50_ms": _pct(times, 50),
+        "p95_ms": _pct(times, 95),
+        "p99_ms": _pct(times, 99),
         "mean_ms": round(statistics.fmean(times), 1) if times else None,
         "size_bytes": ok[-1].size if ok else None,
-    }  # fmt: skip
+    }
 
 
 def _pct(sorted_values: list[float], p: float) -> float | None:
@@ -640,8 +756,10 @@ def measure(cfg: Config, servers: dict[str, Server], mix: list[dict]) -> None:
             if any("timeout" in r["statuses"] for r in (c1, c8)):
                 restart(cfg, servers, target)
             item["results"][target] = {"c1": c1, "c8": c8}
-            log(f"{item['name']:<32} {target:<9} p50 {_ms(c1['p50_ms']):>9}  "
-                f"p95 {_ms(c1['p95_ms']):>9}  {_num(c8['rps']):>8} req/s  {c1['statuses']} {c8['statuses']}")  # fmt: skip
+            log(
+                f"{item['name']:<32} {target:<9} p50 {_ms(c1['p50_ms']):>9}  "
+                f"p95 {_ms(c1['p95_ms']):>9}  {_num(c8['rps']):>8} req/s  {c1['statuses']} {c8['statuses']}"
+            )
 
 
 def _measure_one(cfg: Config, port: int, path: str) -> tuple[dict, dict]:
@@ -662,9 +780,19 @@ def _measure_one(cfg: Config, port: int, path: str) -> tuple[dict, dict]:
 
 
 def _skipped() -> dict:
-    return {"requests": 0, "ok": 0, "statuses": {}, "wall_s": 0, "rps": None, "p50_ms": None,
-            "p95_ms": None, "p99_ms": None, "mean_ms": None, "size_bytes": None,
-            "note": "not run: no request succeeded at concurrency 1"}  # fmt: skip
+    return {
+        "requests": 0,
+        "ok": 0,
+        "statuses": {},
+        "wall_s": 0,
+        "rps": None,
+        "p50_ms": None,
+        "p95_ms": None,
+        "p99_ms": None,
+        "mean_ms": None,
+        "size_bytes": None,
+        "note": "not run: no request succeeded at concurrency 1",
+    }
 
 
 def _lat(result: dict | None, key: str, timeout: float) -> str:
@@ -693,8 +821,11 @@ def _ms(value) -> str:
 def full_export(cfg: Config, servers: dict[str, Server]) -> dict:
     """Every published initiative as CSV, read for at most ``export_timeout`` seconds, with
     the serving processes' memory sampled while it streams."""
-    paths = {"app": "/api/v1/initiatives/?format=csv", "baseline": "/api/v1/initiatives/?format=csv",
-             "datasette": "/bench/initiatives.csv?_stream=on&_size=max"}  # fmt: skip
+    paths = {
+        "app": "/api/v1/initiatives/?format=csv",
+        "baseline": "/api/v1/initiatives/?format=csv",
+        "datasette": "/bench/initiatives.csv?_stream=on&_size=max",
+    }
     results = {}
     for target, path in paths.items():
         if target not in servers:
@@ -735,10 +866,15 @@ def full_export(cfg: Config, servers: dict[str, Server]) -> dict:
         sampler.join()
         rows = max(0, rows - 1)  # the header
         results[target] = {
-            "status": status, "complete": complete, "rows": rows, "bytes": size,
-            "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed) if elapsed else 0,
-            "rss_before_mib": before["rss_max_mib"], "rss_peak_mib": round(max(peak), 1),
-        }  # fmt: skip
+            "status": status,
+            "complete": complete,
+            "rows": rows,
+            "bytes": size,
+            "seconds": round(elapsed, 2),
+            "rows_per_s": round(rows / elapsed) if elapsed else 0,
+            "rss_before_mib": before["rss_max_mib"],
+            "rss_peak_mib": round(max(peak), 1),
+        }
         log(f"full export {target}: {results[target]}")
         time.sleep(1)  # let an aborted stream's worker notice and recover
     return results
@@ -773,10 +909,14 @@ def count_queries(cfg: Config, mix: list[dict]) -> None:
         paths = [item[target] for item in mix]
         try:
             out = subprocess.run(
-                [PY, "-c", COUNT_SCRIPT, json.dumps(paths)], cwd=ROOT,
-                env=django_env(cfg, settings), capture_output=True, text=True,
-                timeout=cfg.timeout * len(paths) + 60, check=True,
-            )  # fmt: skip
+                [PY, "-c", COUNT_SCRIPT, json.dumps(paths)],
+                cwd=ROOT,
+                env=django_env(cfg, settings),
+                capture_output=True,
+                text=True,
+                timeout=cfg.timeout * len(paths) + 60,
+                check=True,
+            )
             counts = json.loads(out.stdout.strip().splitlines()[-1])
         except (subprocess.SubprocessError, json.JSONDecodeError, IndexError) as exc:
             log(f"counting queries for {target} failed: {exc!r}")
@@ -805,21 +945,35 @@ def machine() -> dict:
     except (OSError, IndexError, ValueError):
         pass
     versions = {}
-    for name, exe in (("gunicorn", ROOT / ".venv/bin/gunicorn"),
-                      ("datasette", BENCH_VENV / "bin/datasette")):  # fmt: skip
+    for name, exe in (
+        ("gunicorn", ROOT / ".venv/bin/gunicorn"),
+        ("datasette", BENCH_VENV / "bin/datasette"),
+    ):
         try:
-            versions[name] = subprocess.run([str(exe), "--version"], capture_output=True,
-                                            text=True).stdout.strip().split()[-1].strip("()")  # fmt: skip
+            versions[name] = (
+                subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+                .stdout.strip()
+                .split()[-1]
+                .strip("()")
+            )
         except (OSError, IndexError):
             versions[name] = "?"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()  # fmt: skip
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()  # fmt: skip
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
-            "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "python": platform.python_version(), "commit": commit + ("+changes" if dirty else ""),
-            **versions}  # fmt: skip
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "kernel": platform.release(),
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        "commit": commit + ("+changes" if dirty else ""),
+        **versions,
+    }
 
 
 def _ratio(a, b) -> str:
@@ -880,8 +1034,11 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
     ]
     if results.get("prepare"):
         p = results["prepare"]
-        parts = [f"{label} {p[key]:.0f} s" for key, label in
-                 (("migrate_s", "migrate"), ("seed_s", "seed")) if p.get(key) is not None]  # fmt: skip
+        parts = [
+            f"{label} {p[key]:.0f} s"
+            for key, label in (("migrate_s", "migrate"), ("seed_s", "seed"))
+            if p.get(key) is not None
+        ]
         parts.append(
             f"`generate_synthetic --initiatives {p.get('initiatives', cfg.initiatives):,}` "
             f"{p['generate_s']:.0f} s ({p['generate_summary'].removeprefix('Done: ')})"
@@ -941,13 +1098,21 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
             f"{_p50_ratio(app, base, t)} | {_p50_ratio(app, ds, t)} | {_ratio(br, ar or None)} | "
             f"{_ratio(dr, ar or None)} |"
         )
-    lines += ["", "Baseline SQL queries per request: " + ", ".join(
-        f"{item['name']} {item.get('queries', {}).get('baseline', {}).get('queries', '?')}"
-        for item in mix) + "."]  # fmt: skip
+    lines += [
+        "",
+        "Baseline SQL queries per request: "
+        + ", ".join(
+            f"{item['name']} {item.get('queries', {}).get('baseline', {}).get('queries', '?')}"
+            for item in mix
+        )
+        + ".",
+    ]
     lines += ["", "Datasette equivalents:", ""]
     for item in mix:
-        lines.append(f"- {item['name']}: " + (f"`{_short(item['datasette'], 160)}`"
-                                               if item.get("datasette") else "n/a"))  # fmt: skip
+        lines.append(
+            f"- {item['name']}: "
+            + (f"`{_short(item['datasette'], 160)}`" if item.get("datasette") else "n/a")
+        )
     e = results["export"]
     lines += [
         "",
@@ -979,8 +1144,10 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
     ]
     for when in ("before", "after"):
         x = mem["app"][when]
-        lines.append(f"| {when} the run | {x['processes']} | {x['rss_total_mib']:,} MiB | "
-                     f"{x['rss_max_mib']:,} MiB | {x['peak_max_mib']:,} MiB |")  # fmt: skip
+        lines.append(
+            f"| {when} the run | {x['processes']} | {x['rss_total_mib']:,} MiB | "
+            f"{x['rss_max_mib']:,} MiB | {x['peak_max_mib']:,} MiB |"
+        )
     lines += [
         "",
         "## Reproducing",
@@ -1066,26 +1233,37 @@ def main(argv: list[str] | None = None) -> int:
     # Stopped from outside: still stop the servers (the finally clauses run on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cfg = Config(
-        db=args.db, initiatives=args.initiatives, organizations=args.organizations,
-        reuse=args.reuse, smoke=args.smoke, out=args.out,
+        db=args.db,
+        initiatives=args.initiatives,
+        organizations=args.organizations,
+        reuse=args.reuse,
+        smoke=args.smoke,
+        out=args.out,
         duration=args.duration or (1.0 if args.smoke else 5.0),
         timeout=args.timeout or 20.0,
         export_timeout=args.export_timeout or (10.0 if args.smoke else 60.0),
-        warmup=1 if args.smoke else 2, workers=args.workers,
+        warmup=1 if args.smoke else 2,
+        workers=args.workers,
         max_c1_requests=20 if args.smoke else 200,
         redis_url=redis_url(),
-        command=os.environ.get("BENCH_COMMAND") or " ".join(["scripts/bench.py", *(argv or sys.argv[1:])]),
-    )  # fmt: skip
+        command=os.environ.get("BENCH_COMMAND")
+        or " ".join(["scripts/bench.py", *(argv or sys.argv[1:])]),
+    )
     if not cfg.db.startswith("mpdb_bench"):
         raise SystemExit("the bench database's name must start with mpdb_bench")
-    results: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                     "command": cfg.command, "machine": machine()}  # fmt: skip
+    results: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": cfg.command,
+        "machine": machine(),
+    }
     if cfg.reuse:
         exists = psql(cfg, f"SELECT 1 FROM pg_database WHERE datname = '{cfg.db}'")
         if not exists:
             raise SystemExit(f"--reuse: there is no database {cfg.db}; run without it first")
-        run([PY, "manage.py", "migrate", "--noinput", "-v0"],
-            env={**django_env(cfg), "DJANGO_DEBUG": "1"})  # fmt: skip
+        run(
+            [PY, "manage.py", "migrate", "--noinput", "-v0"],
+            env={**django_env(cfg), "DJANGO_DEBUG": "1"},
+        )
         saved = WORK / cfg.db / "prepare.json"
         if saved.exists():
             results["prepare"] = json.loads(saved.read_text())
@@ -1130,11 +1308,18 @@ def main(argv: list[str] | None = None) -> int:
     print(md_path.read_text())
     failures = [
         f"{item['name']} [{target}]: {_errors(r)}"
-        for item in mix for target, r in item["results"].items()
-        if r["c1"]["ok"] == 0 or r["c1"]["ok"] != r["c1"]["requests"] or r["c8"]["ok"] != r["c8"]["requests"]
-    ]  # fmt: skip
-    missing = [f"{item['name']} [{t}]" for item in mix for t in TARGETS
-               if item.get(t) and t not in item["results"]]  # fmt: skip
+        for item in mix
+        for target, r in item["results"].items()
+        if r["c1"]["ok"] == 0
+        or r["c1"]["ok"] != r["c1"]["requests"]
+        or r["c8"]["ok"] != r["c8"]["requests"]
+    ]
+    missing = [
+        f"{item['name']} [{t}]"
+        for item in mix
+        for t in TARGETS
+        if item.get(t) and t not in item["results"]
+    ]
     if failures or missing:
         log("not every request answered 200: " + "; ".join(failures + missing))
         if cfg.smoke:

@@ -33,8 +33,17 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse  # noqa: E4
 from django.urls import path  # noqa: E402
 
 PAGE_SIZE = 20
-ROW = ("uuid", "slug", "title", "summary", "city", "state", "scope", "published_at",
-       "organization__name")  # fmt: skip
+ROW = (
+    "uuid",
+    "slug",
+    "title",
+    "summary",
+    "city",
+    "state",
+    "scope",
+    "published_at",
+    "organization__name",
+)
 
 
 def _published():
@@ -92,7 +101,7 @@ def _filtered(params):
         else:
             qs = qs.search(params["q"])
             order = ["-rank", "title", "pk"]
-    return qs.order_by(*order)  # fmt: skip
+    return qs.order_by(*order)
 
 
 def _page(request, qs):
@@ -109,11 +118,13 @@ def home(request):
     from directory.models import Organization
 
     published = _published()
-    return JsonResponse({
-        "initiatives": published.count(),
-        "organizations": Organization.objects.filter(status="published").count(),
-        "newest": list(published.order_by("-published_at", "-pk").values(*ROW)[:6]),
-    })  # fmt: skip
+    return JsonResponse(
+        {
+            "initiatives": published.count(),
+            "organizations": Organization.objects.filter(status="published").count(),
+            "newest": list(published.order_by("-published_at", "-pk").values(*ROW)[:6]),
+        }
+    )
 
 
 def initiative_list(request):
@@ -140,7 +151,7 @@ def _one(**lookup):
             "goal__slug", flat=True
         )
     )
-    return JsonResponse(row)  # fmt: skip
+    return JsonResponse(row)
 
 
 def initiative_detail(request, slug):

@@ -85,10 +85,19 @@ MIX = {
 # What a valid request may be answered with; anything else is "unexpected". 429 is counted
 # apart wherever a limit applies.
 EXPECTED = {
-    "home": {200}, "list": {200}, "search": {200}, "detail": {200}, "organization": {200},
-    "api_list": {200, 429}, "api_detail": {200, 429}, "changes": {200, 429}, "csv": {200, 429},
-    "submission": {201, 429}, "report_form": {200}, "report": {302, 429},
-}  # fmt: skip
+    "home": {200},
+    "list": {200},
+    "search": {200},
+    "detail": {200},
+    "organization": {200},
+    "api_list": {200, 429},
+    "api_detail": {200, 429},
+    "changes": {200, 429},
+    "csv": {200, 429},
+    "submission": {201, 429},
+    "report_form": {200},
+    "report": {302, 429},
+}
 ACCEPTED = {"submission": 201, "report": 302}
 SEARCH_WORDS = ("community", "dialogue", "neighbors", "voting", "marimba", "library")
 ZIPS = ("80302", "10001", "94110", "60614", "30303", "98101", "55401", "78701")
@@ -131,7 +140,9 @@ class Config:
     json_path: Path
     seed: int
     redis_url: str = ""
-    pg: str = os.environ.get("SOAK_PG", os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))  # fmt: skip
+    pg: str = os.environ.get(
+        "SOAK_PG", os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    )
     command: str = ""
 
     @property
@@ -166,8 +177,19 @@ def prepare(cfg: Config) -> dict:
     bench.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
     bench.run([PY, "manage.py", "seed"], env=env, stdout=subprocess.DEVNULL)
     if cfg.initiatives:
-        bench.run([PY, "manage.py", "generate_synthetic", "--initiatives", str(cfg.initiatives),
-                   "--seed", str(cfg.seed)], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+        bench.run(
+            [
+                PY,
+                "manage.py",
+                "generate_synthetic",
+                "--initiatives",
+                str(cfg.initiatives),
+                "--seed",
+                str(cfg.seed),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
     timings["prepare_s"] = round(time.monotonic() - t, 1)
     if static_is_current():
         log("staticfiles/ is newer than static/ and the venv: not collecting it again")
@@ -199,9 +221,13 @@ print(json.dumps([APIKey.objects.create_key(name=f"soak {run} client {i}")[1] fo
 def issue_keys(cfg: Config, run_id: str) -> list[str]:
     """One partner API key per client (keyed limits count per key, as for real partners)."""
     out = subprocess.run(
-        [PY, "-c", KEYS_SCRIPT, run_id, str(cfg.clients)], cwd=ROOT,
-        env={**server_env(cfg), "DJANGO_DEBUG": "1"}, check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [PY, "-c", KEYS_SCRIPT, run_id, str(cfg.clients)],
+        cwd=ROOT,
+        env={**server_env(cfg), "DJANGO_DEBUG": "1"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -218,8 +244,11 @@ def facts(cfg: Config) -> dict:
     )
     states = f"{published} AND i.state <> '' ORDER BY 1 LIMIT 30"
     initiatives = rows(cfg, f"SELECT i.slug, i.uuid {published} ORDER BY i.id LIMIT 400")
-    organizations = rows(cfg, "SELECT slug, uuid FROM directory_organization "
-                              "WHERE status = 'published' ORDER BY id LIMIT 200")  # fmt: skip
+    organizations = rows(
+        cfg,
+        "SELECT slug, uuid FROM directory_organization "
+        "WHERE status = 'published' ORDER BY id LIMIT 200",
+    )
     result = {
         "initiatives": [r[0] for r in initiatives],
         "initiative_ids": [r[1] for r in initiatives],
@@ -234,25 +263,39 @@ def facts(cfg: Config) -> dict:
     for name in ("initiatives", "organizations", "goals", "roles", "groups", "states"):
         if not result[name]:
             raise SystemExit(f"the soak database has no published {name}")
-    counts = rows(cfg, "SELECT (SELECT count(*) FROM directory_initiative), "
-                       "(SELECT count(*) FROM directory_organization), "
-                       f"(SELECT count(*) {published}), "
-                       f"pg_size_pretty(pg_database_size('{cfg.db}')), "
-                       "(SELECT count(*) FROM directory_organization WHERE status = 'published')")[0]  # fmt: skip
-    result["size"] = {"initiatives": int(counts[0]), "organizations": int(counts[1]),
-                      "published_initiatives": int(counts[2]), "database": counts[3]}  # fmt: skip
-    result["pages"] = {"initiatives": min(5, max(1, -(-int(counts[2]) // 20))),
-                       "organizations": min(5, max(1, -(-int(counts[4]) // 20)))}  # fmt: skip
+    counts = rows(
+        cfg,
+        "SELECT (SELECT count(*) FROM directory_initiative), "
+        "(SELECT count(*) FROM directory_organization), "
+        f"(SELECT count(*) {published}), "
+        f"pg_size_pretty(pg_database_size('{cfg.db}')), "
+        "(SELECT count(*) FROM directory_organization WHERE status = 'published')",
+    )[0]
+    result["size"] = {
+        "initiatives": int(counts[0]),
+        "organizations": int(counts[1]),
+        "published_initiatives": int(counts[2]),
+        "database": counts[3],
+    }
+    result["pages"] = {
+        "initiatives": min(5, max(1, -(-int(counts[2]) // 20))),
+        "organizations": min(5, max(1, -(-int(counts[4]) // 20))),
+    }
     return result
 
 
 def stored_markers(cfg: Config, run_id: str) -> dict:
     """The soak's writes as the database has them: marker → how many rows (and statuses)."""
     prefix = f"soak-{run_id}-"
-    submissions = rows(cfg, "SELECT split_part(title, ' ', 1), status FROM directory_initiative "
-                            f"WHERE title LIKE '{prefix}%'")  # fmt: skip
-    reports = rows(cfg, "SELECT split_part(message, ' ', 1) FROM directory_report "
-                        f"WHERE message LIKE '{prefix}%'")  # fmt: skip
+    submissions = rows(
+        cfg,
+        "SELECT split_part(title, ' ', 1), status FROM directory_initiative "
+        f"WHERE title LIKE '{prefix}%'",
+    )
+    reports = rows(
+        cfg,
+        f"SELECT split_part(message, ' ', 1) FROM directory_report WHERE message LIKE '{prefix}%'",
+    )
     return {
         "submission": Counter(r[0] for r in submissions),
         "report": Counter(r[0] for r in reports),
@@ -284,15 +327,31 @@ def start_server(cfg: Config) -> bench.Server:
     log_path = WORK / f"{cfg.db}.gunicorn.log"
     log_path.unlink(missing_ok=True)
     cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "mpdb.wsgi:application",
-        "--bind", f"{HOST}:{port}", "--workers", str(cfg.workers), "--worker-class", "sync",
-        "--timeout", str(int(cfg.timeout + 30)), "--graceful-timeout", "5",
-        "--log-level", "warning",
-    ]  # fmt: skip
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "mpdb.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(cfg.workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        str(int(cfg.timeout + 30)),
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+    ]
     if cfg.max_requests:  # docs/deploy.md recycles workers; off by default, so leaks would show
         cmd += ["--max-requests", str(cfg.max_requests), "--max-requests-jitter", "50"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(cfg), stdout=log_path.open("a"),
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=server_env(cfg),
+        stdout=log_path.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = bench.Server("app", proc, port, log_path)
     try:
         bench.wait_ready(server, "/robots.txt")
@@ -346,8 +405,20 @@ class Answer:
 class Client(threading.Thread):
     """One simulated visitor or partner: actions back to back until the time is up."""
 
-    def __init__(self, index: int, key: str, run_id: str, port: int, data: dict, cfg: Config,
-                 start: float, stop_at: float, requests: list, writes: list, lock: threading.Lock):  # fmt: skip
+    def __init__(
+        self,
+        index: int,
+        key: str,
+        run_id: str,
+        port: int,
+        data: dict,
+        cfg: Config,
+        start: float,
+        stop_at: float,
+        requests: list,
+        writes: list,
+        lock: threading.Lock,
+    ):
         super().__init__(daemon=True, name=f"soak-client-{index}")
         self.index, self.key, self.run_id, self.port, self.data = index, key, run_id, port, data
         self.timeout, self.start_t, self.stop_at = cfg.timeout, start, stop_at
@@ -368,14 +439,21 @@ class Client(threading.Thread):
 
     # -- plumbing
 
-    def http(self, action: str, method: str, path: str, body: bytes | None = None,
-             headers: dict | None = None) -> Answer:  # fmt: skip
+    def http(
+        self,
+        action: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+    ) -> Answer:
         started = time.monotonic()
         answer = Answer(0)
         conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
         try:
-            conn.request(method, path, body=body, headers={"Accept-Encoding": "identity",
-                                                           **(headers or {})})  # fmt: skip
+            conn.request(
+                method, path, body=body, headers={"Accept-Encoding": "identity", **(headers or {})}
+            )
             response = conn.getresponse()
             answer = Answer(response.status, response.read(), response.getheaders())
         except (OSError, http.client.HTTPException):
@@ -383,8 +461,14 @@ class Client(threading.Thread):
         finally:
             conn.close()
         with self.lock:
-            self.requests.append(Request(action, answer.status, (time.monotonic() - started) * 1000,
-                                         started - self.start_t))  # fmt: skip
+            self.requests.append(
+                Request(
+                    action,
+                    answer.status,
+                    (time.monotonic() - started) * 1000,
+                    started - self.start_t,
+                )
+            )
         return answer
 
     def get(self, action: str, path: str, headers: dict | None = None) -> Answer:
@@ -462,20 +546,27 @@ class Client(threading.Thread):
             "title": f"{marker} Neighbors for fair elections",
             "summary": "Trains volunteers to explain how local elections work.",
             "organization": organization,
-            "roles": [self.pick("roles")], "goals": [self.pick("goals")],
+            "roles": [self.pick("roles")],
+            "goals": [self.pick("goals")],
             "postal_code": self.rng.choice(ZIPS),
             "welcomes_newcomers": self.rng.random() < 0.5,
-        }  # fmt: skip
+        }
         answer = self.http(
-            "submission", "POST", "/api/v1/submissions/", json.dumps(payload).encode(),
+            "submission",
+            "POST",
+            "/api/v1/submissions/",
+            json.dumps(payload).encode(),
             {"Authorization": f"Api-Key {self.key}", "Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         self.record_write("submission", marker, answer.status)
 
     def do_report(self) -> None:
         """The public form, as a browser uses it: the page (CSRF token and cookie), then POST."""
-        kind, slug = (("initiatives", self.pick("initiatives")) if self.rng.random() < 0.75
-                      else ("organizations", self.pick("organizations")))  # fmt: skip
+        kind, slug = (
+            ("initiatives", self.pick("initiatives"))
+            if self.rng.random() < 0.75
+            else ("organizations", self.pick("organizations"))
+        )
         path = f"/report/{kind}/{slug}/"
         page = self.get("report_form", path)
         if page.status != 200:
@@ -487,13 +578,19 @@ class Client(threading.Thread):
             "csrfmiddlewaretoken": token.group(1).decode() if token else "",
             "kind": self.rng.choice(["outdated", "incorrect", "other"]),
             "message": f"{marker} The meeting place moved; see their website.",
-            "email": "", "homepage": "",
-        }  # fmt: skip
+            "email": "",
+            "homepage": "",
+        }
         answer = self.http(
-            "report", "POST", path, urllib.parse.urlencode(form).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded",
-             **({"Cookie": f"csrftoken={cookie}"} if cookie else {})},
-        )  # fmt: skip
+            "report",
+            "POST",
+            path,
+            urllib.parse.urlencode(form).encode(),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                **({"Cookie": f"csrftoken={cookie}"} if cookie else {}),
+            },
+        )
         self.record_write("report", marker, answer.status)
 
     def record_write(self, kind: str, marker: str, status: int) -> None:
@@ -522,11 +619,15 @@ class Sampler(threading.Thread):
     def sample(self) -> None:
         workers = bench.worker_pids(self.master)
         mem = bench.memory([self.master, *workers])
-        self.samples.append({
-            "t": round(time.monotonic() - self.start_t, 1), "rss_mib": mem["rss_total_mib"],
-            "rss_max_worker_mib": mem["rss_max_mib"], "workers": sorted(workers),
-            "load1": round(os.getloadavg()[0], 2),
-        })  # fmt: skip
+        self.samples.append(
+            {
+                "t": round(time.monotonic() - self.start_t, 1),
+                "rss_mib": mem["rss_total_mib"],
+                "rss_max_worker_mib": mem["rss_max_mib"],
+                "workers": sorted(workers),
+                "load1": round(os.getloadavg()[0], 2),
+            }
+        )
 
     def run(self) -> None:
         self.sample()
@@ -534,16 +635,31 @@ class Sampler(threading.Thread):
             self.sample()
 
 
-def run_load(cfg: Config, port: int, keys: list[str], data: dict, run_id: str,
-             master: int) -> tuple[list[Request], list[Write], list[dict], float]:  # fmt: skip
+def run_load(
+    cfg: Config, port: int, keys: list[str], data: dict, run_id: str, master: int
+) -> tuple[list[Request], list[Write], list[dict], float]:
     requests: list[Request] = []
     writes: list[Write] = []
     lock = threading.Lock()
     # Every action a few times in every worker first (its requests are checked like the others,
     # at negative times), so modules and caches loaded on first use are not taken for growth.
     warm_start = time.monotonic()
-    warmers = [Client(cfg.clients + i, keys[i % len(keys)], run_id, port, data, cfg, warm_start,
-                      warm_start, requests, writes, lock) for i in range(2 * cfg.workers)]  # fmt: skip
+    warmers = [
+        Client(
+            cfg.clients + i,
+            keys[i % len(keys)],
+            run_id,
+            port,
+            data,
+            cfg,
+            warm_start,
+            warm_start,
+            requests,
+            writes,
+            lock,
+        )
+        for i in range(2 * cfg.workers)
+    ]
     threads = [threading.Thread(target=c.prewarm, daemon=True) for c in warmers]
     for t in threads:
         t.start()
@@ -557,8 +673,10 @@ def run_load(cfg: Config, port: int, keys: list[str], data: dict, run_id: str,
     stop_at = start + cfg.duration
     sampler = Sampler(master, cfg.sample_every, start)
     sampler.start()
-    clients = [Client(i, keys[i], run_id, port, data, cfg, start, stop_at, requests, writes, lock)
-               for i in range(cfg.clients)]  # fmt: skip
+    clients = [
+        Client(i, keys[i], run_id, port, data, cfg, start, stop_at, requests, writes, lock)
+        for i in range(cfg.clients)
+    ]
     for client in clients:
         client.start()
     next_note = start + min(60, cfg.duration / 4)
@@ -570,8 +688,10 @@ def run_load(cfg: Config, port: int, keys: list[str], data: dict, run_id: str,
                 n = len(requests)
                 errors = sum(1 for r in requests if r.status == 0 or r.status >= 500)
             last = sampler.samples[-1] if sampler.samples else {}
-            log(f"{time.monotonic() - start:5.0f} s: {n:,} requests, {errors} 5xx/no answer, "
-                f"RSS {last.get('rss_mib', '?')} MiB, load {last.get('load1', '?')}")  # fmt: skip
+            log(
+                f"{time.monotonic() - start:5.0f} s: {n:,} requests, {errors} 5xx/no answer, "
+                f"RSS {last.get('rss_mib', '?')} MiB, load {last.get('load1', '?')}"
+            )
     for client in clients:
         client.join(cfg.timeout + 10)
     wall = time.monotonic() - start
@@ -595,8 +715,12 @@ def status_key(status: int) -> str:
 
 def latency(values: list[float]) -> dict:
     values = sorted(values)
-    return {"p50_ms": bench._pct(values, 50), "p95_ms": bench._pct(values, 95),
-            "p99_ms": bench._pct(values, 99), "max_ms": round(values[-1], 1) if values else None}  # fmt: skip
+    return {
+        "p50_ms": bench._pct(values, 50),
+        "p95_ms": bench._pct(values, 95),
+        "p99_ms": bench._pct(values, 99),
+        "max_ms": round(values[-1], 1) if values else None,
+    }
 
 
 def memory_summary(samples: list[dict], warmup: float) -> dict:
@@ -613,21 +737,29 @@ def memory_summary(samples: list[dict], warmup: float) -> dict:
         ys = [s["rss_mib"] for s in steady]
         mt, my = statistics.fmean(ts), statistics.fmean(ys)
         var = sum((t - mt) ** 2 for t in ts)
-        slope = round(sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var, 2) if var else None  # fmt: skip
+        slope = (
+            round(sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var, 2)
+            if var
+            else None
+        )
     first_workers = set(samples[0]["workers"])
     seen = set().union(*(set(s["workers"]) for s in samples))
     loads = [s["load1"] for s in samples if "load1" in s]
     return {
-        "samples": len(samples), "warmup_s": warmup,
-        "first_mib": samples[0]["rss_mib"], "start_mib": round(start, 1),
-        "peak_mib": max(s["rss_mib"] for s in samples), "end_mib": round(end, 1),
+        "samples": len(samples),
+        "warmup_s": warmup,
+        "first_mib": samples[0]["rss_mib"],
+        "start_mib": round(start, 1),
+        "peak_mib": max(s["rss_mib"] for s in samples),
+        "end_mib": round(end, 1),
         "growth_mib": round(end - start, 1),
         "growth_pct": round((end - start) / start * 100, 1) if start else None,
         "slope_mib_per_min": slope,
         "largest_worker_end_mib": samples[-1].get("rss_max_worker_mib"),
         "worker_restarts": len(seen - first_workers),
-        "load1_min": min(loads) if loads else None, "load1_max": max(loads) if loads else None,
-    }  # fmt: skip
+        "load1_min": min(loads) if loads else None,
+        "load1_max": max(loads) if loads else None,
+    }
 
 
 def write_summary(writes: list[Write], stored: dict) -> dict:
@@ -656,8 +788,14 @@ def write_summary(writes: list[Write], stored: dict) -> dict:
     return out
 
 
-def summarize(requests: list[Request], writes: list[Write], stored: dict, samples: list[dict],
-              wall_s: float, warmup_s: float) -> dict:  # fmt: skip
+def summarize(
+    requests: list[Request],
+    writes: list[Write],
+    stored: dict,
+    samples: list[dict],
+    wall_s: float,
+    warmup_s: float,
+) -> dict:
     statuses = Counter(status_key(r.status) for r in requests)  # the pre-warm's too
     timed = [r for r in requests if r.at >= 0]
     answered = [r.ms for r in timed if r.status]
@@ -668,11 +806,12 @@ def summarize(requests: list[Request], writes: list[Write], stored: dict, sample
             "requests": len(mine),
             "statuses": dict(sorted(Counter(status_key(r.status) for r in mine).items())),
             **latency([r.ms for r in mine if r.status]),
-        }  # fmt: skip
+        }
     unexpected = Counter(
-        f"{r.action} {r.status}" for r in requests
+        f"{r.action} {r.status}"
+        for r in requests
         if r.status and r.status < 500 and r.status not in EXPECTED.get(r.action, {200})
-    )  # fmt: skip
+    )
     return {
         "requests": len(requests),
         "prewarm_requests": len(requests) - len(timed),
@@ -701,7 +840,9 @@ def verdict(summary: dict, max_growth_mib: float = 50, max_growth_pct: float = 2
         problems.append(f"unexpected answers: {summary['unexpected']}")
     for kind, w in summary["writes"].items():
         if w["lost"]:
-            problems.append(f"{w['lost']} accepted {kind}s are not stored, e.g. {w['lost_examples'][:3]}")  # fmt: skip
+            problems.append(
+                f"{w['lost']} accepted {kind}s are not stored, e.g. {w['lost_examples'][:3]}"
+            )
         if w["stored_twice"]:
             problems.append(f"{kind}s stored twice: {w['stored_twice'][:3]}")
         if w["stored_despite_refusal"]:
@@ -711,9 +852,13 @@ def verdict(summary: dict, max_growth_mib: float = 50, max_growth_pct: float = 2
     mem = summary["memory"]
     if mem.get("samples"):
         if mem["growth_mib"] > max_growth_mib:
-            problems.append(f"app memory grew {mem['growth_mib']} MiB after the warm-up (limit {max_growth_mib:g})")  # fmt: skip
+            problems.append(
+                f"app memory grew {mem['growth_mib']} MiB after the warm-up (limit {max_growth_mib:g})"
+            )
         elif mem["growth_pct"] is not None and mem["growth_pct"] > max_growth_pct:
-            problems.append(f"app memory grew {mem['growth_pct']} % after the warm-up (limit {max_growth_pct:g} %)")  # fmt: skip
+            problems.append(
+                f"app memory grew {mem['growth_pct']} % after the warm-up (limit {max_growth_pct:g} %)"
+            )
     else:
         problems.append("no memory samples")
     if not summary["requests"]:
@@ -751,8 +896,10 @@ def human(summary: dict, problems: list[str], meta: dict) -> str:
     )
     lines.append(f"{'action':<13}{'requests':>10}{'p50':>10}{'p95':>10}{'p99':>10}  statuses")
     for action, x in s["by_action"].items():
-        lines.append(f"{action:<13}{x['requests']:>10,}{ms(x['p50_ms']):>10}{ms(x['p95_ms']):>10}"
-                     f"{ms(x['p99_ms']):>10}  {x['statuses']}")  # fmt: skip
+        lines.append(
+            f"{action:<13}{x['requests']:>10,}{ms(x['p50_ms']):>10}{ms(x['p95_ms']):>10}"
+            f"{ms(x['p99_ms']):>10}  {x['statuses']}"
+        )
     if meta.get("log_problems"):
         lines.append(f"server log: {meta['log_problems']}")
     lines.append("PASS" if not problems else "FAIL: " + "; ".join(problems))
@@ -766,18 +913,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=600, help="seconds of load")
-    parser.add_argument("--warmup", type=float, default=None,
-                        help="seconds before the memory baseline (default 10 %% of the run, 10–60)")  # fmt: skip
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="seconds before the memory baseline (default 10 %% of the run, 10–60)",
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--initiatives", type=int, default=10000,
-                        help="synthetic initiatives besides the seed (0: none)")  # fmt: skip
+    parser.add_argument(
+        "--initiatives",
+        type=int,
+        default=10000,
+        help="synthetic initiatives besides the seed (0: none)",
+    )
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
     parser.add_argument("--limits", choices=("raised", "production"), default="raised")
     parser.add_argument("--max-growth-mib", type=float, default=50)
     parser.add_argument("--max-growth-pct", type=float, default=25)
-    parser.add_argument("--sample-every", type=float, default=None, help="seconds between RSS samples")  # fmt: skip
-    parser.add_argument("--max-requests", type=int, default=0,
-                        help="gunicorn --max-requests (0: workers are never recycled)")  # fmt: skip
+    parser.add_argument(
+        "--sample-every", type=float, default=None, help="seconds between RSS samples"
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="gunicorn --max-requests (0: workers are never recycled)",
+    )
     parser.add_argument("--db", default=f"mpdb_soak_{os.getpid()}")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
@@ -786,28 +947,48 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally clauses still run
     warmup = args.warmup if args.warmup is not None else min(60.0, max(10.0, args.duration / 10))
     cfg = Config(
-        db=args.db, clients=args.clients, duration=args.duration, warmup=warmup,
-        workers=args.workers, initiatives=args.initiatives, timeout=args.timeout,
-        limits=args.limits, max_growth_mib=args.max_growth_mib,
+        db=args.db,
+        clients=args.clients,
+        duration=args.duration,
+        warmup=warmup,
+        workers=args.workers,
+        initiatives=args.initiatives,
+        timeout=args.timeout,
+        limits=args.limits,
+        max_growth_mib=args.max_growth_mib,
         max_growth_pct=args.max_growth_pct,
         sample_every=args.sample_every or (1.0 if args.duration < 120 else 2.0),
-        max_requests=args.max_requests, keep_db=args.keep_db,
-        json_path=args.json or WORK / f"{args.db}.json", seed=args.seed,
-        command=os.environ.get("SOAK_COMMAND") or " ".join(["scripts/soak.py", *(argv or sys.argv[1:])]),
-    )  # fmt: skip
+        max_requests=args.max_requests,
+        keep_db=args.keep_db,
+        json_path=args.json or WORK / f"{args.db}.json",
+        seed=args.seed,
+        command=os.environ.get("SOAK_COMMAND")
+        or " ".join(["scripts/soak.py", *(argv or sys.argv[1:])]),
+    )
     if cfg.clients < 1 or cfg.duration <= 0:
         raise SystemExit("--clients and --duration must be positive")
     cfg.redis_url = bench.redis_url(os.environ.get("SOAK_REDIS_URL", DEFAULT_REDIS))
     if not cfg.redis_url:
         log("warning: no Redis; the workers count rate limits and cache each on their own")
     run_id = secrets.token_hex(3)
-    meta = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": cfg.command,
-            "run_id": run_id, "machine": bench.machine(), "clients": cfg.clients,
-            "duration": cfg.duration, "workers": cfg.workers, "db": cfg.db,
-            "limits": ("raised for the soak server: " + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items())
-                       if cfg.limits == "raised" else PRODUCTION_LIMITS_NOTE),
-            "redis": cfg.redis_url or "none (local memory)", "max_requests": cfg.max_requests,
-            "mix": MIX}  # fmt: skip
+    meta = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": cfg.command,
+        "run_id": run_id,
+        "machine": bench.machine(),
+        "clients": cfg.clients,
+        "duration": cfg.duration,
+        "workers": cfg.workers,
+        "db": cfg.db,
+        "limits": (
+            "raised for the soak server: " + ", ".join(f"{k}={v}" for k, v in RAISED_LIMITS.items())
+            if cfg.limits == "raised"
+            else PRODUCTION_LIMITS_NOTE
+        ),
+        "redis": cfg.redis_url or "none (local memory)",
+        "max_requests": cfg.max_requests,
+        "mix": MIX,
+    }
     meta["machine"].pop("datasette", None)
     server = None
     try:
@@ -817,8 +998,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"data: {data['size']}")
         keys = issue_keys(cfg, run_id)
         server = start_server(cfg)
-        log(f"load: {cfg.clients} clients for {cfg.duration:g} s (run {run_id}); "
-            f"load average {meta['machine']['load_before']}")  # fmt: skip
+        log(
+            f"load: {cfg.clients} clients for {cfg.duration:g} s (run {run_id}); "
+            f"load average {meta['machine']['load_before']}"
+        )
         load = run_load(cfg, server.port, keys, data, run_id, server.proc.pid)
         requests, writes, samples, wall = load
         meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -832,8 +1015,13 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(cfg)
     summary = summarize(requests, writes, stored, samples, wall, cfg.warmup)
     problems = verdict(summary, cfg.max_growth_mib, cfg.max_growth_pct)
-    result = {**meta, "summary": summary, "problems": problems, "passed": not problems,
-              "memory_samples": samples}  # fmt: skip
+    result = {
+        **meta,
+        "summary": summary,
+        "problems": problems,
+        "passed": not problems,
+        "memory_samples": samples,
+    }
     cfg.json_path.parent.mkdir(parents=True, exist_ok=True)
     cfg.json_path.write_text(json.dumps(result, indent=1, default=str))
     print(human(summary, problems, meta), flush=True)

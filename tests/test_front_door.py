@@ -31,10 +31,23 @@ def test_without_root_a_missing_tool_stops_with_one_message():
             (folder / tool).symlink_to(shutil.which(tool))
         shutil.copy(ROOT / "scripts" / "test_deps.sh", folder / "test_deps.sh")
         result = subprocess.run(
-            ["runuser", "-u", "nobody", "--", str(folder / "env"), f"PATH={folder}",
-             "bash", str(folder / "test_deps.sh"), "chromium", "java", "xgettext"],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+            [
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                str(folder / "env"),
+                f"PATH={folder}",
+                "bash",
+                str(folder / "test_deps.sh"),
+                "chromium",
+                "java",
+                "xgettext",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     finally:
         shutil.rmtree(folder)
     assert result.returncode == 1
@@ -47,8 +60,11 @@ def test_without_root_a_missing_tool_stops_with_one_message():
 def test_with_every_tool_present_the_check_passes_quietly():
     result = subprocess.run(
         ["bash", "scripts/test_deps.sh", "chromium", "java", "xgettext"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert shutil.which("chromium") and shutil.which("java") and shutil.which("xgettext")
 

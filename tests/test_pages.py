@@ -33,9 +33,10 @@ def test_home_page_counts_only_published_listings(client):
     OrganizationFactory(status="archived")
     # Published itself, but its organization is not: hidden, and its state does not count.
     InitiativeFactory(
-        organization=OrganizationFactory(status="pending"), postal_code="73301",
+        organization=OrganizationFactory(status="pending"),
+        postal_code="73301",
         roles=[Role.objects.get(slug="mediators")],
-    )  # fmt: skip
+    )
     InitiativeFactory(roles=[Role.objects.get(slug="facilitators")], postal_code="80302")
     response = client.get("/")
     assert response.context["stats"]["initiatives"] == 2

@@ -21,9 +21,13 @@ def manage(*args, env_extra: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(env_extra)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
 
 
 def test_check_deploy_reports_nothing_in_production_settings():
@@ -116,9 +120,13 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="mpdb.settings")
     result = subprocess.run(
-        [sys.executable, "-c", STATIC_CHECK], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", STATIC_CHECK],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=180,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     hashed = out["url"].rsplit("/", 1)[-1]

@@ -16,8 +16,10 @@ def test_local_runs_reuse_the_test_database():
     assert "--reuse-db" in options["tool"]["pytest"]["ini_options"]["addopts"].split()
 
 
-@pytest.mark.parametrize(("ci", "reused"), [("true", False), ("1", False), ("false", True),
-                                            ("0", True), ("", True), (None, True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("ci", "reused"),
+    [("true", False), ("1", False), ("false", True), ("0", True), ("", True), (None, True)],
+)
 def test_ci_always_creates_the_test_database_afresh(monkeypatch, ci, reused):
     if ci is None:
         monkeypatch.delenv("CI", raising=False)

@@ -212,11 +212,31 @@ class OrganizationAdmin(ListingAdmin):
     filter_horizontal = ["roles", "goals", "networks", "languages"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ("name", "slug", "summary", "description", "website", "email", "founded_year", "is_network")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "summary",
+                    "description",
+                    "website",
+                    "email",
+                    "founded_year",
+                    "is_network",
+                )
+            },
+        ),
         (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
-        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "classified_by", "networks", "languages")}),
-        (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
-    ]  # fmt: skip
+        (
+            gettext_lazy("Classification"),
+            {"fields": ("roles", "goals", "classified_by", "networks", "languages")},
+        ),
+        (
+            gettext_lazy("Lifecycle"),
+            {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")},
+        ),
+    ]
 
 
 @admin.register(Initiative)
@@ -224,8 +244,13 @@ class InitiativeAdmin(ListingAdmin):
     def get_urls(self):
         """Adds /admin/directory/initiative/import/ (CSV import of either kind of listing)."""
         extra = [path("import/", self.admin_site.admin_view(import_view), name="directory_import")]
-        extra.append(path("import-hsds/", self.admin_site.admin_view(hsds_import_view),
-                          name="directory_import_hsds"))  # fmt: skip
+        extra.append(
+            path(
+                "import-hsds/",
+                self.admin_site.admin_view(hsds_import_view),
+                name="directory_import_hsds",
+            )
+        )
         return extra + super().get_urls()
 
     list_display = [
@@ -256,11 +281,27 @@ class InitiativeAdmin(ListingAdmin):
     readonly_fields = ["uuid", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ("title", "slug", "organization", "summary", "description", "website")}),
-        (gettext_lazy("Getting involved"), {"fields": ("welcomes_newcomers", "get_involved", "get_involved_url", ("starts_on", "ends_on"))}),
+        (
+            gettext_lazy("Getting involved"),
+            {
+                "fields": (
+                    "welcomes_newcomers",
+                    "get_involved",
+                    "get_involved_url",
+                    ("starts_on", "ends_on"),
+                )
+            },
+        ),
         (gettext_lazy("Place"), {"fields": LOCATION_FIELDS}),
-        (gettext_lazy("Classification"), {"fields": ("roles", "goals", "classified_by", "languages")}),
-        (gettext_lazy("Lifecycle"), {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")}),
-    ]  # fmt: skip
+        (
+            gettext_lazy("Classification"),
+            {"fields": ("roles", "goals", "classified_by", "languages")},
+        ),
+        (
+            gettext_lazy("Lifecycle"),
+            {"fields": (*LIFECYCLE_FIELDS, "uuid", "created_at", "updated_at")},
+        ),
+    ]
     inlines = [SourceInline]
 
 
@@ -278,12 +319,14 @@ def _decide_each(model_admin, request, queryset, done: str) -> None:
         except EditConflict as conflict:
             model_admin.message_user(
                 request,
-                _("%(item)s: skipped. The listing was changed after this edit was sent "
-                  "(%(fields)s); approve it from the curators' queue, which shows what it would "
-                  "overwrite.") % {"item": item,
-                                   "fields": ", ".join(edit_labels(item, conflict.fields))},
+                _(
+                    "%(item)s: skipped. The listing was changed after this edit was sent "
+                    "(%(fields)s); approve it from the curators' queue, which shows what it would "
+                    "overwrite."
+                )
+                % {"item": item, "fields": ", ".join(edit_labels(item, conflict.fields))},
                 messages.WARNING,
-            )  # fmt: skip
+            )
         except (AlreadyDecided, ValueError) as exc:
             model_admin.message_user(request, f"{item}: {exc}", messages.WARNING)
     if count:
@@ -321,9 +364,11 @@ def import_view(request):
             form.add_error("file", _("The file is not UTF-8 text."))
         else:
             result = import_listings(
-                kind=form.cleaned_data["kind"], text=text, status=form.cleaned_data["status"],
+                kind=form.cleaned_data["kind"],
+                text=text,
+                status=form.cleaned_data["status"],
                 by=request.user.email or request.user.get_username(),
-            )  # fmt: skip
+            )
             if not result.errors:
                 count = len(result.created)
                 messages.success(

@@ -42,15 +42,31 @@ class StateFilter(admin.SimpleListFilter):
 @admin.register(QueuedMail)
 class QueuedMailAdmin(admin.ModelAdmin):
     list_display = [
-        "enqueued_at", "template", "recipients", "subject", "attempt_number", "state",
-        "next_attempt", "error",
-    ]  # fmt: skip
+        "enqueued_at",
+        "template",
+        "recipients",
+        "subject",
+        "attempt_number",
+        "state",
+        "next_attempt",
+        "error",
+    ]
     list_filter = [StateFilter]
     date_hierarchy = "enqueued_at"
     fields = [
-        "recipients", "subject", "template", "language", "state", "attempt_number", "error",
-        "enqueued_at", "started_at", "next_attempt", "sensitive", "text",
-    ]  # fmt: skip
+        "recipients",
+        "subject",
+        "template",
+        "language",
+        "state",
+        "attempt_number",
+        "error",
+        "enqueued_at",
+        "started_at",
+        "next_attempt",
+        "sensitive",
+        "text",
+    ]
     readonly_fields = fields
     actions = ["send_again"]
 

@@ -80,9 +80,10 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def diff(self, obj):
         rows = change_request_diff(obj)
         return format_html_join(
-            "\n", "<p><strong>{}</strong>: <del>{}</del> → <ins>{}</ins></p>",
+            "\n",
+            "<p><strong>{}</strong>: <del>{}</del> → <ins>{}</ins></p>",
             ((r["label"], r["current"], r["proposed"]) for r in rows),
-        )  # fmt: skip
+        )
 
     @admin.action(description=gettext_lazy("Approve the selected changes (they go public now)"))
     def approve(self, request, queryset):

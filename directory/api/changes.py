@@ -106,10 +106,13 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
     page, more = candidates[:limit], len(candidates) > limit
 
     public_ids = {
-        type_name: [key.id for key, kind, row in page
-                    if key.type == type_name and kind == "row" and row.status == Status.PUBLISHED]
+        type_name: [
+            key.id
+            for key, kind, row in page
+            if key.type == type_name and kind == "row" and row.status == Status.PUBLISHED
+        ]
         for type_name in TYPES
-    }  # fmt: skip
+    }
     objects = {}
     for type_name, ids in public_ids.items():
         for ident, data in public_objects(type_name, ids, context).items():

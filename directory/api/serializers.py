@@ -71,11 +71,27 @@ class ListingSerializer(serializers.ModelSerializer):
     sources = SourceSerializer(many=True, read_only=True)
 
     common_fields = [
-        "id", "slug", "url", "summary", "description", "website", "roles", "goals", "languages",
+        "id",
+        "slug",
+        "url",
+        "summary",
+        "description",
+        "website",
+        "roles",
+        "goals",
+        "languages",
         "location",
-        "scope", "source", "classified_by", "sources", "is_demo", "published_at",
-        "last_verified_at", "created_at", "updated_at", "distance_miles",
-    ]  # fmt: skip
+        "scope",
+        "source",
+        "classified_by",
+        "sources",
+        "is_demo",
+        "published_at",
+        "last_verified_at",
+        "created_at",
+        "updated_at",
+        "distance_miles",
+    ]
 
     def get_url(self, obj) -> str:
         """The listing's public HTML page."""
@@ -105,10 +121,16 @@ class InitiativeSerializer(ListingSerializer):
     class Meta:
         model = Initiative
         fields = [
-            *ListingSerializer.common_fields[:3], "title", "organization",
-            *ListingSerializer.common_fields[3:], "welcomes_newcomers", "get_involved",
-            "get_involved_url", "starts_on", "ends_on",
-        ]  # fmt: skip
+            *ListingSerializer.common_fields[:3],
+            "title",
+            "organization",
+            *ListingSerializer.common_fields[3:],
+            "welcomes_newcomers",
+            "get_involved",
+            "get_involved_url",
+            "starts_on",
+            "ends_on",
+        ]
 
 
 class OrganizationSerializer(ListingSerializer):
@@ -117,10 +139,15 @@ class OrganizationSerializer(ListingSerializer):
     class Meta:
         model = Organization
         fields = [
-            *ListingSerializer.common_fields[:3], "name", "email", "founded_year", "is_network",
+            *ListingSerializer.common_fields[:3],
+            "name",
+            "email",
+            "founded_year",
+            "is_network",
             "cross_partisan",
-            *ListingSerializer.common_fields[3:], "networks",
-        ]  # fmt: skip
+            *ListingSerializer.common_fields[3:],
+            "networks",
+        ]
 
     @extend_schema_field(OrganizationRefSerializer(many=True))
     def get_networks(self, obj) -> list[dict]:
@@ -135,10 +162,21 @@ class EventSerializer(ListingSerializer):
     class Meta:
         model = Event
         fields = [
-            *ListingSerializer.common_fields[:3], "title", "organization", "initiative",
-            "starts_at", "ends_at", "all_day", "timezone", "mode", "join_url",
-            "registration_url", "cost", "accessibility", *ListingSerializer.common_fields[3:],
-        ]  # fmt: skip
+            *ListingSerializer.common_fields[:3],
+            "title",
+            "organization",
+            "initiative",
+            "starts_at",
+            "ends_at",
+            "all_day",
+            "timezone",
+            "mode",
+            "join_url",
+            "registration_url",
+            "cost",
+            "accessibility",
+            *ListingSerializer.common_fields[3:],
+        ]
 
     @extend_schema_field(OrganizationRefSerializer(allow_null=True))
     def get_initiative(self, obj) -> dict | None:
@@ -197,9 +235,11 @@ class SubmittedOrganizationSerializer(CleanTextSerializerMixin, serializers.Seri
     website = serializers.URLField(required=False, allow_blank=True, max_length=500)
     email = serializers.EmailField(required=False, allow_blank=True)
     postal_code = serializers.RegexField(
-        ZIP_PATTERN, required=False, allow_blank=True,
+        ZIP_PATTERN,
+        required=False,
+        allow_blank=True,
         error_messages={"invalid": _("Enter a 5-digit ZIP code.")},
-    )  # fmt: skip
+    )
     scope = serializers.ChoiceField(choices=Scope.choices, required=False)
 
     def validate_postal_code(self, value):
@@ -217,8 +257,11 @@ class SubmittedOrganizationSerializer(CleanTextSerializerMixin, serializers.Seri
         missing = [f for f in ("name", "summary") if not data.get(f)]
         if missing:
             raise serializers.ValidationError(
-                dict.fromkeys(missing, _("Required for a new organization (or give the `id` of a listed one)."))
-            )  # fmt: skip
+                dict.fromkeys(
+                    missing,
+                    _("Required for a new organization (or give the `id` of a listed one)."),
+                )
+            )
         return data
 
 
@@ -239,13 +282,18 @@ class SubmissionSerializer(CleanTextSerializerMixin, serializers.Serializer):
     roles = TermSlugField(many=True, slug_field="slug", queryset=Role.objects.all(), required=False)
     goals = TermSlugField(many=True, slug_field="slug", queryset=Goal.objects.all(), required=False)
     languages = TermSlugField(
-        many=True, slug_field="code", queryset=Language.objects.all(), required=False,
-        help_text="ISO 639-1 codes, e.g. [\"en\", \"es\"].",
-    )  # fmt: skip
+        many=True,
+        slug_field="code",
+        queryset=Language.objects.all(),
+        required=False,
+        help_text='ISO 639-1 codes, e.g. ["en", "es"].',
+    )
     postal_code = serializers.RegexField(
-        ZIP_PATTERN, required=False, allow_blank=True,
+        ZIP_PATTERN,
+        required=False,
+        allow_blank=True,
         error_messages={"invalid": _("Enter a 5-digit ZIP code.")},
-    )  # fmt: skip
+    )
     city = serializers.CharField(required=False, allow_blank=True, max_length=100)
     state = serializers.ChoiceField(choices=sorted(US_STATES), required=False, allow_blank=True)
     scope = serializers.ChoiceField(choices=Scope.choices, default=Scope.LOCAL)

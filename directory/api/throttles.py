@@ -41,9 +41,12 @@ class _AtomicThrottle(BaseThrottle):
         key = api_key_of(request)
         ident = f"key:{key.prefix}" if key else f"ip:{self.get_ident(request)}"
         usage = get_usage(
-            request, group=f"api-{scope}", key=lambda group, req: ident,
-            rate=settings.API_RATES[scope], increment=True,
-        )  # fmt: skip
+            request,
+            group=f"api-{scope}",
+            key=lambda group, req: ident,
+            rate=settings.API_RATES[scope],
+            increment=True,
+        )
         if usage is None:  # rate limiting switched off (RATELIMIT_ENABLE = False)
             return True
         self._wait = max(1, usage["time_left"])

@@ -122,9 +122,11 @@ class GeoJSONRenderer(CSVRenderer):
 
 EXPORT_FORMATS = ("csv", "geojson")
 FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, enum=["json", "csv", "geojson"],
+    "format",
+    str,
+    enum=["json", "csv", "geojson"],
     description="`csv` or `geojson` stream every matching row (no pagination).",
-)  # fmt: skip
+)
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors: {field: [messages]}")
 }
@@ -325,12 +327,16 @@ class ChangesView(APIView):
     @extend_schema(
         summary="Change feed for mirrors",
         parameters=[
-            OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601; default: the beginning."),
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description="ISO 8601; default: the beginning."
+            ),
             OpenApiParameter("cursor", str, description="The `next_cursor` of the previous page."),
-            OpenApiParameter("limit", int, description=f"Items per page, 1–{MAX_CHANGES} (default 100)."),
+            OpenApiParameter(
+                "limit", int, description=f"Items per page, 1–{MAX_CHANGES} (default 100)."
+            ),
         ],
         responses={200: ChangePageSerializer, **ERRORS},
-    )  # fmt: skip
+    )
     def get(self, request):
         since, cursor, limit = self._parse(request.query_params)
         if request.accepted_renderer.format != "json":

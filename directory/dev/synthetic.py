@@ -46,83 +46,273 @@ BULK_INDEX_THRESHOLD = 100_000
 
 # Resident population by state, 2020 U.S. Census (public figures): the weight of each state.
 STATE_POPULATION = {
-    "AL": 5024279, "AK": 733391, "AZ": 7151502, "AR": 3011524, "CA": 39538223,
-    "CO": 5773714, "CT": 3605944, "DE": 989948, "DC": 689545, "FL": 21538187,
-    "GA": 10711908, "HI": 1455271, "ID": 1839106, "IL": 12812508, "IN": 6785528,
-    "IA": 3190369, "KS": 2937880, "KY": 4505836, "LA": 4657757, "ME": 1362359,
-    "MD": 6177224, "MA": 7029917, "MI": 10077331, "MN": 5706494, "MS": 2961279,
-    "MO": 6154913, "MT": 1084225, "NE": 1961504, "NV": 3104614, "NH": 1377529,
-    "NJ": 9288994, "NM": 2117522, "NY": 20201249, "NC": 10439388, "ND": 779094,
-    "OH": 11799448, "OK": 3959353, "OR": 4237256, "PA": 13002700, "RI": 1097379,
-    "SC": 5118425, "SD": 886667, "TN": 6910840, "TX": 29145505, "UT": 3271616,
-    "VT": 643077, "VA": 8631393, "WA": 7705281, "WV": 1793716, "WI": 5893718,
-    "WY": 576851, "PR": 3285874, "GU": 153836, "VI": 87146, "AS": 49710, "MP": 47329,
-}  # fmt: skip
+    "AL": 5024279,
+    "AK": 733391,
+    "AZ": 7151502,
+    "AR": 3011524,
+    "CA": 39538223,
+    "CO": 5773714,
+    "CT": 3605944,
+    "DE": 989948,
+    "DC": 689545,
+    "FL": 21538187,
+    "GA": 10711908,
+    "HI": 1455271,
+    "ID": 1839106,
+    "IL": 12812508,
+    "IN": 6785528,
+    "IA": 3190369,
+    "KS": 2937880,
+    "KY": 4505836,
+    "LA": 4657757,
+    "ME": 1362359,
+    "MD": 6177224,
+    "MA": 7029917,
+    "MI": 10077331,
+    "MN": 5706494,
+    "MS": 2961279,
+    "MO": 6154913,
+    "MT": 1084225,
+    "NE": 1961504,
+    "NV": 3104614,
+    "NH": 1377529,
+    "NJ": 9288994,
+    "NM": 2117522,
+    "NY": 20201249,
+    "NC": 10439388,
+    "ND": 779094,
+    "OH": 11799448,
+    "OK": 3959353,
+    "OR": 4237256,
+    "PA": 13002700,
+    "RI": 1097379,
+    "SC": 5118425,
+    "SD": 886667,
+    "TN": 6910840,
+    "TX": 29145505,
+    "UT": 3271616,
+    "VT": 643077,
+    "VA": 8631393,
+    "WA": 7705281,
+    "WV": 1793716,
+    "WI": 5893718,
+    "WY": 576851,
+    "PR": 3285874,
+    "GU": 153836,
+    "VI": 87146,
+    "AS": 49710,
+    "MP": 47329,
+}
 
 INITIATIVE_STATUSES = [
-    (Status.PUBLISHED, 85), (Status.PENDING, 6), (Status.ARCHIVED, 5), (Status.REJECTED, 4),
-]  # fmt: skip
+    (Status.PUBLISHED, 85),
+    (Status.PENDING, 6),
+    (Status.ARCHIVED, 5),
+    (Status.REJECTED, 4),
+]
 ORGANIZATION_STATUSES = [
-    (Status.PUBLISHED, 92), (Status.PENDING, 4), (Status.ARCHIVED, 3), (Status.REJECTED, 1),
-]  # fmt: skip
+    (Status.PUBLISHED, 92),
+    (Status.PENDING, 4),
+    (Status.ARCHIVED, 3),
+    (Status.REJECTED, 1),
+]
 SCOPES = [
-    (Scope.LOCAL, 60), (Scope.STATE, 15), (Scope.REGIONAL, 10), (Scope.NATIONAL, 10),
+    (Scope.LOCAL, 60),
+    (Scope.STATE, 15),
+    (Scope.REGIONAL, 10),
+    (Scope.NATIONAL, 10),
     (Scope.ONLINE, 5),
-]  # fmt: skip
+]
 
 # --- words --------------------------------------------------------------------------------
 
 PREFIXES = [
-    "Neighborhood", "Community", "Youth", "Statewide", "Rural", "Downtown", "Interfaith",
-    "Veterans'", "Student", "Library", "Civic", "County", "Regional", "Open-door", "Family",
-    "Main Street", "Campus", "Tribal", "Riverside", "Northside", "Southside", "Faith-based",
-    "Multilingual", "Senior", "First-time", "Workplace", "Online", "Citywide", "Village",
+    "Neighborhood",
+    "Community",
+    "Youth",
+    "Statewide",
+    "Rural",
+    "Downtown",
+    "Interfaith",
+    "Veterans'",
+    "Student",
+    "Library",
+    "Civic",
+    "County",
+    "Regional",
+    "Open-door",
+    "Family",
+    "Main Street",
+    "Campus",
+    "Tribal",
+    "Riverside",
+    "Northside",
+    "Southside",
+    "Faith-based",
+    "Multilingual",
+    "Senior",
+    "First-time",
+    "Workplace",
+    "Online",
+    "Citywide",
+    "Village",
     "Cross-partisan",
-]  # fmt: skip
+]
 ACTIVITIES = [
-    "conversation circles", "mediation clinic", "poll worker drive", "fact-check desk",
-    "civics workshops", "town hall series", "de-escalation training", "story project",
-    "voter help line", "data dashboard", "dinner series", "early-warning network",
-    "listening sessions", "deliberation forum", "budget assembly", "bridge-building retreat",
-    "dialogue training", "election observers", "media literacy lab", "reconciliation project",
-    "citizens' assembly", "leadership fellowship", "debate league", "restorative circles",
-    "school board forum", "neighbor mediation", "rumor control team", "redistricting watch",
-    "volunteer corps", "podcast", "newsletter", "speaker series", "study circles",
-    "peace walks", "coalition", "legal clinic", "oral history archive", "public art project",
-    "civic hackathon", "mentoring program",
-]  # fmt: skip
+    "conversation circles",
+    "mediation clinic",
+    "poll worker drive",
+    "fact-check desk",
+    "civics workshops",
+    "town hall series",
+    "de-escalation training",
+    "story project",
+    "voter help line",
+    "data dashboard",
+    "dinner series",
+    "early-warning network",
+    "listening sessions",
+    "deliberation forum",
+    "budget assembly",
+    "bridge-building retreat",
+    "dialogue training",
+    "election observers",
+    "media literacy lab",
+    "reconciliation project",
+    "citizens' assembly",
+    "leadership fellowship",
+    "debate league",
+    "restorative circles",
+    "school board forum",
+    "neighbor mediation",
+    "rumor control team",
+    "redistricting watch",
+    "volunteer corps",
+    "podcast",
+    "newsletter",
+    "speaker series",
+    "study circles",
+    "peace walks",
+    "coalition",
+    "legal clinic",
+    "oral history archive",
+    "public art project",
+    "civic hackathon",
+    "mentoring program",
+]
 AUDIENCES = [
-    "neighbors", "young voters", "veterans", "new citizens", "students", "parents",
-    "faith leaders", "local officials", "farmers", "small business owners", "retirees",
-    "immigrant families", "teachers", "librarians", "journalists", "tenants", "nurses",
-    "poll workers", "first responders", "county clerks", "rural residents", "city councils",
-]  # fmt: skip
+    "neighbors",
+    "young voters",
+    "veterans",
+    "new citizens",
+    "students",
+    "parents",
+    "faith leaders",
+    "local officials",
+    "farmers",
+    "small business owners",
+    "retirees",
+    "immigrant families",
+    "teachers",
+    "librarians",
+    "journalists",
+    "tenants",
+    "nurses",
+    "poll workers",
+    "first responders",
+    "county clerks",
+    "rural residents",
+    "city councils",
+]
 TOPICS = [
-    "local elections", "school boards", "housing", "water rights", "public safety",
-    "zoning", "immigration", "policing", "climate resilience", "public health",
-    "land use", "transportation", "election administration", "local news",
-    "civil rights history", "wages", "public libraries", "broadband access",
-    "wildfire recovery", "redistricting", "tax policy", "mental health",
-]  # fmt: skip
+    "local elections",
+    "school boards",
+    "housing",
+    "water rights",
+    "public safety",
+    "zoning",
+    "immigration",
+    "policing",
+    "climate resilience",
+    "public health",
+    "land use",
+    "transportation",
+    "election administration",
+    "local news",
+    "civil rights history",
+    "wages",
+    "public libraries",
+    "broadband access",
+    "wildfire recovery",
+    "redistricting",
+    "tax policy",
+    "mental health",
+]
 METHODS = [
-    "small facilitated conversations", "structured dialogue", "hands-on workshops",
-    "trained volunteer mediators", "shared meals", "public forums", "plain-language explainers",
-    "peer mentoring", "story circles", "open data", "listening tours", "role-play exercises",
-    "joint fact-finding", "deliberative polling", "community organizing", "radio segments",
-]  # fmt: skip
+    "small facilitated conversations",
+    "structured dialogue",
+    "hands-on workshops",
+    "trained volunteer mediators",
+    "shared meals",
+    "public forums",
+    "plain-language explainers",
+    "peer mentoring",
+    "story circles",
+    "open data",
+    "listening tours",
+    "role-play exercises",
+    "joint fact-finding",
+    "deliberative polling",
+    "community organizing",
+    "radio segments",
+]
 OUTCOMES = [
-    "trust across political lines", "fair and transparent elections", "calmer public meetings",
-    "shared facts", "practical compromise", "respect for every identity group",
-    "less partisan hostility", "repaired relationships", "stronger local institutions",
-    "better decisions", "wider participation", "accountable leaders",
-]  # fmt: skip
+    "trust across political lines",
+    "fair and transparent elections",
+    "calmer public meetings",
+    "shared facts",
+    "practical compromise",
+    "respect for every identity group",
+    "less partisan hostility",
+    "repaired relationships",
+    "stronger local institutions",
+    "better decisions",
+    "wider participation",
+    "accountable leaders",
+]
 # Words that should be rare in the corpus (a "rare word" search finds a few hundred in a million).
 RARE_WORDS = [
-    "marimba", "beekeeping", "lighthouse", "quilting", "origami", "tamale", "bluegrass",
-    "falconry", "orchard", "canoe", "telescope", "blacksmith", "accordion", "sourdough",
-    "lacrosse", "pottery", "kayak", "glacier", "chess", "bison", "calligraphy", "harmonica",
-    "mosaic", "cranberry", "lantern", "saddle", "windmill", "ferry", "prairie", "cactus",
-]  # fmt: skip
+    "marimba",
+    "beekeeping",
+    "lighthouse",
+    "quilting",
+    "origami",
+    "tamale",
+    "bluegrass",
+    "falconry",
+    "orchard",
+    "canoe",
+    "telescope",
+    "blacksmith",
+    "accordion",
+    "sourdough",
+    "lacrosse",
+    "pottery",
+    "kayak",
+    "glacier",
+    "chess",
+    "bison",
+    "calligraphy",
+    "harmonica",
+    "mosaic",
+    "cranberry",
+    "lantern",
+    "saddle",
+    "windmill",
+    "ferry",
+    "prairie",
+    "cactus",
+]
 RARE_WORD_SHARE = 0.012  # of rows mention one rare word: each word in ~0.04 % of rows
 
 SUMMARIES = [
@@ -168,12 +358,27 @@ INVOLVED = [
     "Data and design volunteers can join the monthly build night.",
 ]
 ORG_NOUNS = [
-    "Civic Commons", "Dialogue Project", "Common Ground Network", "Bridge Alliance",
-    "Democracy Lab", "Neighbors United", "Citizens Forum", "Mediation Center",
-    "Voter Education Fund", "Civic Trust", "Listening Project", "Peacebuilders",
-    "Community Table", "Better Arguments Circle", "Public Square Initiative",
-    "Unity Council", "Roundtable", "Civic League", "Reconciliation Circle", "Assembly",
-]  # fmt: skip
+    "Civic Commons",
+    "Dialogue Project",
+    "Common Ground Network",
+    "Bridge Alliance",
+    "Democracy Lab",
+    "Neighbors United",
+    "Citizens Forum",
+    "Mediation Center",
+    "Voter Education Fund",
+    "Civic Trust",
+    "Listening Project",
+    "Peacebuilders",
+    "Community Table",
+    "Better Arguments Circle",
+    "Public Square Initiative",
+    "Unity Council",
+    "Roundtable",
+    "Civic League",
+    "Reconciliation Circle",
+    "Assembly",
+]
 
 
 # --- places ---------------------------------------------------------------------------------
@@ -298,14 +503,21 @@ class Generator:
         rng = self.rng
         a1, a2 = rng.sample(AUDIENCES, 2)
         return {
-            "Prefix": rng.choice(PREFIXES), "activity": rng.choice(ACTIVITIES),
-            "audience": a1, "audience2": a2, "topic": rng.choice(TOPICS),
-            "method": rng.choice(METHODS), "outcome": rng.choice(OUTCOMES),
+            "Prefix": rng.choice(PREFIXES),
+            "activity": rng.choice(ACTIVITIES),
+            "audience": a1,
+            "audience2": a2,
+            "topic": rng.choice(TOPICS),
+            "method": rng.choice(METHODS),
+            "outcome": rng.choice(OUTCOMES),
             "city": place.city.title() if place else "their town",
-            "state_name": self.state_names.get(place.state, "the country") if place else "the country",
-            "when": rng.choice(WHEN), "n": rng.choice([40, 120, 300, 800, 2500]),
+            "state_name": self.state_names.get(place.state, "the country")
+            if place
+            else "the country",
+            "when": rng.choice(WHEN),
+            "n": rng.choice([40, 120, 300, 800, 2500]),
             "year": rng.randint(2005, 2025),
-        }  # fmt: skip
+        }
 
     def _description(self, words: dict, marker: str) -> str:
         rng = self.rng
@@ -330,18 +542,30 @@ class Generator:
         if verified and verified > now:
             verified = now
         return {
-            "created_at": created, "published_at": published, "updated_at": updated,
+            "created_at": created,
+            "published_at": published,
+            "updated_at": updated,
             "last_verified_at": verified,
-        }  # fmt: skip
+        }
 
     def _location(self, scope: str, place: Place | None) -> dict:
         if place is None or (scope in (Scope.NATIONAL, Scope.ONLINE) and self.rng.random() < 0.5):
-            return {"city": "", "state": "", "postal_code": "", "county": "",
-                    "latitude": None, "longitude": None}  # fmt: skip
+            return {
+                "city": "",
+                "state": "",
+                "postal_code": "",
+                "county": "",
+                "latitude": None,
+                "longitude": None,
+            }
         return {
-            "city": place.city.title(), "state": place.state, "postal_code": place.zip,
-            "county": place.county, "latitude": place.lat, "longitude": place.lon,
-        }  # fmt: skip
+            "city": place.city.title(),
+            "state": place.state,
+            "postal_code": place.zip,
+            "county": place.county,
+            "latitude": place.lat,
+            "longitude": place.lon,
+        }
 
     def organization(self, index: int) -> tuple[dict, list[int], list[int]]:
         rng = self.rng
@@ -357,11 +581,18 @@ class Generator:
             "summary": rng.choice(SUMMARIES).format(**words)[:280],
             "description": self._description(words, ORG_MARKER_SENTENCE),
             "website": f"https://example.org/synthetic/org-{self.run}-{index}",
-            "email": "", "cross_partisan": rng.random() < 0.2, "is_network": rng.random() < 0.005,
-            "scope": scope, "status": status, "source": SOURCE, "is_demo": True,
-            "submitted_by_id": None, "stale_notice_sent_at": None,
-            **self._location(scope, place), **self._times(status),
-        }  # fmt: skip
+            "email": "",
+            "cross_partisan": rng.random() < 0.2,
+            "is_network": rng.random() < 0.005,
+            "scope": scope,
+            "status": status,
+            "source": SOURCE,
+            "is_demo": True,
+            "submitted_by_id": None,
+            "stale_notice_sent_at": None,
+            **self._location(scope, place),
+            **self._times(status),
+        }
         return (
             row,
             self._some(self.roles, self.role_weights),
@@ -392,19 +623,27 @@ class Generator:
         row = {
             "uuid": self._uuid(),
             "slug": f"{SLUG_PREFIX}{self.run}-{index}",
-            "organization_id": org_id, "title": title[:200],
+            "organization_id": org_id,
+            "title": title[:200],
             "summary": rng.choice(SUMMARIES).format(**words)[:280],
             "description": self._description(words, MARKER_SENTENCE),
             "website": "",
             "welcomes_newcomers": rng.random() < 0.5,
             "get_involved": rng.choice(INVOLVED),
             "get_involved_url": f"https://example.org/synthetic/{self.run}-{index}/join"
-            if rng.random() < 0.3 else "",
-            "starts_on": starts, "ends_on": ends,
-            "scope": scope, "status": status, "source": SOURCE, "is_demo": True,
-            "submitted_by_id": None, "stale_notice_sent_at": None,
-            **self._location(scope, place), **self._times(status),
-        }  # fmt: skip
+            if rng.random() < 0.3
+            else "",
+            "starts_on": starts,
+            "ends_on": ends,
+            "scope": scope,
+            "status": status,
+            "source": SOURCE,
+            "is_demo": True,
+            "submitted_by_id": None,
+            "stale_notice_sent_at": None,
+            **self._location(scope, place),
+            **self._times(status),
+        }
         return (
             row,
             self._some(self.roles, self.role_weights),
@@ -486,9 +725,13 @@ class Writer:
             through = self.links[name]
             owner, target = _link_attnames(through, model)
             through.objects.bulk_create(
-                [through(**{owner: item[0]["id"], target: other}) for item in rows for other in item[i]],
+                [
+                    through(**{owner: item[0]["id"], target: other})
+                    for item in rows
+                    for other in item[i]
+                ],
                 batch_size=2000,
-            )  # fmt: skip
+            )
 
 
 def _link_fields(through, model):
@@ -543,9 +786,15 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
             report.phases["indexes"] = time.monotonic() - phase
     if pg:
         phase = time.monotonic()
-        tables = [Organization, Initiative, Organization.roles.through, Organization.goals.through,
-                  Organization.networks.through, Initiative.roles.through,
-                  Initiative.goals.through]  # fmt: skip
+        tables = [
+            Organization,
+            Initiative,
+            Organization.roles.through,
+            Organization.goals.through,
+            Organization.networks.through,
+            Initiative.roles.through,
+            Initiative.goals.through,
+        ]
         # VACUUM sets the visibility map (index-only scans) and hint bits once, so the first
         # reads are not slower than the later ones; inside a transaction (tests) only ANALYZE.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
@@ -608,8 +857,11 @@ def _run_parts(kind: str, total: int, plan: Plan):
     import multiprocessing
 
     size = -(-total // workers)
-    parts = [(kind, i * size, min(size, total - i * size), plan.seed * 1000 + i)
-             for i in range(workers) if i * size < total]  # fmt: skip
+    parts = [
+        (kind, i * size, min(size, total - i * size), plan.seed * 1000 + i)
+        for i in range(workers)
+        if i * size < total
+    ]
     connections.close_all()  # every worker opens its own
     with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
         yield from pool.starmap(_write_part, parts)
@@ -650,8 +902,14 @@ def _write_part(kind: str, start: int, count: int, seed: int) -> tuple[int, int,
                 for row, _, _ in rows:
                     place = None
                     if row["postal_code"]:
-                        place = Place(row["postal_code"], row["city"], row["state"],
-                                      row["county"], row["latitude"], row["longitude"])  # fmt: skip
+                        place = Place(
+                            row["postal_code"],
+                            row["city"],
+                            row["state"],
+                            row["county"],
+                            row["latitude"],
+                            row["longitude"],
+                        )
                     made.append((row["id"], place, row["is_network"]))
             done += len(rows)
             links += sum(len(r) + len(g) for _, r, g in rows)

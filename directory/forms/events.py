@@ -37,10 +37,12 @@ def timezone_choices(current: str | None = None) -> list:
         local.append(current)
     other = [zone for zone in US_TIMEZONES if zone not in named and zone not in local]
     return [
-        (_("U.S. time zones"),
-         [*NAMED_US_TIMEZONES, *((zone, zone.replace("_", " ")) for zone in local)]),
+        (
+            _("U.S. time zones"),
+            [*NAMED_US_TIMEZONES, *((zone, zone.replace("_", " ")) for zone in local)],
+        ),
         (_("Other time zones"), [(zone, zone.replace("_", " ")) for zone in other]),
-    ]  # fmt: skip
+    ]
 
 
 class EventForm(ListingForm):
@@ -50,15 +52,17 @@ class EventForm(ListingForm):
         queryset=Organization.objects.none(), to_field_name="slug", label=_("Organization")
     )
     initiative = forms.ModelChoiceField(
-        queryset=Initiative.objects.none(), to_field_name="slug", required=False,
+        queryset=Initiative.objects.none(),
+        to_field_name="slug",
+        required=False,
         label=_("Initiative"),
         help_text=_("Leave empty if the event is not part of a listed initiative."),
-    )  # fmt: skip
+    )
     starts_at = forms.DateTimeField(
         label=_("Starts"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Local time where the event happens (or your time zone for online events)."),
-    )  # fmt: skip
+    )
     ends_at = forms.DateTimeField(
         label=_("Ends"),
         required=False,
@@ -71,10 +75,26 @@ class EventForm(ListingForm):
         model = Event
         formfield_callback = _formfield
         fields = [
-            "organization", "initiative", "title", "summary", "description", "starts_at",
-            "ends_at", "all_day", "timezone", "mode", "postal_code", "join_url",
-            "registration_url", "cost", "accessibility", "website", "roles", "goals", "languages",
-        ]  # fmt: skip
+            "organization",
+            "initiative",
+            "title",
+            "summary",
+            "description",
+            "starts_at",
+            "ends_at",
+            "all_day",
+            "timezone",
+            "mode",
+            "postal_code",
+            "join_url",
+            "registration_url",
+            "cost",
+            "accessibility",
+            "website",
+            "roles",
+            "goals",
+            "languages",
+        ]
         labels = {
             "title": _("Title"),
             "summary": _("Short summary"),

@@ -23,9 +23,11 @@ class HoneypotMixin(forms.Form):
     """A field people never see and bots fill in."""
 
     homepage = forms.CharField(
-        required=False, label=_("Leave this field empty"), max_length=200,
+        required=False,
+        label=_("Leave this field empty"),
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )  # fmt: skip
+    )
 
     def clean_homepage(self):
         if self.cleaned_data.get("homepage"):
@@ -137,17 +139,30 @@ class ListingForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
 class OrganizationForm(ListingForm):
     networks = forms.ModelMultipleChoiceField(
         queryset=Organization.objects.published().filter(is_network=True).order_by("name"),
-        required=False, widget=forms.CheckboxSelectMultiple, to_field_name="slug",
-        label=_("Networks"), help_text=_("Coalitions or networks your organization belongs to."),
-    )  # fmt: skip
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="slug",
+        label=_("Networks"),
+        help_text=_("Coalitions or networks your organization belongs to."),
+    )
 
     class Meta:
         model = Organization
         formfield_callback = _formfield
         fields = [
-            "name", "summary", "description", "website", "email", "postal_code", "scope",
-            "cross_partisan", "roles", "goals", "networks", "languages",
-        ]  # fmt: skip
+            "name",
+            "summary",
+            "description",
+            "website",
+            "email",
+            "postal_code",
+            "scope",
+            "cross_partisan",
+            "roles",
+            "goals",
+            "networks",
+            "languages",
+        ]
         labels = {
             "name": _("Organization name"),
             "summary": _("Short summary"),
@@ -169,18 +184,32 @@ class OrganizationForm(ListingForm):
 
 class InitiativeForm(ListingForm):
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.none(), to_field_name="slug", label=_("Organization"),
+        queryset=Organization.objects.none(),
+        to_field_name="slug",
+        label=_("Organization"),
         help_text=_("The organization that runs this initiative."),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Initiative
         formfield_callback = _formfield
         fields = [
-            "organization", "title", "summary", "description", "website",
-            "welcomes_newcomers", "get_involved", "get_involved_url", "starts_on", "ends_on",
-            "postal_code", "scope", "roles", "goals", "languages",
-        ]  # fmt: skip
+            "organization",
+            "title",
+            "summary",
+            "description",
+            "website",
+            "welcomes_newcomers",
+            "get_involved",
+            "get_involved_url",
+            "starts_on",
+            "ends_on",
+            "postal_code",
+            "scope",
+            "roles",
+            "goals",
+            "languages",
+        ]
         labels = {
             "title": _("Title"),
             "summary": _("Short summary"),

@@ -38,9 +38,10 @@ def hsds_import_view(request):
         try:
             data = read_package(upload.read(), upload.name)
             result = import_hsds(
-                data, by=request.user.email or request.user.get_username(),
+                data,
+                by=request.user.email or request.user.get_username(),
                 source=form.cleaned_data["source"],
-            )  # fmt: skip
+            )
         except PackageError as exc:
             form.add_error("file", str(exc))
         else:

@@ -47,20 +47,36 @@ from roles.models import Role
 
 #: our model fields -> where they come from in an HSDS organization / service
 ORGANIZATION_FIELDS = {
-    "name": "name", "summary": "description", "description": "description",
-    "website": "website", "email": "email", "founded_year": "year_incorporated",
-}  # fmt: skip
+    "name": "name",
+    "summary": "description",
+    "description": "description",
+    "website": "website",
+    "email": "email",
+    "founded_year": "year_incorporated",
+}
 SERVICE_FIELDS = {
-    "title": "name", "summary": "description", "description": "description",
-    "website": "url", "get_involved": "application_process", "organization": "organization_id",
-}  # fmt: skip
+    "title": "name",
+    "summary": "description",
+    "description": "description",
+    "website": "url",
+    "get_involved": "application_process",
+    "organization": "organization_id",
+}
 PLACE_FIELDS = {
-    "postal_code": "postal_code", "city": "city", "state": "state_province", "county": "region",
-}  # fmt: skip
+    "postal_code": "postal_code",
+    "city": "city",
+    "state": "state_province",
+    "county": "region",
+}
 EVENT_FIELDS = {
-    "title": "description", "summary": "notes", "starts_at": "dtstart", "ends_at": "valid_to",
-    "registration_url": "schedule_link", "mode": "attending_type", "timezone": "timezone",
-}  # fmt: skip
+    "title": "description",
+    "summary": "notes",
+    "starts_at": "dtstart",
+    "ends_at": "valid_to",
+    "registration_url": "schedule_link",
+    "mode": "attending_type",
+    "timezone": "timezone",
+}
 
 
 def _finite(value) -> bool:
@@ -180,10 +196,12 @@ class Importer:
         existing = model.objects.filter(uuid=value).first()
         if existing is not None:
             self.error(
-                path, label, "id",
+                path,
+                label,
+                "id",
                 _("Already in the directory, as “%(name)s” (%(slug)s).")
                 % {"name": existing, "slug": existing.slug},
-            )  # fmt: skip
+            )
             return None
         return value
 
@@ -192,10 +210,13 @@ class Importer:
         if not isinstance(location, dict):
             return {}
         address = next(
-            (a for a in location.get("addresses") or [] if isinstance(a, dict)
-             and a.get("address_type", "physical") == "physical"),
+            (
+                a
+                for a in location.get("addresses") or []
+                if isinstance(a, dict) and a.get("address_type", "physical") == "physical"
+            ),
             {},
-        )  # fmt: skip
+        )
         found = {
             ours: self.string(address, theirs, path, label) for ours, theirs in PLACE_FIELDS.items()
         }
@@ -219,8 +240,9 @@ class Importer:
             term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "").lower()
             kind_slug = self.term_ids.get(term_id)
             if kind_slug is None and term.get("taxonomy_id") in (
-                mapping.GOALS_TAXONOMY_ID, mapping.ROLES_TAXONOMY_ID,
-            ):  # fmt: skip
+                mapping.GOALS_TAXONOMY_ID,
+                mapping.ROLES_TAXONOMY_ID,
+            ):
                 kind = "goal" if term["taxonomy_id"] == mapping.GOALS_TAXONOMY_ID else "role"
                 if term.get("code") in (self.goals if kind == "goal" else self.roles):
                     kind_slug = (kind, term["code"])
@@ -271,9 +293,11 @@ class Importer:
         unknown = set(supports) - set(Fact.values)
         if unknown:
             self.error(
-                where, plan.label, "field_name",
+                where,
+                plan.label,
+                "field_name",
                 _("Choose from: %(facts)s.") % {"facts": ", ".join(Fact.values)},
-            )  # fmt: skip
+            )
             return
         plan.sources.append(
             SourceRecord(
@@ -320,20 +344,26 @@ class Importer:
             year = None
         locations = [loc for loc in record.get("locations") or [] if isinstance(loc, dict)]
         org = Organization(
-            name=name, summary=summary, description=description,
+            name=name,
+            summary=summary,
+            description=description,
             website=self.string(record, "website", path, label),
             email=self.string(record, "email", path, label),
             founded_year=int(year) if year is not None else None,
-            status=Status.PENDING, source=self.source,
+            status=Status.PENDING,
+            source=self.source,
             **self.place(locations[0] if locations else None, path, label),
-        )  # fmt: skip
+        )
         if org_id:
             org.uuid = org_id
         slug = next(
-            (str(i.get("identifier") or "") for i in record.get("organization_identifiers") or []
-             if isinstance(i, dict) and i.get("identifier_type") == "MPDB Directory slug"),
+            (
+                str(i.get("identifier") or "")
+                for i in record.get("organization_identifiers") or []
+                if isinstance(i, dict) and i.get("identifier_type") == "MPDB Directory slug"
+            ),
             "",
-        )  # fmt: skip
+        )
         plan = Planned(org, path, label, slug or name)
         self.check(org, path, label, ORGANIZATION_FIELDS, "locations[0].addresses[0]")
         self.taxonomy(record, plan)
@@ -366,8 +396,12 @@ class Importer:
                     pass
             if org is None:
                 label = str(service.get("name") if isinstance(service, dict) else "?")
-                self.error(path, label, "organization_id",
-                           _("Not an organization of this package or of the directory."))  # fmt: skip
+                self.error(
+                    path,
+                    label,
+                    "organization_id",
+                    _("Not an organization of this package or of the directory."),
+                )
                 continue
             planned = self.service(service, path, org)
             if planned:
@@ -389,28 +423,38 @@ class Importer:
         areas = [a for a in record.get("service_areas") or [] if isinstance(a, dict)]
         scope = next((a.get("extent") for a in areas if a.get("extent") in Scope.values), None)
         initiative = Initiative(
-            organization=org, title=self.string(record, "name", path, label),
-            summary=summary, description=description,
+            organization=org,
+            title=self.string(record, "name", path, label),
+            summary=summary,
+            description=description,
             website=self.string(record, "url", path, label),
             get_involved=self.string(record, "application_process", path, label),
-            scope=scope or Scope.LOCAL, status=Status.PENDING, source=self.source, **place,
-        )  # fmt: skip
+            scope=scope or Scope.LOCAL,
+            status=Status.PENDING,
+            source=self.source,
+            **place,
+        )
         if service_id:
             initiative.uuid = service_id
         plan = Planned(initiative, path, label, initiative.title)
         self.check(
-            initiative, path, label, SERVICE_FIELDS,
+            initiative,
+            path,
+            label,
+            SERVICE_FIELDS,
             "service_at_locations[0].location.addresses[0]",
-        )  # fmt: skip
+        )
         for index, language in enumerate(record.get("languages") or []):
             code = str(language.get("code") or "").lower() if isinstance(language, dict) else ""
             if code in self.languages:
                 plan.languages.append(self.languages[code])
             else:
                 self.error(
-                    f"{path}.languages[{index}]", label, "code",
+                    f"{path}.languages[{index}]",
+                    label,
+                    "code",
                     _("“%(code)s” is not a language code we list (ISO 639-1).") % {"code": code},
-                )  # fmt: skip
+                )
         self.taxonomy(record, plan)
         self.provenance(record, plan)
         for index, schedule in enumerate(record.get("schedules") or []):
@@ -451,13 +495,19 @@ class Importer:
         mode = schedule.get("attending_type") or Event.Mode.IN_PERSON
         link = self.string(schedule, "schedule_link", path, label)
         event = Event(
-            organization=initiative.organization, initiative=initiative,
+            organization=initiative.organization,
+            initiative=initiative,
             title=self.string(schedule, "description", path, label),
             summary=self.string(schedule, "notes", path, label),
-            starts_at=starts_at, ends_at=ends_at, all_day=not opens,
-            mode=mode, status=Status.PENDING, source=self.source,
-            registration_url=link if mode != Event.Mode.IN_PERSON else "", **place,
-        )  # fmt: skip
+            starts_at=starts_at,
+            ends_at=ends_at,
+            all_day=not opens,
+            mode=mode,
+            status=Status.PENDING,
+            source=self.source,
+            registration_url=link if mode != Event.Mode.IN_PERSON else "",
+            **place,
+        )
         if event_id:
             event.uuid = event_id
         try:

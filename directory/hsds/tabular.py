@@ -12,28 +12,87 @@ from django.utils.translation import gettext as _
 NUMBERS = {"year_incorporated", "latitude", "longitude", "timezone"}
 #: table -> the columns we write (and read), in the specification's order
 COLUMNS = {
-    "organizations": ["id", "name", "alternate_name", "description", "email", "website",
-                      "year_incorporated", "uri"],
-    "organization_identifiers": ["id", "organization_id", "identifier_scheme", "identifier_type",
-                                 "identifier"],
-    "services": ["id", "organization_id", "name", "description", "url", "status",
-                 "application_process", "last_modified"],
+    "organizations": [
+        "id",
+        "name",
+        "alternate_name",
+        "description",
+        "email",
+        "website",
+        "year_incorporated",
+        "uri",
+    ],
+    "organization_identifiers": [
+        "id",
+        "organization_id",
+        "identifier_scheme",
+        "identifier_type",
+        "identifier",
+    ],
+    "services": [
+        "id",
+        "organization_id",
+        "name",
+        "description",
+        "url",
+        "status",
+        "application_process",
+        "last_modified",
+    ],
     "locations": ["id", "location_type", "organization_id", "name", "latitude", "longitude"],
-    "addresses": ["id", "location_id", "address_1", "city", "region", "state_province",
-                  "postal_code", "country", "address_type"],
+    "addresses": [
+        "id",
+        "location_id",
+        "address_1",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ],
     "service_at_location": ["id", "service_id", "location_id", "description"],
     "service_areas": ["id", "service_id", "name", "extent", "extent_type"],
     "languages": ["id", "service_id", "name", "code"],
-    "schedules": ["id", "service_id", "valid_from", "valid_to", "dtstart", "timezone",
-                  "opens_at", "closes_at", "description", "notes", "schedule_link",
-                  "attending_type"],
+    "schedules": [
+        "id",
+        "service_id",
+        "valid_from",
+        "valid_to",
+        "dtstart",
+        "timezone",
+        "opens_at",
+        "closes_at",
+        "description",
+        "notes",
+        "schedule_link",
+        "attending_type",
+    ],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"],
     "taxonomies": ["id", "name", "description", "uri", "version"],
-    "taxonomy_terms": ["id", "code", "name", "description", "parent_id", "taxonomy",
-                       "taxonomy_id", "language", "term_uri"],
-    "metadata": ["id", "resource_id", "resource_type", "last_action_date", "last_action_type",
-                 "field_name", "previous_value", "replacement_value", "updated_by"],
-}  # fmt: skip
+    "taxonomy_terms": [
+        "id",
+        "code",
+        "name",
+        "description",
+        "parent_id",
+        "taxonomy",
+        "taxonomy_id",
+        "language",
+        "term_uri",
+    ],
+    "metadata": [
+        "id",
+        "resource_id",
+        "resource_type",
+        "last_action_date",
+        "last_action_type",
+        "field_name",
+        "previous_value",
+        "replacement_value",
+        "updated_by",
+    ],
+}
 
 
 def _value(column: str, raw: str):
@@ -97,10 +156,16 @@ def nest(tables: dict[str, list[dict]]) -> dict:
     def linked(row: dict) -> dict:
         document = _clean(row)
         document["attributes"] = [
-            {**_clean(a), **({"taxonomy_term": terms[a["taxonomy_term_id"]]}
-                             if a.get("taxonomy_term_id") in terms else {})}
+            {
+                **_clean(a),
+                **(
+                    {"taxonomy_term": terms[a["taxonomy_term_id"]]}
+                    if a.get("taxonomy_term_id") in terms
+                    else {}
+                ),
+            }
             for a in attributes.get(row["id"], [])
-        ]  # fmt: skip
+        ]
         document["metadata"] = [_clean(m) for m in metadata.get(row["id"], [])]
         return document
 
@@ -127,10 +192,16 @@ def nest(tables: dict[str, list[dict]]) -> dict:
     for row in tables.get("services", []):
         document = linked(row)
         document["service_at_locations"] = [
-            {**_clean(s), **({"location": location(locations[s["location_id"]])}
-                             if s.get("location_id") in locations else {})}
+            {
+                **_clean(s),
+                **(
+                    {"location": location(locations[s["location_id"]])}
+                    if s.get("location_id") in locations
+                    else {}
+                ),
+            }
             for s in sals.get(row["id"], [])
-        ]  # fmt: skip
+        ]
         document["languages"] = [_clean(x) for x in languages.get(row["id"], [])]
         document["service_areas"] = [_clean(x) for x in areas.get(row["id"], [])]
         document["schedules"] = [_clean(x) for x in schedules.get(row["id"], [])]
@@ -173,8 +244,11 @@ def flatten(package: dict) -> dict[str, list[dict]]:
             for sal in service.get("service_at_locations", []):
                 add("service_at_location", sal)
                 location(sal["location"])
-            for table, key in (("service_areas", "service_areas"), ("languages", "languages"),
-                               ("schedules", "schedules")):  # fmt: skip
+            for table, key in (
+                ("service_areas", "service_areas"),
+                ("languages", "languages"),
+                ("schedules", "schedules"),
+            ):
                 for row in service.get(key, []):
                     add(table, row)
     return tables

@@ -54,9 +54,13 @@ class HSDSView(APIView):
         lang = request.query_params.get("lang", "")
         if lang and lang not in dict(settings.LANGUAGES):
             raise ValidationError(
-                {"lang": [_("Unknown language. Use one of: %(codes)s.")
-                          % {"codes": ", ".join(sorted(dict(settings.LANGUAGES)))}]}
-            )  # fmt: skip
+                {
+                    "lang": [
+                        _("Unknown language. Use one of: %(codes)s.")
+                        % {"codes": ", ".join(sorted(dict(settings.LANGUAGES)))}
+                    ]
+                }
+            )
 
     # --- parameters ---
 
@@ -181,9 +185,10 @@ class HSDSView(APIView):
 
 def _events():
     return Prefetch(
-        "events", queryset=Event.objects.published().order_by("starts_at", "uuid"),
+        "events",
+        queryset=Event.objects.published().order_by("starts_at", "uuid"),
         to_attr="hsds_events",
-    )  # fmt: skip
+    )
 
 
 def services(full: bool = False):
@@ -226,29 +231,46 @@ def _located(qs):
 # --- OpenAPI ------------------------------------------------------------------------------
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 10**6},
-                     description="Page number, from 1."),
-    OpenApiParameter("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-                     description=f"Results per page (default {DEFAULT_PER_PAGE})."),
-    OpenApiParameter("format", str, enum=["json", "ndjson"],
-                     description="`ndjson` streams every result, one JSON document a line."),
-    OpenApiParameter("search", {"type": "string", "maxLength": MAX_SEARCH},
-                     description="Full-text search."),
-]  # fmt: skip
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 10**6},
+        description="Page number, from 1.",
+    ),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        description=f"Results per page (default {DEFAULT_PER_PAGE}).",
+    ),
+    OpenApiParameter(
+        "format",
+        str,
+        enum=["json", "ndjson"],
+        description="`ndjson` streams every result, one JSON document a line.",
+    ),
+    OpenApiParameter(
+        "search", {"type": "string", "maxLength": MAX_SEARCH}, description="Full-text search."
+    ),
+]
 SYNC_PARAMETERS = [
-    OpenApiParameter("modified_after", OpenApiTypes.DATETIME,
-                     description="Only what changed on or after this moment (a date means its "
-                     "midnight UTC)."),
-]  # fmt: skip
+    OpenApiParameter(
+        "modified_after",
+        OpenApiTypes.DATETIME,
+        description="Only what changed on or after this moment (a date means its midnight UTC).",
+    ),
+]
 ID_FORMAT = {"type": "string", "format": "uuid"}
 SERVICE_FILTERS = [
-    OpenApiParameter("taxonomy_term_id", ID_FORMAT,
-                     description="Classified with this goal or role term (a role group's term "
-                     "takes in its roles)."),
-    OpenApiParameter("taxonomy_id", ID_FORMAT,
-                     description="Classified with any term of this taxonomy."),
+    OpenApiParameter(
+        "taxonomy_term_id",
+        ID_FORMAT,
+        description="Classified with this goal or role term (a role group's term "
+        "takes in its roles).",
+    ),
+    OpenApiParameter(
+        "taxonomy_id", ID_FORMAT, description="Classified with any term of this taxonomy."
+    ),
     OpenApiParameter("organization_id", ID_FORMAT, description="Of this organization."),
-]  # fmt: skip
+]
 ID_PATH = [OpenApiParameter("id", ID_FORMAT, OpenApiParameter.PATH, description="The HSDS id.")]
 
 
@@ -263,9 +285,10 @@ def _object(required: list[str], **properties) -> dict:
 STRING = {"type": "string"}
 ORGANIZATION = _object(["id", "name", "description"], name=STRING, description=STRING)
 SERVICE = _object(
-    ["id", "name", "status"], name=STRING,
+    ["id", "name", "status"],
+    name=STRING,
     status={"type": "string", "enum": ["active", "inactive", "defunct", "temporarily closed"]},
-)  # fmt: skip
+)
 LOCATION = _object(["id", "location_type"], location_type={"type": "string", "enum": ["physical"]})
 SERVICE_AT_LOCATION = _object(["id"], service_id=ID_FORMAT, location_id=ID_FORMAT)
 TAXONOMY = _object(["id", "name", "description"], name=STRING, description=STRING)
@@ -276,14 +299,27 @@ def _page_of(item: dict) -> dict:
     integer, boolean = {"type": "integer"}, {"type": "boolean"}
     return {
         "type": "object",
-        "required": ["total_items", "total_pages", "page_number", "size", "first_page",
-                     "last_page", "empty", "contents"],
+        "required": [
+            "total_items",
+            "total_pages",
+            "page_number",
+            "size",
+            "first_page",
+            "last_page",
+            "empty",
+            "contents",
+        ],
         "properties": {
-            "total_items": integer, "total_pages": integer, "page_number": integer,
-            "size": integer, "first_page": boolean, "last_page": boolean, "empty": boolean,
+            "total_items": integer,
+            "total_pages": integer,
+            "page_number": integer,
+            "size": integer,
+            "first_page": boolean,
+            "last_page": boolean,
+            "empty": boolean,
             "contents": {"type": "array", "items": item},
         },
-    }  # fmt: skip
+    }
 
 
 def _list_responses(item: dict) -> dict:
@@ -301,11 +337,17 @@ TAG = ["hsds"]
 
 class RootView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: about this API", operation_id="hsds_root",
-        responses={200: {"type": "object", "required": ["version", "profile", "openapi_url"],
-                         "properties": {"version": STRING, "profile": STRING,
-                                        "openapi_url": STRING}}},
-    )  # fmt: skip
+        tags=TAG,
+        summary="HSDS: about this API",
+        operation_id="hsds_root",
+        responses={
+            200: {
+                "type": "object",
+                "required": ["version", "profile", "openapi_url"],
+                "properties": {"version": STRING, "profile": STRING, "openapi_url": STRING},
+            }
+        },
+    )
     def get(self, request):
         return Response(
             {
@@ -318,13 +360,19 @@ class RootView(HSDSView):
 
 class OrganizationListView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: organizations", operation_id="hsds_organizations_list",
-        parameters=[*PAGE_PARAMETERS, *SYNC_PARAMETERS,
-                    OpenApiParameter("full", bool, description="Each with its related records."),
-                    OpenApiParameter("full_service", bool,
-                                     description="Each with its services, fully nested.")],
+        tags=TAG,
+        summary="HSDS: organizations",
+        operation_id="hsds_organizations_list",
+        parameters=[
+            *PAGE_PARAMETERS,
+            *SYNC_PARAMETERS,
+            OpenApiParameter("full", bool, description="Each with its related records."),
+            OpenApiParameter(
+                "full_service", bool, description="Each with its services, fully nested."
+            ),
+        ],
         responses=_list_responses(ORGANIZATION),
-    )  # fmt: skip
+    )
     def get(self, request):
         full, full_service = self.flag("full"), self.flag("full_service")
         qs = organizations(full, full_service)
@@ -336,18 +384,24 @@ class OrganizationListView(HSDSView):
 
     def document(self, org, full: bool, full_service: bool) -> dict:
         return mapping.organization_document(
-            org, self.base, full=full or full_service,
+            org,
+            self.base,
+            full=full or full_service,
             services=getattr(org, "hsds_services", None) if full_service else None,
-        )  # fmt: skip
+        )
 
 
 class OrganizationDetailView(OrganizationListView):
     @extend_schema(
-        tags=TAG, summary="HSDS: one organization, with its related records", operation_id="hsds_organizations_retrieve",
-        parameters=[*ID_PATH, OpenApiParameter("full_service", bool,
-                                               description="With its services, fully nested.")],
+        tags=TAG,
+        summary="HSDS: one organization, with its related records",
+        operation_id="hsds_organizations_retrieve",
+        parameters=[
+            *ID_PATH,
+            OpenApiParameter("full_service", bool, description="With its services, fully nested."),
+        ],
         responses={200: ORGANIZATION},
-    )  # fmt: skip
+    )
     def get(self, request, id):
         full_service = self.flag("full_service")
         org = self.detail(organizations(True, full_service), id)
@@ -388,17 +442,25 @@ def filter_services(view: HSDSView, qs, prefix: str = ""):
 
 class ServiceListView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: services (our initiatives)", operation_id="hsds_services_list",
-        parameters=[*PAGE_PARAMETERS, *SYNC_PARAMETERS, *SERVICE_FILTERS,
-                    OpenApiParameter("full", bool, description="Each fully nested."),
-                    OpenApiParameter("minimal", bool,
-                                     description="Only `id` and `last_modified` of each.")],
+        tags=TAG,
+        summary="HSDS: services (our initiatives)",
+        operation_id="hsds_services_list",
+        parameters=[
+            *PAGE_PARAMETERS,
+            *SYNC_PARAMETERS,
+            *SERVICE_FILTERS,
+            OpenApiParameter("full", bool, description="Each fully nested."),
+            OpenApiParameter("minimal", bool, description="Only `id` and `last_modified` of each."),
+        ],
         # With minimal=true an item is only its id and last_modified.
         responses=_list_responses(
-            {**SERVICE, "required": ["id"], "properties": {**SERVICE["properties"],
-                                                           "last_modified": STRING}}
+            {
+                **SERVICE,
+                "required": ["id"],
+                "properties": {**SERVICE["properties"], "last_modified": STRING},
+            }
         ),
-    )  # fmt: skip
+    )
     def get(self, request):
         full, minimal = self.flag("full"), self.flag("minimal")
         qs = filter_services(self, services(full and not minimal))
@@ -411,9 +473,12 @@ class ServiceListView(HSDSView):
 
 class ServiceDetailView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: one service, fully nested", operation_id="hsds_services_retrieve", parameters=ID_PATH,
+        tags=TAG,
+        summary="HSDS: one service, fully nested",
+        operation_id="hsds_services_retrieve",
+        parameters=ID_PATH,
         responses={200: SERVICE},
-    )  # fmt: skip
+    )
     def get(self, request, id):
         return Response(
             mapping.service_document(self.detail(services(True), id), self.base, full=True)
@@ -422,18 +487,27 @@ class ServiceDetailView(HSDSView):
 
 class ServiceAtLocationListView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: services at their locations", operation_id="hsds_service_at_locations_list",
-        parameters=[*PAGE_PARAMETERS, *SYNC_PARAMETERS, *SERVICE_FILTERS,
-                    OpenApiParameter("full", bool, description="Each with its service fully nested."),
-                    OpenApiParameter("postcode", {"type": "string", "pattern": "^[0-9]{5}$"},
-                                     description="A 5-digit ZIP code: services there (or, with "
-                                     "`proximity`, near it)."),
-                    OpenApiParameter("proximity",
-                                     {"type": "number", "minimum": 1,
-                                      "maximum": MAX_PROXIMITY_METERS},
-                                     description="Meters from the centre of `postcode`.")],
+        tags=TAG,
+        summary="HSDS: services at their locations",
+        operation_id="hsds_service_at_locations_list",
+        parameters=[
+            *PAGE_PARAMETERS,
+            *SYNC_PARAMETERS,
+            *SERVICE_FILTERS,
+            OpenApiParameter("full", bool, description="Each with its service fully nested."),
+            OpenApiParameter(
+                "postcode",
+                {"type": "string", "pattern": "^[0-9]{5}$"},
+                description="A 5-digit ZIP code: services there (or, with `proximity`, near it).",
+            ),
+            OpenApiParameter(
+                "proximity",
+                {"type": "number", "minimum": 1, "maximum": MAX_PROXIMITY_METERS},
+                description="Meters from the centre of `postcode`.",
+            ),
+        ],
         responses=_list_responses(SERVICE_AT_LOCATION),
-    )  # fmt: skip
+    )
     def get(self, request):
         full = self.flag("full")
         qs = filter_services(self, _located(services(full)))
@@ -451,9 +525,13 @@ class ServiceAtLocationListView(HSDSView):
                     meters = -1
                 if not 1 <= meters <= MAX_PROXIMITY_METERS:
                     raise ValidationError(
-                        {"proximity": [_("Use a distance in meters, up to %(max)s.")
-                                       % {"max": MAX_PROXIMITY_METERS}]}
-                    )  # fmt: skip
+                        {
+                            "proximity": [
+                                _("Use a distance in meters, up to %(max)s.")
+                                % {"max": MAX_PROXIMITY_METERS}
+                            ]
+                        }
+                    )
                 qs = qs.near(place, meters / METERS_PER_MILE)
             else:
                 qs = qs.filter(postal_code=postcode)
@@ -468,9 +546,12 @@ class ServiceAtLocationListView(HSDSView):
 
 class ServiceAtLocationDetailView(ServiceAtLocationListView):
     @extend_schema(
-        tags=TAG, summary="HSDS: one service at its location", operation_id="hsds_service_at_locations_retrieve", parameters=ID_PATH,
+        tags=TAG,
+        summary="HSDS: one service at its location",
+        operation_id="hsds_service_at_locations_retrieve",
+        parameters=ID_PATH,
         responses={200: SERVICE_AT_LOCATION},
-    )  # fmt: skip
+    )
     def get(self, request, id):
         initiative = self.detail(_located(services(True)), id)
         return Response(self.document(initiative, True))
@@ -485,9 +566,11 @@ class Located:
 
     def _keys(self):
         orgs, initiatives = (
-            qs.order_by().values_list("updated_at", "uuid", Value(kind, output_field=IntegerField()))
+            qs.order_by().values_list(
+                "updated_at", "uuid", Value(kind, output_field=IntegerField())
+            )
             for kind, qs in enumerate(self.parts)
-        )  # fmt: skip
+        )
         return orgs.union(initiatives, all=True).order_by("updated_at", "uuid")
 
     def count(self) -> int:
@@ -511,9 +594,12 @@ class LocationListView(HSDSView):
     """Not in the HSDS 3.0 API reference: the places of organizations and services."""
 
     @extend_schema(
-        tags=TAG, summary="HSDS: locations (our addition to the HSDS API)", operation_id="hsds_locations_list",
-        parameters=[*PAGE_PARAMETERS, *SYNC_PARAMETERS], responses=_list_responses(LOCATION),
-    )  # fmt: skip
+        tags=TAG,
+        summary="HSDS: locations (our addition to the HSDS API)",
+        operation_id="hsds_locations_list",
+        parameters=[*PAGE_PARAMETERS, *SYNC_PARAMETERS],
+        responses=_list_responses(LOCATION),
+    )
     def get(self, request):
         since, text = self.modified_after(), self.text("search")
         parts = []
@@ -532,9 +618,12 @@ class LocationListView(HSDSView):
 
 class LocationDetailView(LocationListView):
     @extend_schema(
-        tags=TAG, summary="HSDS: one location (our addition to the HSDS API)", operation_id="hsds_locations_retrieve",
-        parameters=ID_PATH, responses={200: LOCATION},
-    )  # fmt: skip
+        tags=TAG,
+        summary="HSDS: one location (our addition to the HSDS API)",
+        operation_id="hsds_locations_retrieve",
+        parameters=ID_PATH,
+        responses={200: LOCATION},
+    )
     def get(self, request, id):
         try:
             return Response(self.document(self.detail(_located(organizations()), id)))
@@ -544,15 +633,19 @@ class LocationDetailView(LocationListView):
 
 class TaxonomyListView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: taxonomies (our goals and roles)", operation_id="hsds_taxonomies_list", parameters=PAGE_PARAMETERS,
+        tags=TAG,
+        summary="HSDS: taxonomies (our goals and roles)",
+        operation_id="hsds_taxonomies_list",
+        parameters=PAGE_PARAMETERS,
         responses=_list_responses(TAXONOMY),
-    )  # fmt: skip
+    )
     def get(self, request):
         text = self.text("search").lower()
         found = [
-            t for t in mapping.taxonomies(self.base)
+            t
+            for t in mapping.taxonomies(self.base)
             if not text or text in t["name"].lower() or text in t["description"].lower()
-        ]  # fmt: skip
+        ]
         return self.page(found, lambda t: t)
 
 
@@ -581,32 +674,39 @@ def all_terms(base: str) -> list[dict]:
 
 class TaxonomyTermListView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: taxonomy terms (goals, role groups and roles)", operation_id="hsds_taxonomy_terms_list",
-        parameters=[*PAGE_PARAMETERS,
-                    OpenApiParameter("taxonomy_id", ID_FORMAT, description="Terms of this taxonomy."),
-                    OpenApiParameter("top_only", bool, description="Only terms without a parent."),
-                    OpenApiParameter("parent_id", ID_FORMAT,
-                                     description="Only the children of this term.")],
+        tags=TAG,
+        summary="HSDS: taxonomy terms (goals, role groups and roles)",
+        operation_id="hsds_taxonomy_terms_list",
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("taxonomy_id", ID_FORMAT, description="Terms of this taxonomy."),
+            OpenApiParameter("top_only", bool, description="Only terms without a parent."),
+            OpenApiParameter("parent_id", ID_FORMAT, description="Only the children of this term."),
+        ],
         responses=_list_responses(TAXONOMY_TERM),
-    )  # fmt: skip
+    )
     def get(self, request):
         taxonomy_id, parent_id = self.uuid_param("taxonomy_id"), self.uuid_param("parent_id")
         top_only, text = self.flag("top_only"), self.text("search").lower()
         found = [
-            term for term in all_terms(self.base)
+            term
+            for term in all_terms(self.base)
             if (not taxonomy_id or term["taxonomy_id"] == taxonomy_id)
             and (not parent_id or term.get("parent_id") == parent_id)
             and (not top_only or "parent_id" not in term)
             and (not text or any(text in term[k].lower() for k in ("name", "code", "description")))
-        ]  # fmt: skip
+        ]
         return self.page(found, lambda t: t)
 
 
 class TaxonomyTermDetailView(HSDSView):
     @extend_schema(
-        tags=TAG, summary="HSDS: one taxonomy term", operation_id="hsds_taxonomy_terms_retrieve", parameters=ID_PATH,
+        tags=TAG,
+        summary="HSDS: one taxonomy term",
+        operation_id="hsds_taxonomy_terms_retrieve",
+        parameters=ID_PATH,
         responses={200: TAXONOMY_TERM},
-    )  # fmt: skip
+    )
     def get(self, request, id):
         for term in all_terms(self.base):
             if term["id"] == id.lower():

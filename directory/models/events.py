@@ -77,9 +77,10 @@ class Event(Listing):
     ends_at = models.DateTimeField(null=True, blank=True)
     all_day = models.BooleanField(default=False)
     timezone = models.CharField(
-        max_length=40, default="America/New_York",
+        max_length=40,
+        default="America/New_York",
         help_text=_("The local time zone of the event (set from the ZIP code when given)."),
-    )  # fmt: skip
+    )
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     join_url = models.URLField(_("link to join online"), blank=True, max_length=500)
     registration_url = models.URLField(_("registration link"), blank=True, max_length=500)

@@ -71,22 +71,30 @@ class Listing(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     source = models.CharField(max_length=10, choices=Source, default=Source.SELF)
     classified_by = models.CharField(
-        _("roles and goals chosen by"), max_length=10, choices=ClassifiedBy,
+        _("roles and goals chosen by"),
+        max_length=10,
+        choices=ClassifiedBy,
         default=ClassifiedBy.SELF,
-    )  # fmt: skip
+    )
     is_demo = models.BooleanField(
         _("example (demo) entry"),
         default=False,
         help_text=_("Made-up example data, labelled as such."),
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     stale_notice_sent_at = models.DateTimeField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("When members were last asked to confirm this listing."),
-    )  # fmt: skip
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -180,10 +188,12 @@ class OrganizationManager(models.Manager.from_queryset(OrganizationQuerySet)):
 class Organization(Listing):
     name = models.CharField(max_length=200)
     founded_year = models.PositiveSmallIntegerField(
-        _("year founded"), null=True, blank=True,
+        _("year founded"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1600), MaxValueValidator(2100)],
         help_text=_("Only when two independent sources state it."),
-    )  # fmt: skip
+    )
     email = models.EmailField(_("public contact e-mail"), blank=True)
     cross_partisan = models.BooleanField(
         _("works across the political divide"),
@@ -267,9 +277,11 @@ class Initiative(Listing):
         default=False, help_text=_("People with no experience can join in.")
     )
     get_involved = models.TextField(
-        _("how to get involved"), blank=True, max_length=2000,
+        _("how to get involved"),
+        blank=True,
+        max_length=2000,
         help_text=_("What a newcomer can do, and how to start."),
-    )  # fmt: skip
+    )
     get_involved_url = models.URLField(_("sign-up or volunteer link"), blank=True, max_length=500)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True, help_text=_("Leave blank if ongoing."))
@@ -342,9 +354,15 @@ def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwa
         model.objects.filter(pk__in=pk_set).update(updated_at=now)
 
 
-for _field in (Organization.roles, Organization.goals, Organization.networks,
-               Organization.languages, Initiative.roles, Initiative.goals,
-               Initiative.languages):  # fmt: skip
+for _field in (
+    Organization.roles,
+    Organization.goals,
+    Organization.networks,
+    Organization.languages,
+    Initiative.roles,
+    Initiative.goals,
+    Initiative.languages,
+):
     models.signals.m2m_changed.connect(
         _touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
     )

@@ -84,17 +84,26 @@ class Report(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     organization = models.ForeignKey(
-        "directory.Organization", null=True, blank=True, on_delete=models.CASCADE,
+        "directory.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="reports",
-    )  # fmt: skip
+    )
     initiative = models.ForeignKey(
-        "directory.Initiative", null=True, blank=True, on_delete=models.CASCADE,
+        "directory.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="reports",
-    )  # fmt: skip
+    )
     event = models.ForeignKey(
-        "directory.Event", null=True, blank=True, on_delete=models.CASCADE,
+        "directory.Event",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="reports",
-    )  # fmt: skip
+    )
     kind = models.CharField(_("what is wrong"), max_length=20, choices=Kind.choices)
     message = models.TextField(max_length=2000)
     email = models.EmailField(
@@ -103,9 +112,12 @@ class Report(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     resolution = models.TextField(blank=True, max_length=4000)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -89,9 +89,12 @@ class ClaimRequest(models.Model):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -137,9 +140,12 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     objects = InvitationQuerySet.as_manager()
 
@@ -158,26 +164,38 @@ class ChangeRequest(models.Model):
     """A member's edit to a *published* listing; the public sees the old version until approval."""
 
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE,
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="change_requests",
-    )  # fmt: skip
+    )
     initiative = models.ForeignKey(
-        Initiative, null=True, blank=True, on_delete=models.CASCADE,
+        Initiative,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="change_requests",
-    )  # fmt: skip
+    )
     event = models.ForeignKey(
-        "directory.Event", null=True, blank=True, on_delete=models.CASCADE,
+        "directory.Event",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="change_requests",
-    )  # fmt: skip
+    )
     proposed = models.JSONField(help_text=_("Field values as the member submitted them."))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests"
     )
     status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -73,9 +73,13 @@ class SourceRecord(models.Model):
         help_text=_("Which of the listing's facts this page states."),
     )
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()

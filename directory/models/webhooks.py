@@ -36,9 +36,11 @@ class WebhookEndpoint(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.ForeignKey(
-        APIKey, on_delete=models.CASCADE, related_name="webhook_endpoints",
+        APIKey,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
         verbose_name=_("API key"),
-    )  # fmt: skip
+    )
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     description = models.CharField(_("description"), max_length=200, blank=True)
@@ -47,9 +49,11 @@ class WebhookEndpoint(models.Model):
     )
     secret = models.CharField(_("signing secret"), max_length=80, default=new_secret)
     failing_since = models.DateTimeField(
-        _("failing since"), null=True, blank=True,
+        _("failing since"),
+        null=True,
+        blank=True,
         help_text=_("The first failed attempt since the last success."),
-    )  # fmt: skip
+    )
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     pause_reason = models.CharField(_("why paused"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

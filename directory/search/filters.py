@@ -129,23 +129,32 @@ class ListingFilter(filters.FilterSet):
 
     q = filters.CharFilter(method="filter_q", max_length=200, label=_("Keywords"))
     goal = SlugsFilter(
-        queryset=Goal.objects.all(), to_field_name="slug", method="filter_goal",
-        error_messages=_unknown(_("There is no goal “%(value)s”.")), label=_("Goal"),
-    )  # fmt: skip
+        queryset=Goal.objects.all(),
+        to_field_name="slug",
+        method="filter_goal",
+        error_messages=_unknown(_("There is no goal “%(value)s”.")),
+        label=_("Goal"),
+    )
     role = SlugsFilter(
-        queryset=Role.objects.with_label(), to_field_name="slug", method="filter_role",
-        error_messages=_unknown(_("There is no role “%(value)s”.")), label=_("Role"),
-    )  # fmt: skip
+        queryset=Role.objects.with_label(),
+        to_field_name="slug",
+        method="filter_role",
+        error_messages=_unknown(_("There is no role “%(value)s”.")),
+        label=_("Role"),
+    )
     group = SlugsFilter(
-        queryset=RoleGroup.objects.all(), to_field_name="slug", method="filter_group",
+        queryset=RoleGroup.objects.all(),
+        to_field_name="slug",
+        method="filter_group",
         error_messages=_unknown(_("There is no role group “%(value)s”.")),
         label=_("Role group"),
-    )  # fmt: skip
+    )
     kind = filters.ChoiceFilter(choices=Kind.choices, method="filter_kind", label=_("Kind of role"))
     state = StateFilter(
-        choices=sorted(US_STATES.items()), label=_("State"),
+        choices=sorted(US_STATES.items()),
+        label=_("State"),
         error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
-    )  # fmt: skip
+    )
     scope = filters.MultipleChoiceFilter(distinct=False, choices=Scope.choices, label=_("Scope"))
     near = filters.CharFilter(method="filter_noop", max_length=5, label=_("Near ZIP code"))
     radius = filters.NumberFilter(method="filter_noop", label=_("Within (miles)"))
@@ -256,10 +265,11 @@ class ListingFilter(filters.FilterSet):
 
 class InitiativeFilter(ListingFilter):
     organization = filters.ModelChoiceFilter(
-        queryset=Organization.objects.published(), to_field_name="slug",
+        queryset=Organization.objects.published(),
+        to_field_name="slug",
         error_messages=_unknown(_("There is no published organization “%(value)s”.")),
         label=_("Organization"),
-    )  # fmt: skip
+    )
     newcomers = StrictBooleanFilter(field_name="welcomes_newcomers", label=_("Welcomes newcomers"))
 
     cross_partisan = StrictBooleanFilter(
@@ -275,10 +285,12 @@ class InitiativeFilter(ListingFilter):
 
 class OrganizationFilter(ListingFilter):
     network = filters.ModelChoiceFilter(
-        queryset=Organization.objects.published().filter(is_network=True), to_field_name="slug",
-        field_name="networks", error_messages=_unknown(_("There is no network “%(value)s”.")),
+        queryset=Organization.objects.published().filter(is_network=True),
+        to_field_name="slug",
+        field_name="networks",
+        error_messages=_unknown(_("There is no network “%(value)s”.")),
         label=_("Member of network"),
-    )  # fmt: skip
+    )
 
     cross_partisan = StrictBooleanFilter(
         field_name="cross_partisan", label=_("Works across the political divide (self-declared)")
@@ -299,20 +311,23 @@ class EventFilter(ListingFilter):
         distinct=False, choices=Event.Mode.choices, label=_("Format")
     )
     organization = filters.ModelChoiceFilter(
-        queryset=Organization.objects.published(), to_field_name="slug",
+        queryset=Organization.objects.published(),
+        to_field_name="slug",
         error_messages=_unknown(_("There is no published organization “%(value)s”.")),
         label=_("Organization"),
-    )  # fmt: skip
+    )
     initiative = filters.ModelChoiceFilter(
-        queryset=Initiative.objects.published(), to_field_name="slug",
+        queryset=Initiative.objects.published(),
+        to_field_name="slug",
         error_messages=_unknown(_("There is no published initiative “%(value)s”.")),
         label=_("Initiative"),
-    )  # fmt: skip
+    )
     past = StrictBooleanFilter(method="filter_noop", label=_("Include past events"))
     sort = filters.ChoiceFilter(
-        choices=[("soonest", _("Soonest first")), *SORT_CHOICES], method="filter_noop",
+        choices=[("soonest", _("Soonest first")), *SORT_CHOICES],
+        method="filter_noop",
         label=_("Sort by"),
-    )  # fmt: skip
+    )
 
     default_sort = "soonest"
     name_field = "title"

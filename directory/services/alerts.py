@@ -46,15 +46,23 @@ def alert_subscribe(
     """Save an unconfirmed alert and e-mail the confirmation link (double opt-in)."""
     query = normalize_query(QueryDict(query), kind)
     alert = Alert.objects.create(
-        email=email, kind=kind, query=query, frequency=frequency,
+        email=email,
+        kind=kind,
+        query=query,
+        frequency=frequency,
         language=translation.get_language() or settings.LANGUAGE_CODE,
-    )  # fmt: skip
+    )
     sent = send(
-        to=email, subject=_("Confirm your MPDB Directory alert"),
-        template="directory/email/alert_confirm.txt", sensitive=True,  # the opt-in link
-        context={"alert": alert, "link": base_url + reverse("directory:alert-confirm", args=[alert.token]),
-                 "search": base_url + alert.search_url()},
-    )  # fmt: skip
+        to=email,
+        subject=_("Confirm your MPDB Directory alert"),
+        template="directory/email/alert_confirm.txt",
+        sensitive=True,  # the opt-in link
+        context={
+            "alert": alert,
+            "link": base_url + reverse("directory:alert-confirm", args=[alert.token]),
+            "search": base_url + alert.search_url(),
+        },
+    )
     return alert, sent
 
 
@@ -108,16 +116,26 @@ def send_alert(alert_id: int, base_url: str) -> int:
                 )
             unsubscribe = base_url + reverse("directory:alert-unsubscribe", args=[alert.token])
             ok = send(
-                to=alert.email, language=alert.language, subject=subject, subject_params={"count": count},
+                to=alert.email,
+                language=alert.language,
+                subject=subject,
+                subject_params={"count": count},
                 template="directory/email/alert.txt",
                 queue=False,  # not sent again alone: this task is retried whole on the next run
-                context={"alert": alert, "matches": matches[:MAX_LISTED], "more": len(matches) > MAX_LISTED,
-                         "base_url": base_url, "search": base_url + alert.search_url(),
-                         "unsubscribe": unsubscribe},
+                context={
+                    "alert": alert,
+                    "matches": matches[:MAX_LISTED],
+                    "more": len(matches) > MAX_LISTED,
+                    "base_url": base_url,
+                    "search": base_url + alert.search_url(),
+                    "unsubscribe": unsubscribe,
+                },
                 # Mail clients offer their own "unsubscribe" and POST to the link (RFC 8058).
-                headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            )  # fmt: skip
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
             if not ok:
                 raise RuntimeError(f"Alert {alert.pk} not sent; it will be retried on the next run")
             alert.last_sent_at = now

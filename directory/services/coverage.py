@@ -62,12 +62,26 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
         for goal in goals:
             o = org_cells.get((role.pk, goal.pk), 0)
             i = ini_cells.get((role.pk, goal.pk), 0)
-            cells.append({"goal": goal, "organizations": o, "initiatives": i, "total": o + i,
-                          "heat": min(5, round(5 * (o + i) / peak)) if o + i else 0})  # fmt: skip
+            cells.append(
+                {
+                    "goal": goal,
+                    "organizations": o,
+                    "initiatives": i,
+                    "total": o + i,
+                    "heat": min(5, round(5 * (o + i) / peak)) if o + i else 0,
+                }
+            )
         o_total, i_total = org_roles.get(role.pk, 0), ini_roles.get(role.pk, 0)
         group_totals[role.group] += o_total + i_total
-        rows.append({"role": role, "cells": cells, "organizations": o_total,
-                     "initiatives": i_total, "total": o_total + i_total})  # fmt: skip
+        rows.append(
+            {
+                "role": role,
+                "cells": cells,
+                "organizations": o_total,
+                "initiatives": i_total,
+                "total": o_total + i_total,
+            }
+        )
     thinnest = sorted(rows, key=lambda r: (r["total"], r["role"].number))[:THIN]
     top_group = max(group_totals.values(), default=0) or 1
     return {

@@ -34,20 +34,39 @@ SOLE_CURATOR_NOTE = (
 # What a curator may do: exactly what moderation needs, nothing that makes a superuser.
 CURATOR_PERMISSIONS = {
     "directory": [
-        "view_organization", "change_organization", "view_initiative", "change_initiative",
-        "view_membership", "add_membership", "change_membership", "delete_membership",
-        "view_claimrequest", "change_claimrequest", "view_changerequest", "change_changerequest",
-        "view_report", "change_report", "view_invitation", "view_moderationdecision",
-        "view_event", "change_event", "view_historicalevent",
-        "add_moderationdecision", "moderate",
-        "view_historicalorganization", "view_historicalinitiative",
-        "view_queuedmail", "resend_queuedmail",  # refused e-mails: see them, send again
-        "view_webhookendpoint", "change_webhookendpoint", "view_webhookdelivery",  # pause, resume
+        "view_organization",
+        "change_organization",
+        "view_initiative",
+        "change_initiative",
+        "view_membership",
+        "add_membership",
+        "change_membership",
+        "delete_membership",
+        "view_claimrequest",
+        "change_claimrequest",
+        "view_changerequest",
+        "change_changerequest",
+        "view_report",
+        "change_report",
+        "view_invitation",
+        "view_moderationdecision",
+        "view_event",
+        "change_event",
+        "view_historicalevent",
+        "add_moderationdecision",
+        "moderate",
+        "view_historicalorganization",
+        "view_historicalinitiative",
+        "view_queuedmail",
+        "resend_queuedmail",  # refused e-mails: see them, send again
+        "view_webhookendpoint",
+        "change_webhookendpoint",
+        "view_webhookdelivery",  # pause, resume
     ],
     "goals": ["view_goal", "change_goal"],
     "roles": ["view_role", "change_role", "view_rolegroup", "change_rolegroup"],
     "rest_framework_api_key": ["view_apikey", "add_apikey", "change_apikey"],
-}  # fmt: skip
+}
 
 
 def ensure_curators_group() -> Group:

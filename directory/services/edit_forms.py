@@ -122,10 +122,13 @@ def change_request_diff(change: ChangeRequest) -> list[dict]:
         current = getattr(change.target, name)
         proposed = form.cleaned_data.get(name, form.data.get(name))
         rows.append(
-            {"field": name, "label": form.fields[name].label or name.replace("_", " ").capitalize(),
-             "current": _display(current, change.target),
-             "proposed": _display(proposed, change.target)}
-        )  # fmt: skip
+            {
+                "field": name,
+                "label": form.fields[name].label or name.replace("_", " ").capitalize(),
+                "current": _display(current, change.target),
+                "proposed": _display(proposed, change.target),
+            }
+        )
     return rows
 
 

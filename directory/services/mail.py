@@ -55,24 +55,36 @@ def as_data(
 ) -> dict:
     """``message`` as the task's argument (JSON)."""
     html = next(
-        (content for content, mimetype in getattr(message, "alternatives", None) or []
-         if mimetype == "text/html"),
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", None) or []
+            if mimetype == "text/html"
+        ),
         "",
-    )  # fmt: skip
+    )
     return {
-        "to": list(message.to), "from_email": message.from_email or settings.DEFAULT_FROM_EMAIL,
-        "reply_to": list(message.reply_to), "headers": dict(message.extra_headers),
-        "subject": str(message.subject), "body": str(message.body), "html_body": str(html),
-        "template": template[:200], "language": language or settings.LANGUAGE_CODE,
+        "to": list(message.to),
+        "from_email": message.from_email or settings.DEFAULT_FROM_EMAIL,
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "html_body": str(html),
+        "template": template[:200],
+        "language": language or settings.LANGUAGE_CODE,
         "sensitive": sensitive,
-    }  # fmt: skip
+    }
 
 
 def as_message(mail: dict) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        mail["subject"], mail["body"], mail["from_email"], mail["to"],
-        reply_to=mail["reply_to"] or None, headers=mail["headers"] or None,
-    )  # fmt: skip
+        mail["subject"],
+        mail["body"],
+        mail["from_email"],
+        mail["to"],
+        reply_to=mail["reply_to"] or None,
+        headers=mail["headers"] or None,
+    )
     if mail["html_body"]:
         message.attach_alternative(mail["html_body"], "text/html")
     return message
@@ -113,13 +125,18 @@ def _retry_later(mail: dict, *, attempt: int, exc: BaseException, decision_id) -
     send_mail.using(run_after=run_after).enqueue(mail, attempt + 1, decision_id)
     log.warning(
         "E-mail (%s) not sent (attempt %s of %s: %s); queued, next try at %s",
-        mail["template"], attempt, max_attempts(), _error(exc),
+        mail["template"],
+        attempt,
+        max_attempts(),
+        _error(exc),
         run_after.isoformat(timespec="seconds"),
-    )  # fmt: skip
+    )
     return {
-        "sent": False, "attempt": attempt, "error": _error(exc),
+        "sent": False,
+        "attempt": attempt,
+        "error": _error(exc),
         "next_attempt_at": run_after.isoformat(timespec="seconds"),
-    }  # fmt: skip
+    }
 
 
 def _forget_text(context: TaskContext, mail: dict) -> None:
@@ -141,8 +158,10 @@ def send_mail(context: TaskContext, mail: dict, attempt: int, decision_id: int |
         if attempt >= max_attempts():
             log.error(
                 "E-mail (%s) not sent after %s attempts; given up, kept for curators (%s)",
-                mail["template"], attempt, _error(exc),
-            )  # fmt: skip
+                mail["template"],
+                attempt,
+                _error(exc),
+            )
             raise MailNotSent(f"Not sent after {attempt} attempts: {_error(exc)}") from exc
         with transaction.atomic():
             outcome = _retry_later(mail, attempt=attempt, exc=exc, decision_id=decision_id)

@@ -185,7 +185,7 @@ def claim_create(
             template="directory/email/claim_verify.txt",
             context={"claim": claim, "link": link},
             sensitive=True,  # the link proves control of the address
-        )  # fmt: skip
+        )
     return claim, sent
 
 
@@ -209,7 +209,7 @@ def invitation_create(
         subject_params={"organization": organization.name},
         template="directory/email/invitation.txt",
         context={"invitation": invitation, "link": link},
-    )  # fmt: skip
+    )
     return invitation, sent
 
 
@@ -229,9 +229,10 @@ def membership_remove(*, by, membership: Membership) -> None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     membership, _ = Membership.objects.get_or_create(
-        user=user, organization=invitation.organization,
+        user=user,
+        organization=invitation.organization,
         defaults={"role": Membership.Role.EDITOR},
-    )  # fmt: skip
+    )
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save()
     return membership

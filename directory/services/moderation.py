@@ -73,9 +73,12 @@ class EditConflict(ValueError):
     def __init__(self, change: ChangeRequest, fields: list[str]):
         self.change, self.fields = change, fields
         super().__init__(
-            _("“%(listing)s” was changed after this edit was sent: approving the edit would "
-              "overwrite that. Look at it again and confirm.") % {"listing": change.target}
-        )  # fmt: skip
+            _(
+                "“%(listing)s” was changed after this edit was sent: approving the edit would "
+                "overwrite that. Look at it again and confirm."
+            )
+            % {"listing": change.target}
+        )
 
 
 def changed_since_filed(change: ChangeRequest) -> list[str]:
@@ -153,10 +156,14 @@ def _english(function, *args):
 
 def _record(*, by, target, action, reason_code="", reason="") -> ModerationDecision:
     return ModerationDecision.objects.create(
-        curator=by, action=action, reason_code=reason_code or "", reason=reason or "",
-        target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+        curator=by,
+        action=action,
+        reason_code=reason_code or "",
+        reason=reason or "",
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
         target_repr=_english(str, target)[:300],
-    )  # fmt: skip
+    )
 
 
 def _recipients(target) -> list[str]:
@@ -185,11 +192,14 @@ def _notify(decision: ModerationDecision, target) -> None:
             # Translators: e-mail subject, e.g. "Approved: Civic Nights".
             subject=gettext_lazy("%(action)s: %(target)s"),
             # The label stays lazy, so it is written in the recipient's language.
-            subject_params={"action": Action(decision.action).label, "target": decision.target_repr},
+            subject_params={
+                "action": Action(decision.action).label,
+                "target": decision.target_repr,
+            },
             template="directory/email/decision.txt",
             context={"decision": decision, "target": target, "waiting_for": waiting_for},
             decision_id=decision.pk,
-        )  # fmt: skip
+        )
 
 
 def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
@@ -205,7 +215,7 @@ def _notify_reporter(decision: ModerationDecision, report: Report) -> None:
         template="directory/email/report_outcome.txt",
         context={"decision": decision, "report": report},
         decision_id=decision.pk,
-    )  # fmt: skip
+    )
 
 
 def decide(
@@ -238,8 +248,10 @@ def decide(
     if by is not None and action in OWN_WORK_ACTIONS and is_own_work(by, target):
         if other_curator_exists(by):
             raise ValueError(
-                _("This is your own submission or claim (or your organization’s): another curator must decide it.")
-            )  # fmt: skip
+                _(
+                    "This is your own submission or claim (or your organization’s): another curator must decide it."
+                )
+            )
         reason = f"{reason.strip()}\n\n{SOLE_CURATOR_NOTE}" if reason.strip() else SOLE_CURATOR_NOTE
     if isinstance(target, ChangeRequest) and action == Action.APPROVE:
         if edit is None:
@@ -314,9 +326,10 @@ def _apply(*, by, target, action, reason, edit=None, version=None) -> None:
             raise AlreadyDecided(_("This claim was decided already."))
         if action == Action.APPROVE:
             Membership.objects.get_or_create(
-                user=target.user, organization=target.organization,
+                user=target.user,
+                organization=target.organization,
                 defaults={"role": Membership.Role.OWNER},
-            )  # fmt: skip
+            )
             target.status = Decision.APPROVED
         else:
             target.status = Decision.REJECTED

@@ -74,9 +74,12 @@ def send(
     )
     if queue:
         return deliver(
-            message, template=template, language=language, sensitive=sensitive,
+            message,
+            template=template,
+            language=language,
+            sensitive=sensitive,
             decision_id=decision_id,
-        )  # fmt: skip
+        )
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # any transport error: the caller retries (and keeps its record)

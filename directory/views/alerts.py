@@ -35,9 +35,12 @@ def alert_subscribe_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         _alert, sent = alert_subscribe(
-            email=data["email"], kind=data["kind"], query=data["query"],
-            frequency=data["frequency"], base_url=site_url(request),
-        )  # fmt: skip
+            email=data["email"],
+            kind=data["kind"],
+            query=data["query"],
+            frequency=data["frequency"],
+            base_url=site_url(request),
+        )
         if sent:
             messages.success(
                 request,

@@ -18,13 +18,17 @@ from directory.views.public import REGION_TTL
 
 class CoverageForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[("", _("All states")), *STATE_CHOICES], required=False, label=_("State"),
+        choices=[("", _("All states")), *STATE_CHOICES],
+        required=False,
+        label=_("State"),
         error_messages={"invalid_choice": _("“%(value)s” is not a U.S. state code.")},
-    )  # fmt: skip
+    )
     scope = forms.MultipleChoiceField(
-        choices=Scope.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Scope.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Scope"),
-    )  # fmt: skip
+    )
 
     def clean_state(self):
         return (self.cleaned_data.get("state") or "").upper()

@@ -56,17 +56,29 @@ QUEUE_SIZE = 50
 
 class DecisionForm(CleanTextFormMixin, forms.Form):
     action = forms.ChoiceField(
-        choices=[(a, a) for a in (Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES,
-                                  Action.RESOLVE, Action.DISMISS, Action.ARCHIVE, Action.RESTORE,
-                                  Action.VERIFY)]
-    )  # fmt: skip
+        choices=[
+            (a, a)
+            for a in (
+                Action.APPROVE,
+                Action.REJECT,
+                Action.REQUEST_CHANGES,
+                Action.RESOLVE,
+                Action.DISMISS,
+                Action.ARCHIVE,
+                Action.RESTORE,
+                Action.VERIFY,
+            )
+        ]
+    )
     reason_code = forms.ChoiceField(
         choices=ModerationDecision.Reason.choices, required=False, label=gettext_lazy("Reason")
     )
     reason = forms.CharField(
-        required=False, max_length=4000, label=gettext_lazy("Note to the submitter"),
+        required=False,
+        max_length=4000,
+        label=gettext_lazy("Note to the submitter"),
         widget=forms.Textarea,
-    )  # fmt: skip
+    )
 
     def clean(self):
         data = super().clean()
@@ -141,9 +153,10 @@ def curate_queue(request):
             items.append(item)
     items.sort(key=lambda item: item["obj"].created_at)
     return render(
-        request, "curate/queue.html",
+        request,
+        "curate/queue.html",
         {"items": items, "reasons": ModerationDecision.Reason.choices[1:]},
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -197,11 +210,17 @@ def _confirm_overwrite(request, conflict: EditConflict, form):
         )
     ]
     return render(
-        request, "curate/confirm_overwrite.html",
-        {"change": conflict.change, "listing": conflict.change.target, "rows": rows,
-         "decision": form.cleaned_data, "next": _safe_next(request) or ""},
+        request,
+        "curate/confirm_overwrite.html",
+        {
+            "change": conflict.change,
+            "listing": conflict.change.target,
+            "rows": rows,
+            "decision": form.cleaned_data,
+            "next": _safe_next(request) or "",
+        },
         status=409,
-    )  # fmt: skip
+    )
 
 
 def _say_what_waits(request, action: str, target) -> None:
@@ -306,15 +325,56 @@ def _listing(kind: str, slug: str):
 
 
 HISTORY_FIELDS = {
-    Organization: ["name", "summary", "description", "website", "email", "postal_code", "city",
-                   "state", "scope", "status", "is_network", "last_verified_at"],
-    Initiative: ["title", "summary", "description", "website", "get_involved", "get_involved_url",
-                 "welcomes_newcomers", "postal_code", "city", "state", "scope", "status",
-                 "starts_on", "ends_on", "last_verified_at"],
-    Event: ["title", "summary", "description", "starts_at", "ends_at", "all_day", "timezone",
-            "mode", "join_url", "registration_url", "cost", "accessibility", "postal_code",
-            "city", "state", "status"],
-}  # fmt: skip
+    Organization: [
+        "name",
+        "summary",
+        "description",
+        "website",
+        "email",
+        "postal_code",
+        "city",
+        "state",
+        "scope",
+        "status",
+        "is_network",
+        "last_verified_at",
+    ],
+    Initiative: [
+        "title",
+        "summary",
+        "description",
+        "website",
+        "get_involved",
+        "get_involved_url",
+        "welcomes_newcomers",
+        "postal_code",
+        "city",
+        "state",
+        "scope",
+        "status",
+        "starts_on",
+        "ends_on",
+        "last_verified_at",
+    ],
+    Event: [
+        "title",
+        "summary",
+        "description",
+        "starts_at",
+        "ends_at",
+        "all_day",
+        "timezone",
+        "mode",
+        "join_url",
+        "registration_url",
+        "cost",
+        "accessibility",
+        "postal_code",
+        "city",
+        "state",
+        "status",
+    ],
+}
 
 
 M2M_HISTORY = ("roles", "goals", "languages")
@@ -343,10 +403,18 @@ def curate_history(request, kind, slug):
         target_type__model=type(target)._meta.model_name, target_id=target.pk
     )
     return render(
-        request, "curate/history.html",
-        {"target": target, "kind": kind, "records": records, "a": a, "b": b, "rows": rows,
-         "decisions": decisions},
-    )  # fmt: skip
+        request,
+        "curate/history.html",
+        {
+            "target": target,
+            "kind": kind,
+            "records": records,
+            "a": a,
+            "b": b,
+            "rows": rows,
+            "decisions": decisions,
+        },
+    )
 
 
 @require_POST

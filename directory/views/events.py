@@ -83,10 +83,12 @@ def _month_grid(month: date, events) -> list[list[dict]]:
         by_day.setdefault(event.local_start.date(), []).append(event)
     weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
     return [
-        [{"date": day, "in_month": day.month == month.month, "events": by_day.get(day, [])}
-         for day in week]
+        [
+            {"date": day, "in_month": day.month == month.month, "events": by_day.get(day, [])}
+            for day in week
+        ]
         for week in weeks
-    ]  # fmt: skip
+    ]
 
 
 class EventDetailView(DetailView):

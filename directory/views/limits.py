@@ -29,9 +29,12 @@ limit_mail_senders = ratelimit(key="user_or_ip", rate=mail_sender_rate, method="
 def recipient_limited(request, kind: str, email: str) -> bool:
     """… and few to any one address, whoever asks (counts this one unless over the limit)."""
     return is_ratelimited(
-        request, group=f"mail-to:{kind}", key=lambda group, request: email.strip().lower(),
-        rate=settings.MAIL_RATE_PER_RECIPIENT, increment=True,
-    )  # fmt: skip
+        request,
+        group=f"mail-to:{kind}",
+        key=lambda group, request: email.strip().lower(),
+        rate=settings.MAIL_RATE_PER_RECIPIENT,
+        increment=True,
+    )
 
 
 def _recipient_refused(form, field: str = "email") -> None:

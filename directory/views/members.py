@@ -172,11 +172,13 @@ class ListingEditView(View):
     def _context(self, target, form):
         waiting = self._waiting(target)
         return {
-            "target": target, "form": form, "is_initiative": isinstance(target, Initiative),
+            "target": target,
+            "form": form,
+            "is_initiative": isinstance(target, Initiative),
             "waiting": waiting,
             "waiting_is_mine": waiting is not None
             and waiting.submitted_by_id == self.request.user.pk,
-        }  # fmt: skip
+        }
 
 
 @login_required
@@ -189,11 +191,14 @@ def listing_withdraw_view(request, kind, slug):
             raise Http404
         if request.method != "POST" or "confirm" not in request.POST:
             return render(
-                request, "directory/withdraw_organization.html",
-                {"organization": target,
-                 "initiatives": target.initiatives.exclude(status=Status.ARCHIVED).count(),
-                 "events": target.events.exclude(status=Status.ARCHIVED).count()},
-            )  # fmt: skip
+                request,
+                "directory/withdraw_organization.html",
+                {
+                    "organization": target,
+                    "initiatives": target.initiatives.exclude(status=Status.ARCHIVED).count(),
+                    "events": target.events.exclude(status=Status.ARCHIVED).count(),
+                },
+            )
     elif request.method != "POST":
         return redirect("directory:dashboard")
     listing_withdraw(by=request.user, target=target)
@@ -222,6 +227,7 @@ def change_detail(request, pk):
         ChangeRequest.objects.filter(member_listing_q(request.user)).distinct(), pk=pk
     )
     return render(
-        request, "directory/change_detail.html",
+        request,
+        "directory/change_detail.html",
         {"change": change, "diff": change_request_diff(change)},
-    )  # fmt: skip
+    )

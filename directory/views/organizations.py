@@ -62,9 +62,11 @@ class ClaimView(View):
         if not form.is_valid():
             return self._render(form, status=400)
         claim, sent = claim_create(
-            by=request.user, organization=self.organization, claim=form.save(commit=False),
+            by=request.user,
+            organization=self.organization,
+            claim=form.save(commit=False),
             base_url=site_url(request),
-        )  # fmt: skip
+        )
         if claim.evidence == ClaimRequest.Evidence.DOMAIN_EMAIL:
             if sent:
                 messages.success(
@@ -85,9 +87,11 @@ class ClaimView(View):
 
     def _render(self, form, status=200):
         return render(
-            request=self.request, template_name=self.template_name,
-            context={"form": form, "organization": self.organization}, status=status,
-        )  # fmt: skip
+            request=self.request,
+            template_name=self.template_name,
+            context={"form": form, "organization": self.organization},
+            status=status,
+        )
 
 
 def claim_verify_view(request, token):
@@ -136,9 +140,11 @@ def invite(request, slug):
         status = 429
     if request.method == "POST" and form.is_valid():
         invitation, sent = invitation_create(
-            by=request.user, organization=organization, email=form.cleaned_data["email"],
+            by=request.user,
+            organization=organization,
+            email=form.cleaned_data["email"],
             base_url=site_url(request),
-        )  # fmt: skip
+        )
         if sent:
             messages.success(
                 request, _("We sent an invitation to %(email)s.") % {"email": invitation.email}
@@ -211,9 +217,11 @@ def invitation_accept_view(request, token):
     invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
     if not Invitation.objects.open().filter(pk=invitation.pk).exists():
         return render(
-            request, "directory/invitation_accept.html",
-            {"invitation": invitation, "expired": True}, status=410,
-        )  # fmt: skip
+            request,
+            "directory/invitation_accept.html",
+            {"invitation": invitation, "expired": True},
+            status=410,
+        )
     emails = {
         e.lower()
         for e in request.user.emailaddress_set.filter(verified=True).values_list("email", flat=True)

@@ -183,9 +183,11 @@ class FilteredListView(TemplateView):
             if key in ("goal", "role", "group", "language"):
                 for obj in value:
                     chips.append(
-                        {"label": _chip(field.label, labels[key](obj)),
-                         "url": query_without(request.GET, key, obj.natural_key()[0])}
-                    )  # fmt: skip
+                        {
+                            "label": _chip(field.label, labels[key](obj)),
+                            "url": query_without(request.GET, key, obj.natural_key()[0]),
+                        }
+                    )
             elif key in ("state", "scope", "mode"):
                 for raw in request.GET.getlist(key):
                     if key == "state":
@@ -194,8 +196,12 @@ class FilteredListView(TemplateView):
                         shown = dict(field.choices).get(raw, raw)
                     else:
                         shown = Scope(raw).label if raw in Scope.values else raw
-                    chips.append({"label": _chip(field.label, shown),
-                                  "url": query_without(request.GET, key, raw)})  # fmt: skip
+                    chips.append(
+                        {
+                            "label": _chip(field.label, shown),
+                            "url": query_without(request.GET, key, raw),
+                        }
+                    )
             elif key == "near":
                 radius = data.get("radius") or DEFAULT_RADIUS
                 # A whole number picks the plural form; any fraction of a mile reads as plural.
@@ -203,14 +209,19 @@ class FilteredListView(TemplateView):
                 label = ngettext(
                     "Within %(radius)s mile of %(zip)s", "Within %(radius)s miles of %(zip)s", count
                 ) % {"radius": f"{radius:g}", "zip": value}
-                chips.append({"label": label,
-                              "url": query_without(query_without_dict(request, "radius"), "near")})  # fmt: skip
+                chips.append(
+                    {
+                        "label": label,
+                        "url": query_without(query_without_dict(request, "radius"), "near"),
+                    }
+                )
             else:
                 shown = labels[key](value) if key in labels else value
                 if isinstance(value, bool):
                     shown = _("yes") if value else _("no")
-                chips.append({"label": _chip(field.label, shown),
-                              "url": query_without(request.GET, key)})  # fmt: skip
+                chips.append(
+                    {"label": _chip(field.label, shown), "url": query_without(request.GET, key)}
+                )
         return chips
 
 

@@ -63,11 +63,15 @@ class InitiativeSubmitView(View):
         if "send" not in request.POST:
             preview = form.save(commit=False)
             return render(
-                request, self.template_name,
-                {"form": form, "preview": preview,
-                 "preview_roles": form.cleaned_data["roles"],
-                 "preview_goals": form.cleaned_data["goals"]},
-            )  # fmt: skip
+                request,
+                self.template_name,
+                {
+                    "form": form,
+                    "preview": preview,
+                    "preview_roles": form.cleaned_data["roles"],
+                    "preview_goals": form.cleaned_data["goals"],
+                },
+            )
         if _too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
         initiative = initiative_create(by=request.user, edit=listing_edit_of(form))

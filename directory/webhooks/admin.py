@@ -18,14 +18,28 @@ from directory.webhooks.services import endpoint_pause, endpoint_resume
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = [
-        "url", "key", "contact_email", "event_list", "paused_at", "failing_since", "created_at",
-    ]  # fmt: skip
+        "url",
+        "key",
+        "contact_email",
+        "event_list",
+        "paused_at",
+        "failing_since",
+        "created_at",
+    ]
     list_filter = [("paused_at", admin.EmptyFieldListFilter)]
     search_fields = ["url", "contact_email", "key__name", "key__prefix"]
     fields = [
-        "url", "key", "event_list", "description", "contact_email", "created_at",
-        "failing_since", "paused_at", "pause_reason", "delivery_log",
-    ]  # fmt: skip
+        "url",
+        "key",
+        "event_list",
+        "description",
+        "contact_email",
+        "created_at",
+        "failing_since",
+        "paused_at",
+        "pause_reason",
+        "delivery_log",
+    ]
     readonly_fields = fields
     actions = ["pause", "resume"]
 
@@ -67,17 +81,34 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = [
-        "created_at", "endpoint", "event", "state", "attempts", "last_status_code", "last_error",
-        "delivered_at", "next_attempt_at",
-    ]  # fmt: skip
+        "created_at",
+        "endpoint",
+        "event",
+        "state",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "delivered_at",
+        "next_attempt_at",
+    ]
     list_filter = ["state", "event"]
     list_select_related = ["endpoint"]
     search_fields = ["endpoint__url", "uuid"]
     date_hierarchy = "created_at"
     fields = [
-        "uuid", "endpoint", "event", "state", "attempts", "last_status_code", "last_error",
-        "created_at", "delivered_at", "next_attempt_at", "attempts_shown", "body_shown",
-    ]  # fmt: skip
+        "uuid",
+        "endpoint",
+        "event",
+        "state",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "next_attempt_at",
+        "attempts_shown",
+        "body_shown",
+    ]
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("attempts, one a line"))

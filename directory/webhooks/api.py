@@ -68,9 +68,18 @@ class WebhookEndpointSerializer(CleanTextSerializerMixin, serializers.ModelSeria
     class Meta:
         model = WebhookEndpoint
         fields = [
-            "id", "url", "events", "description", "contact_email", "secret", "paused",
-            "paused_at", "pause_reason", "failing_since", "created_at",
-        ]  # fmt: skip
+            "id",
+            "url",
+            "events",
+            "description",
+            "contact_email",
+            "secret",
+            "paused",
+            "paused_at",
+            "pause_reason",
+            "failing_since",
+            "created_at",
+        ]
         read_only_fields = ["paused_at", "pause_reason", "failing_since", "created_at"]
         extra_kwargs = {
             "contact_email": {"help_text": "Told by e-mail when the endpoint is paused."},
@@ -116,9 +125,18 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
-            "id", "event", "state", "attempts", "last_status_code", "last_error",
-            "next_attempt_at", "delivered_at", "created_at", "attempt_log", "payload",
-        ]  # fmt: skip
+            "id",
+            "event",
+            "state",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+            "attempt_log",
+            "payload",
+        ]
         read_only_fields = fields
 
     def get_payload(self, obj) -> dict:
@@ -180,9 +198,13 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             if WebhookEndpoint.objects.filter(key=key).count() >= MAX_ENDPOINTS_PER_KEY:
                 raise serializers.ValidationError(
-                    {"url": [_("A key may register at most %(max)s endpoints.")
-                             % {"max": MAX_ENDPOINTS_PER_KEY}]}
-                )  # fmt: skip
+                    {
+                        "url": [
+                            _("A key may register at most %(max)s endpoints.")
+                            % {"max": MAX_ENDPOINTS_PER_KEY}
+                        ]
+                    }
+                )
             serializer.instance = endpoint_create(key=key, **serializer.validated_data)
 
     @extend_schema(
@@ -215,9 +237,11 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         auth=KEY_REQUIRED,
     )
     @action(
-        detail=True, methods=["get"], pagination_class=StandardPagination,
+        detail=True,
+        methods=["get"],
+        pagination_class=StandardPagination,
         serializer_class=WebhookDeliverySerializer,
-    )  # fmt: skip
+    )
     def deliveries(self, request, id=None):
         endpoint = self.get_object()
         page = self.paginate_queryset(endpoint.deliveries.order_by("-created_at", "-id"))

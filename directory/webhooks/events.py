@@ -130,10 +130,14 @@ class _Immediate(Batch):
 def _note_listing(instance, *, using: str, created: bool = False, deleted: bool = False):
     before = None if created else getattr(instance, "_loaded_status", None) or instance.status
     noted = Noted(
-        type=TYPE_OF[type(instance)], pk=instance.pk, uuid=str(instance.uuid), status=before,
+        type=TYPE_OF[type(instance)],
+        pk=instance.pk,
+        uuid=str(instance.uuid),
+        status=before,
         organization_id=getattr(instance, "organization_id", None),
-        initiative_id=getattr(instance, "initiative_id", None), deleted=deleted,
-    )  # fmt: skip
+        initiative_id=getattr(instance, "initiative_id", None),
+        deleted=deleted,
+    )
     _batch(using).note(noted)
 
 
@@ -195,9 +199,10 @@ def _with_children(noted: dict[tuple[str, int], Noted]) -> dict[tuple[str, int],
         for name in ("organization", "initiative")
     }
     parents = [
-        item for item in noted.values()
+        item
+        for item in noted.values()
         if item.type in rows and not item.deleted and rows[item.type].get(item.pk) != item.status
-    ]  # fmt: skip
+    ]
     for parent in parents:
         children = [("event", Event.objects.filter(**{f"{parent.type}_id": parent.pk}))]
         if parent.type == "organization":
@@ -209,11 +214,14 @@ def _with_children(noted: dict[tuple[str, int], Noted]) -> dict[tuple[str, int],
                 result.setdefault(
                     (name, row["pk"]),
                     Noted(
-                        type=name, pk=row["pk"], uuid=str(row["uuid"]), status=row["status"],
+                        type=name,
+                        pk=row["pk"],
+                        uuid=str(row["uuid"]),
+                        status=row["status"],
                         organization_id=row["organization_id"],
                         initiative_id=row.get("initiative_id"),
                     ),
-                )  # fmt: skip
+                )
     return result
 
 
@@ -273,9 +281,11 @@ def announcements(noted: dict[tuple[str, int], Noted]) -> list[tuple[str, dict]]
                 if data is None:  # gone meanwhile (another transaction): its own event follows
                     continue
                 feed_item = {
-                    "type": name, "id": item.uuid,
-                    "changed_at": now_rows[(name, item.pk)]["updated_at"], "object": data,
-                }  # fmt: skip
+                    "type": name,
+                    "id": item.uuid,
+                    "changed_at": now_rows[(name, item.pk)]["updated_at"],
+                    "object": data,
+                }
                 happened.append((NAMES[name][1] if was else NAMES[name][0], feed_item))
     return happened
 

@@ -18,9 +18,12 @@ def endpoint_create(
 ) -> WebhookEndpoint:
     """Register an endpoint for ``key``; its signing secret is made here."""
     return WebhookEndpoint.objects.create(
-        key=key, url=url, events=sorted(set(events)), contact_email=contact_email,
+        key=key,
+        url=url,
+        events=sorted(set(events)),
+        contact_email=contact_email,
         description=description,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic

@@ -126,9 +126,11 @@ def deliver(delivery_id: int) -> str:
         error = f"{type(exc).__name__}: {exc}"
     now = timezone.now()
     entry = {
-        "at": now.isoformat(), "status_code": status_code, "error": error[:MAX_LOGGED],
+        "at": now.isoformat(),
+        "status_code": status_code,
+        "error": error[:MAX_LOGGED],
         "duration_ms": round((time.monotonic() - started) * 1000),
-    }  # fmt: skip
+    }
     delivery.refresh_from_db(fields=["attempt_log"])
     delivery.attempt_log = [*delivery.attempt_log, entry]
     delivery.attempts = attempt

@@ -16,9 +16,9 @@ def admin_client(client):
 
 
 @pytest.mark.parametrize(
-    "model", ["organization", "initiative", "membership", "claimrequest", "changerequest",
-              "invitation"],
-)  # fmt: skip
+    "model",
+    ["organization", "initiative", "membership", "claimrequest", "changerequest", "invitation"],
+)
 def test_admin_lists_load(admin_client, model):
     InitiativeFactory()
     assert admin_client.get(f"/admin/directory/{model}/").status_code == 200
@@ -37,10 +37,18 @@ def test_admin_approves_a_change_request_and_grants_a_claim(admin_client):
     member = UserFactory(username="m")
     org = OrganizationFactory(name="Before", postal_code="80302")
     change = ChangeRequest.objects.create(
-        organization=org, submitted_by=member,
-        proposed={"name": ["After"], "summary": [org.summary], "postal_code": ["80302"],
-                  "scope": ["local"], "roles": [], "goals": [], "networks": []},
-    )  # fmt: skip
+        organization=org,
+        submitted_by=member,
+        proposed={
+            "name": ["After"],
+            "summary": [org.summary],
+            "postal_code": ["80302"],
+            "scope": ["local"],
+            "roles": [],
+            "goals": [],
+            "networks": [],
+        },
+    )
     page = admin_client.get(f"/admin/directory/changerequest/{change.pk}/change/").content.decode()
     assert "<del>Before</del>" in page and "<ins>After</ins>" in page
     admin_client.post(

@@ -75,18 +75,25 @@ def test_csv_imports_and_partner_submissions_write_one_history_row_too():
     from roles.models import Role
 
     result = import_listings(
-        kind="organizations", status="pending", by="curator@example.org",
+        kind="organizations",
+        status="pending",
+        by="curator@example.org",
         text="name,summary,postal_code,roles,goals\n"
         "Front Range Dialogue,Talks.,80302,bridge-builders;facilitators,compromise\n",
-    )  # fmt: skip
+    )
     (row,) = result.created[0].history.all()
     assert row.history_change_reason == "Imported by curator@example.org"
     assert row.roles.count() == 2
 
     initiative = initiative_submit(
-        by="Test partner", organization={"instance": OrganizationFactory()},
-        data={"title": "Dialogue nights", "summary": "Talks.", "scope": "national",
-              "roles": list(Role.objects.filter(slug="mediators"))},
-    )  # fmt: skip
+        by="Test partner",
+        organization={"instance": OrganizationFactory()},
+        data={
+            "title": "Dialogue nights",
+            "summary": "Talks.",
+            "scope": "national",
+            "roles": list(Role.objects.filter(slug="mediators")),
+        },
+    )
     (row,) = initiative.history.all()
     assert [r.role.slug for r in row.roles.all()] == ["mediators"]

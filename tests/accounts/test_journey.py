@@ -105,8 +105,10 @@ def test_the_whole_journey_from_sign_up_to_a_pending_initiative(client):
     assert sent.status_code == 302
     initiative = Initiative.objects.get(title="Kitchen-table conversations")
     assert (initiative.status, initiative.organization, initiative.welcomes_newcomers) == (
-        "pending", org, True,
-    )  # fmt: skip
+        "pending",
+        org,
+        True,
+    )
 
     # The dashboard shows both as pending; the public sees neither.
     dashboard = client.get("/dashboard/").content.decode()
@@ -235,8 +237,14 @@ def test_editing_a_pending_listing_applies_at_once(client, member):
 
 def initiative_edit(initiative, **extra):
     """The edit form of ``initiative`` with a new title (and no organization field)."""
-    return {"title": "Edited title", "summary": initiative.summary, "postal_code": "80302",
-            "scope": "local", "roles": ["mediators"], **extra}  # fmt: skip
+    return {
+        "title": "Edited title",
+        "summary": initiative.summary,
+        "postal_code": "80302",
+        "scope": "local",
+        "roles": ["mediators"],
+        **extra,
+    }
 
 
 def test_an_initiative_edit_applies_at_once_while_pending_and_on_approval_once_public(
@@ -265,9 +273,16 @@ def test_editing_an_organization_keeps_its_networks(client, member):
     page = client.get(f"/dashboard/organizations/{org.slug}/edit/").content.decode()
     box = page[page.index('value="a-network"') - 120 : page.index('value="a-network"') + 70]
     assert "checked" in box
-    client.post(f"/dashboard/organizations/{org.slug}/edit/",
-                {"name": "Renamed", "summary": "s", "postal_code": "80302", "scope": "local",
-                 "networks": ["a-network"]})  # fmt: skip
+    client.post(
+        f"/dashboard/organizations/{org.slug}/edit/",
+        {
+            "name": "Renamed",
+            "summary": "s",
+            "postal_code": "80302",
+            "scope": "local",
+            "networks": ["a-network"],
+        },
+    )
     org.refresh_from_db()
     assert org.name == "Renamed" and list(org.networks.all()) == [network]
 

@@ -117,8 +117,13 @@ def test_invitations_expire_after_14_days_and_say_so(client, member):
 def test_the_withdraw_page_counts_what_goes_with_the_organization(client, member):
     org = organization_of(member)
     Event.objects.create(
-        organization=org, title="Forum", slug="forum", summary="s", status="published",
-        starts_at=timezone.now() + timedelta(days=2), postal_code="80302",
-    )  # fmt: skip
+        organization=org,
+        title="Forum",
+        slug="forum",
+        summary="s",
+        status="published",
+        starts_at=timezone.now() + timedelta(days=2),
+        postal_code="80302",
+    )
     page = client.get(f"/dashboard/organizations/{org.slug}/withdraw/").content.decode()
     assert "initiatives (0) and events (1)" in page

@@ -64,9 +64,14 @@ def test_a_non_member_cannot_see_a_change_request_by_id(client, outsider, theirs
 def test_a_non_member_cannot_submit_for_someone_elses_organization(client, outsider, theirs):
     response = client.post(
         "/submit/initiative/",
-        {"organization": "their-org", "title": "Sneaky", "summary": "x", "scope": "national",
-         "send": "1"},
-    )  # fmt: skip
+        {
+            "organization": "their-org",
+            "title": "Sneaky",
+            "summary": "x",
+            "scope": "national",
+            "send": "1",
+        },
+    )
     assert response.status_code in (302, 400)
     assert not theirs[0].initiatives.filter(title="Sneaky").exists()
 
@@ -76,8 +81,15 @@ def test_the_dashboard_shows_only_my_listings(client, outsider, theirs):
     assert "their-org" not in html and "their-work" not in html
 
 
-@pytest.mark.parametrize("url", ["/dashboard/", "/submit/organization/", "/submit/initiative/",
-                                 "/organizations/their-org/claim/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/",
+        "/submit/organization/",
+        "/submit/initiative/",
+        "/organizations/their-org/claim/",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_sign_in(client, theirs, url):
     response = client.get(url)
     assert response.status_code == 302

@@ -46,10 +46,13 @@ def test_saving_an_unchanged_public_listing_makes_no_queue_item(client, member):
     org = OrganizationFactory(postal_code="80302")
     Membership.objects.create(user=member, organization=org, role="owner")
     initiative = InitiativeFactory(
-        organization=org, title="Kitchen-table conversations", postal_code="80302",
+        organization=org,
+        title="Kitchen-table conversations",
+        postal_code="80302",
         summary="Small groups of neighbors who vote differently meet at home.",
-        get_involved="Host a table or join one.", welcomes_newcomers=True,
-    )  # fmt: skip
+        get_involved="Host a table or join one.",
+        welcomes_newcomers=True,
+    )
     initiative.roles.set(initiative.roles.model.objects.filter(slug="bridge-builders"))
     initiative.goals.set(initiative.goals.model.objects.filter(slug="compromise"))
     url = f"/dashboard/initiatives/{initiative.slug}/edit/"

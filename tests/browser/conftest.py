@@ -158,43 +158,62 @@ def boulder(taxonomy):
     make = InitiativeFactory
     listings = {
         "circles": make(
-            title="Boulder neighbor conversations", slug="boulder-neighbor-conversations",
-            organization=org, postal_code="80302", welcomes_newcomers=True,
+            title="Boulder neighbor conversations",
+            slug="boulder-neighbor-conversations",
+            organization=org,
+            postal_code="80302",
+            welcomes_newcomers=True,
             summary="Monthly conversations between neighbors who vote differently.",
             get_involved="Come to the next circle at the public library; no experience needed.",
             get_involved_url="https://example.org/circles/join",
-            goals=[goal["compromise"]], roles=[role["facilitators"], role["bridge-builders"]],
+            goals=[goal["compromise"]],
+            roles=[role["facilitators"], role["bridge-builders"]],
         ),
         "walks": make(
-            title="Lafayette conversation walks", slug="lafayette-conversation-walks",
-            organization=org, postal_code="80026",
+            title="Lafayette conversation walks",
+            slug="lafayette-conversation-walks",
+            organization=org,
+            postal_code="80026",
             summary="Walks where two people who disagree talk about one local question.",
-            goals=[goal["compromise"]], roles=[role["facilitators"]],
+            goals=[goal["compromise"]],
+            roles=[role["facilitators"]],
         ),
         "online": make(
-            title="Online conversation network", slug="online-conversation-network",
-            scope="national", summary="Video conversations across the country, every week.",
-            goals=[goal["compromise"], goal["reconciliation"]], roles=[role["facilitators"]],
+            title="Online conversation network",
+            slug="online-conversation-network",
+            scope="national",
+            summary="Video conversations across the country, every week.",
+            goals=[goal["compromise"], goal["reconciliation"]],
+            roles=[role["facilitators"]],
         ),
         # Near and on topic, but another role.
         "cafe": make(
-            title="Longmont conversation cafe", slug="longmont-conversation-cafe",
-            postal_code="80501", summary="A weekly cafe for conversation about town issues.",
-            goals=[goal["compromise"]], roles=[role["bridge-builders"]],
+            title="Longmont conversation cafe",
+            slug="longmont-conversation-cafe",
+            postal_code="80501",
+            summary="A weekly cafe for conversation about town issues.",
+            goals=[goal["compromise"]],
+            roles=[role["bridge-builders"]],
         ),
         # Same goal and role, far away.
         "chicago": make(
-            title="Chicago conversation circles", slug="chicago-conversation-circles",
-            postal_code="60601", summary="Conversation circles on the South Side.",
-            goals=[goal["compromise"]], roles=[role["facilitators"]],
+            title="Chicago conversation circles",
+            slug="chicago-conversation-circles",
+            postal_code="60601",
+            summary="Conversation circles on the South Side.",
+            goals=[goal["compromise"]],
+            roles=[role["facilitators"]],
         ),
         # Near, same goal and role, but not about conversations.
         "polls": make(
-            title="Boulder poll worker drive", slug="boulder-poll-worker-drive",
-            postal_code="80302", summary="Recruits and trains election workers.",
-            goals=[goal["compromise"]], roles=[role["facilitators"]],
+            title="Boulder poll worker drive",
+            slug="boulder-poll-worker-drive",
+            postal_code="80302",
+            summary="Recruits and trains election workers.",
+            goals=[goal["compromise"]],
+            roles=[role["facilitators"]],
         ),
-    }  # fmt: skip
+    }
     listings["expected"] = {listings[key].title for key in ("circles", "walks", "online")}
     return listings
 
@@ -206,40 +225,74 @@ def listings(taxonomy):
     initiative and a problem report)."""
     goal, role = taxonomy["goal"], taxonomy["role"]
     network = OrganizationFactory(
-        name="Bridge Alliance", slug="bridge-alliance", is_network=True, scope="national",
-        source="paper", website="https://example.org", email="hello@example.org",
-        description="A coalition of bridge-building groups.", last_verified_at=timezone.now(),
-        goals=[goal["compromise"]], roles=[role["convenors"]],
-    )  # fmt: skip
+        name="Bridge Alliance",
+        slug="bridge-alliance",
+        is_network=True,
+        scope="national",
+        source="paper",
+        website="https://example.org",
+        email="hello@example.org",
+        description="A coalition of bridge-building groups.",
+        last_verified_at=timezone.now(),
+        goals=[goal["compromise"]],
+        roles=[role["convenors"]],
+    )
     local = OrganizationFactory(
-        name="Boulder Civic Commons (example)", slug="boulder-civic-commons", postal_code="80302",
-        is_demo=True, goals=[goal["reconciliation"]], roles=[role["facilitators"]],
-    )  # fmt: skip
+        name="Boulder Civic Commons (example)",
+        slug="boulder-civic-commons",
+        postal_code="80302",
+        is_demo=True,
+        goals=[goal["reconciliation"]],
+        roles=[role["facilitators"]],
+    )
     local.networks.add(network)
     InitiativeFactory(
-        title="Neighborhood conversation circles", slug="circles", organization=local,
-        postal_code="80302", welcomes_newcomers=True, is_demo=True,
-        get_involved="Come to a monthly circle.", get_involved_url="https://example.org/join",
-        website="https://example.org/circles", description="Small, facilitated conversations.",
+        title="Neighborhood conversation circles",
+        slug="circles",
+        organization=local,
+        postal_code="80302",
+        welcomes_newcomers=True,
+        is_demo=True,
+        get_involved="Come to a monthly circle.",
+        get_involved_url="https://example.org/join",
+        website="https://example.org/circles",
+        description="Small, facilitated conversations.",
         last_verified_at=timezone.now(),
         goals=[goal["compromise"], goal["reconciliation"]],
         roles=[role["facilitators"], role["bridge-builders"]],
-    )  # fmt: skip
+    )
     InitiativeFactory(
-        title="National listening tour", slug="tour", organization=network, scope="national",
-        source="paper", goals=[goal["compromise"]], roles=[role["convenors"]],
-    )  # fmt: skip
+        title="National listening tour",
+        slug="tour",
+        organization=network,
+        scope="national",
+        source="paper",
+        goals=[goal["compromise"]],
+        roles=[role["convenors"]],
+    )
     clinic = InitiativeFactory(
-        title="Chicago mediation clinic", slug="clinic", postal_code="60601",
-        goals=[goal["compromise"]], roles=[role["mediators"]],
-    )  # fmt: skip
+        title="Chicago mediation clinic",
+        slug="clinic",
+        postal_code="60601",
+        goals=[goal["compromise"]],
+        roles=[role["mediators"]],
+    )
     event = Event(
-        organization=local, title="Town forum on the library budget", slug="town-forum",
-        summary="A public forum.", description="Bring your questions.", starts_at=SOON,
-        ends_at=SOON + timedelta(hours=2), mode="in_person", postal_code="80302",
-        registration_url="https://example.org/forum", cost="Free",
-        accessibility="Step-free entrance.", status="published", published_at=timezone.now(),
-    )  # fmt: skip
+        organization=local,
+        title="Town forum on the library budget",
+        slug="town-forum",
+        summary="A public forum.",
+        description="Bring your questions.",
+        starts_at=SOON,
+        ends_at=SOON + timedelta(hours=2),
+        mode="in_person",
+        postal_code="80302",
+        registration_url="https://example.org/forum",
+        cost="Free",
+        accessibility="Step-free entrance.",
+        status="published",
+        published_at=timezone.now(),
+    )
     event.save()
     event.goals.set([goal["compromise"]])
     event.roles.set([role["convenors"]])
@@ -247,14 +300,23 @@ def listings(taxonomy):
     member = make_user("member@example.org", password=None)
     Membership.objects.create(user=member, organization=local, role="owner")
     pending = OrganizationFactory(
-        name="Harbor Dialogue Project", slug="harbor", status="pending", published_at=None,
-        submitted_by=member, roles=[role["facilitators"]],
-    )  # fmt: skip
+        name="Harbor Dialogue Project",
+        slug="harbor",
+        status="pending",
+        published_at=None,
+        submitted_by=member,
+        roles=[role["facilitators"]],
+    )
     Membership.objects.create(user=member, organization=pending, role="owner")
     InitiativeFactory(
-        title="Kitchen-table conversations", slug="kitchen", organization=pending,
-        status="pending", published_at=None, submitted_by=member, postal_code="80302",
-    )  # fmt: skip
+        title="Kitchen-table conversations",
+        slug="kitchen",
+        organization=pending,
+        status="pending",
+        published_at=None,
+        submitted_by=member,
+        postal_code="80302",
+    )
     Report.objects.create(initiative=clinic, kind="outdated", message="It moved.")
     curator = make_user("curator@example.org", curator=True, password=None)
     return {"member": member, "curator": curator}

@@ -67,8 +67,10 @@ def check(files: list[Path]) -> list[dict]:
     )
     run = subprocess.run(
         ["java", "-Xss4m", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.stdout.strip(), f"vnu printed nothing (exit {run.returncode}): {run.stderr}"
     return json.loads(run.stdout)["messages"]
 

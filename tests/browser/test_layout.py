@@ -20,10 +20,32 @@ DESKTOP = {"width": 1280, "height": 800}
 LONG_WORD = "Antidisestablishmentarianismconversationcircles"
 # 25 ZIP codes far enough apart to be told apart at the country's zoom; two listings on each.
 ZIPS = [
-    "10001", "60601", "80302", "94103", "98101", "30303", "02108", "33101", "75201", "85004",
-    "19103", "48201", "55401", "63101", "70112", "97201", "84101", "89101", "73102", "37203",
-    "28202", "46204", "53202", "64105", "27601",
-]  # fmt: skip
+    "10001",
+    "60601",
+    "80302",
+    "94103",
+    "98101",
+    "30303",
+    "02108",
+    "33101",
+    "75201",
+    "85004",
+    "19103",
+    "48201",
+    "55401",
+    "63101",
+    "70112",
+    "97201",
+    "84101",
+    "89101",
+    "73102",
+    "37203",
+    "28202",
+    "46204",
+    "53202",
+    "64105",
+    "27601",
+]
 
 
 def open_page(new_context, viewport: dict, url: str) -> Page:
@@ -48,10 +70,16 @@ def month_of_events(taxonomy):
             continue
         start = timezone.make_aware(datetime.combine(day, time(23, 0)))
         Event.objects.create(
-            organization=org, title=f"Forum on the {day.day}", slug=f"forum-{day.day}",
-            summary="A public forum.", starts_at=start, ends_at=start + timedelta(minutes=30),
-            mode="online", status="published", published_at=timezone.now(),
-        )  # fmt: skip
+            organization=org,
+            title=f"Forum on the {day.day}",
+            slug=f"forum-{day.day}",
+            summary="A public forum.",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            mode="online",
+            status="published",
+            published_at=timezone.now(),
+        )
 
 
 @pytest.mark.parametrize("width", [1280, 1600])
@@ -78,16 +106,24 @@ def long_words(taxonomy):
         name=f"{LONG_WORD} coalition", slug="long-coalition", postal_code="80302"
     )
     InitiativeFactory(
-        title=f"{LONG_WORD} for neighbours", slug="long-initiative", organization=org,
+        title=f"{LONG_WORD} for neighbours",
+        slug="long-initiative",
+        organization=org,
         postal_code="80302",
         summary="See https://example.org/a-very-long-address/with/no/spaces/anywhere/in/it/at/all",
-    )  # fmt: skip
+    )
     start = timezone.now() + timedelta(days=2)
     Event.objects.create(
-        organization=org, title=f"{LONG_WORD} evening", slug="long-event", summary="A forum.",
-        starts_at=start, ends_at=start + timedelta(hours=1), mode="online", status="published",
+        organization=org,
+        title=f"{LONG_WORD} evening",
+        slug="long-event",
+        summary="A forum.",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        mode="online",
+        status="published",
         published_at=timezone.now(),
-    )  # fmt: skip
+    )
 
 
 PHONE_PAGES = [
@@ -148,9 +184,11 @@ def crowded_map(taxonomy):
     for n, zip_code in enumerate(ZIPS):
         for twin in ("A", "B"):
             InitiativeFactory(
-                title=f"Project {zip_code} {twin}", slug=f"project-{n}-{twin.lower()}",
-                organization=org, postal_code=zip_code,
-            )  # fmt: skip
+                title=f"Project {zip_code} {twin}",
+                slug=f"project-{n}-{twin.lower()}",
+                organization=org,
+                postal_code=zip_code,
+            )
 
 
 def cluster_counts(page: Page) -> list[int]:

@@ -104,8 +104,11 @@ def test_a_good_file_imports_every_row(tmp_path):
     )
     nights = Initiative.objects.get(title="Dialogue nights")
     assert (nights.status, nights.source, nights.city, nights.welcomes_newcomers) == (
-        "published", "import", "Boulder", True,
-    )  # fmt: skip
+        "published",
+        "import",
+        "Boulder",
+        True,
+    )
     assert set(nights.roles.values_list("slug", flat=True)) == {"bridge-builders", "facilitators"}
     assert "Imported by" in nights.history.first().history_change_reason
 
@@ -169,9 +172,11 @@ def test_scope_is_optional_and_local_by_default_as_documented():
     assert not result.errors
     assert Initiative.objects.get(title="Porch talks").scope == "local"
     result = import_listings(
-        kind="organizations", text="name,summary,postal_code\nPorch club,Talks.,80302\n",
-        status="pending", by="test",
-    )  # fmt: skip
+        kind="organizations",
+        text="name,summary,postal_code\nPorch club,Talks.,80302\n",
+        status="pending",
+        by="test",
+    )
     assert not result.errors
     assert Organization.objects.get(name="Porch club").scope == "local"
 

@@ -93,10 +93,18 @@ def test_two_decisions_on_one_item_give_one_record(curator, submitter):
 def test_change_requests_are_approved_or_rejected_with_a_diff(curator_client, curator, submitter):
     org = OrganizationFactory(name="Before", postal_code="80302")
     change = ChangeRequest.objects.create(
-        organization=org, submitted_by=submitter,
-        proposed={"name": ["After"], "summary": [org.summary], "postal_code": ["80302"],
-                  "scope": ["local"], "roles": ["mediators"], "goals": [], "networks": []},
-    )  # fmt: skip
+        organization=org,
+        submitted_by=submitter,
+        proposed={
+            "name": ["After"],
+            "summary": [org.summary],
+            "postal_code": ["80302"],
+            "scope": ["local"],
+            "roles": ["mediators"],
+            "goals": [],
+            "networks": [],
+        },
+    )
     queue = curator_client.get("/curate/queue/").content.decode()
     assert "<del>Before</del>" in queue and "<ins>After</ins>" in queue
     curator_client.post(f"/curate/decide/change/{change.pk}/", {"action": "approve"})
@@ -144,9 +152,11 @@ def test_the_queue_shows_everything_waiting_oldest_first(curator_client, submitt
 def test_possible_duplicates_are_flagged(curator_client):
     OrganizationFactory(name="Braver Angels", website="https://braverangels.org/")
     copy = OrganizationFactory(
-        name="Braver Angels Colorado", website="https://www.braverangels.org/co",
-        status="pending", published_at=None,
-    )  # fmt: skip
+        name="Braver Angels Colorado",
+        website="https://www.braverangels.org/co",
+        status="pending",
+        published_at=None,
+    )
     unrelated = OrganizationFactory(
         name="Riverside Library Talks", status="pending", published_at=None
     )
@@ -262,8 +272,10 @@ def test_revert_restores_content_not_publication(curator_client, curator):
 
 def test_a_decision_that_does_not_fit_the_item_is_refused_not_a_500(curator_client):
     initiative = InitiativeFactory(status="pending", published_at=None)
-    response = curator_client.post(f"/curate/decide/initiative/{initiative.pk}/",
-                                   {"action": "resolve", "next": "https://evil.example/x"})  # fmt: skip
+    response = curator_client.post(
+        f"/curate/decide/initiative/{initiative.pk}/",
+        {"action": "resolve", "next": "https://evil.example/x"},
+    )
     assert response.status_code == 302 and "evil.example" not in response["Location"]
     assert not ModerationDecision.objects.exists()
 

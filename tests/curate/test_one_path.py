@@ -13,15 +13,22 @@ from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-EDIT = {"summary": ["A new summary from the member."], "postal_code": ["80302"],
-        "scope": ["local"], "roles": [], "goals": [], "networks": []}  # fmt: skip
+EDIT = {
+    "summary": ["A new summary from the member."],
+    "postal_code": ["80302"],
+    "scope": ["local"],
+    "roles": [],
+    "goals": [],
+    "networks": [],
+}
 
 
 def member_edit(submitter, org, **proposed):
     return ChangeRequest.objects.create(
-        organization=org, submitted_by=submitter,
+        organization=org,
+        submitted_by=submitter,
         proposed={"name": [org.name], **EDIT, **proposed},
-    )  # fmt: skip
+    )
 
 
 def the_decision(action: str, target) -> ModerationDecision:

@@ -23,14 +23,24 @@ def own_items(curator):
     listed = OrganizationFactory(name="Listed Group", postal_code="80302")
     Membership.objects.create(user=curator, organization=listed, role="owner")
     edit = ChangeRequest.objects.create(
-        organization=listed, submitted_by=curator,
-        proposed={"name": ["Renamed"], "summary": [listed.summary], "postal_code": ["80302"],
-                  "scope": ["local"], "roles": [], "goals": [], "networks": []},
-    )  # fmt: skip
+        organization=listed,
+        submitted_by=curator,
+        proposed={
+            "name": ["Renamed"],
+            "summary": [listed.summary],
+            "postal_code": ["80302"],
+            "scope": ["local"],
+            "roles": [],
+            "goals": [],
+            "networks": [],
+        },
+    )
     claim = ClaimRequest.objects.create(
-        user=curator, organization=OrganizationFactory(name="Wanted Group"),
-        evidence="message", message="Mine.",
-    )  # fmt: skip
+        user=curator,
+        organization=OrganizationFactory(name="Wanted Group"),
+        evidence="message",
+        message="Mine.",
+    )
     return {"organization": org, "change": edit, "claim": claim}
 
 

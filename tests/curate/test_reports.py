@@ -25,10 +25,13 @@ def test_reports_are_resolved_and_dismissed_in_bulk(curator_client):
     pending = OrganizationFactory(status="pending", published_at=None)
     response = curator_client.post(
         "/curate/bulk/",
-        {"action": "resolve", "reason": "Updated the dates.",
-         "item": [f"report:{r.pk}" for r in reports[:2]] + [f"organization:{pending.pk}"]},
+        {
+            "action": "resolve",
+            "reason": "Updated the dates.",
+            "item": [f"report:{r.pk}" for r in reports[:2]] + [f"organization:{pending.pk}"],
+        },
         follow=True,
-    )  # fmt: skip
+    )
     html = response.content.decode()
     assert "2 decided." in html
     assert html.count("does not take this action") == 1  # the organization, said once
@@ -48,10 +51,13 @@ def test_approving_reports_in_bulk_leaves_them_with_one_message(curator_client):
     reports = open_reports(29)
     response = curator_client.post(
         "/curate/bulk/",
-        {"action": "approve", "reason_code": "out_of_scope",
-         "item": [f"report:{r.pk}" for r in reports]},
+        {
+            "action": "approve",
+            "reason_code": "out_of_scope",
+            "item": [f"report:{r.pk}" for r in reports],
+        },
         follow=True,
-    )  # fmt: skip
+    )
     html = response.content.decode()
     assert "is not a decision for this kind of item" not in html
     assert "29 selected items do not take this action" in html

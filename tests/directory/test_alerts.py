@@ -68,8 +68,11 @@ def test_nothing_is_sent_before_the_address_is_confirmed(client):
 
 def test_each_email_lists_only_new_matches_and_running_twice_sends_nothing_twice(client):
     reconciliation = Goal.objects.get(slug="reconciliation")
-    InitiativeFactory(title="Old healing circle", goals=[reconciliation],
-                      published_at=timezone.now() - timedelta(days=10))  # fmt: skip
+    InitiativeFactory(
+        title="Old healing circle",
+        goals=[reconciliation],
+        published_at=timezone.now() - timedelta(days=10),
+    )
     alert = confirm(client, subscribe(client))
     age(alert)
     InitiativeFactory(title="New healing circle", goals=[reconciliation])
@@ -161,8 +164,10 @@ def test_weekly_alerts_wait_a_week(client):
     before = len(mail.outbox)
     run_schedule()
     assert len(mail.outbox) == before
-    Alert.objects.filter(pk=alert.pk).update(last_run_at=timezone.now() - timedelta(days=8),
-                                             matched_until=timezone.now() - timedelta(days=8))  # fmt: skip
+    Alert.objects.filter(pk=alert.pk).update(
+        last_run_at=timezone.now() - timedelta(days=8),
+        matched_until=timezone.now() - timedelta(days=8),
+    )
     run_schedule()
     assert len(mail.outbox) == before + 1
 
@@ -187,17 +192,29 @@ def test_a_refused_send_is_retried_next_time_and_loses_nothing(client, settings)
 def test_event_alerts_and_bad_searches(client):
     alert = subscribe(client, query="mode=online", kind="events")
     assert alert.kind == "events"
-    bad = client.post("/alerts/subscribe/", {"email": "x@example.org", "frequency": "daily",
-                                             "kind": "initiatives", "query": "near=abc"})  # fmt: skip
+    bad = client.post(
+        "/alerts/subscribe/",
+        {
+            "email": "x@example.org",
+            "frequency": "daily",
+            "kind": "initiatives",
+            "query": "near=abc",
+        },
+    )
     assert bad.status_code == 400
     assert not Alert.objects.filter(email="x@example.org").exists()
 
 
 def test_an_alert_keeps_only_the_known_filters_of_its_query(client):
-    client.post("/alerts/subscribe/", {
-        "email": "x@example.org", "frequency": "daily", "kind": "initiatives",
-        "query": "goal=compromise&\n\nURGENT verify at https://evil.example\n\n=1&state=CO",
-    })  # fmt: skip
+    client.post(
+        "/alerts/subscribe/",
+        {
+            "email": "x@example.org",
+            "frequency": "daily",
+            "kind": "initiatives",
+            "query": "goal=compromise&\n\nURGENT verify at https://evil.example\n\n=1&state=CO",
+        },
+    )
     alert = Alert.objects.get()
     assert alert.query == "goal=compromise&state=CO"
     assert "evil.example" not in mail.outbox[-1].body

@@ -27,22 +27,55 @@ def world():
     org.networks.add(network)
     items = [
         ("Boulder circles", "80302", "local", ["bridge-builders"], ["compromise"], True),
-        ("Denver poll workers", "80202", "local", ["civic-participants"], ["electoral-integrity"], False),
-        ("Chicago mediation", "60601", "local", ["mediators"], ["compromise", "reconciliation"], True),
-        ("National fact checks", "", "national", ["disinformation-fighters"], ["bad-faith-actors"], False),
-        ("Online dialogue week", "", "online", ["convenors", "bridge-builders"], ["compromise"], True),
+        (
+            "Denver poll workers",
+            "80202",
+            "local",
+            ["civic-participants"],
+            ["electoral-integrity"],
+            False,
+        ),
+        (
+            "Chicago mediation",
+            "60601",
+            "local",
+            ["mediators"],
+            ["compromise", "reconciliation"],
+            True,
+        ),
+        (
+            "National fact checks",
+            "",
+            "national",
+            ["disinformation-fighters"],
+            ["bad-faith-actors"],
+            False,
+        ),
+        (
+            "Online dialogue week",
+            "",
+            "online",
+            ["convenors", "bridge-builders"],
+            ["compromise"],
+            True,
+        ),
         ("Austin listening", "78701", "local", ["bridge-builders"], ["reconciliation"], False),
-    ]  # fmt: skip
+    ]
     made = []
     for i, (title, zip_code, scope, roles, goals, newcomers) in enumerate(items):
         made.append(
             InitiativeFactory(
-                title=title, postal_code=zip_code, scope=scope, welcomes_newcomers=newcomers,
-                roles=[role[r] for r in roles], goals=[goal[g] for g in goals],
+                title=title,
+                postal_code=zip_code,
+                scope=scope,
+                welcomes_newcomers=newcomers,
+                roles=[role[r] for r in roles],
+                goals=[goal[g] for g in goals],
                 organization=org if i < 2 else OrganizationFactory(),
-                summary=f"{title} summary", website="https://example.org/" if i % 2 else "",
+                summary=f"{title} summary",
+                website="https://example.org/" if i % 2 else "",
             )
-        )  # fmt: skip
+        )
     InitiativeFactory(title="Pending secret", status="pending", postal_code="80302")
     InitiativeFactory(title="Archived secret", status="archived", postal_code="80302")
     return made
@@ -66,11 +99,22 @@ def html_slugs(client, query: str) -> list[str]:
 
 
 FILTERS = [
-    "", "goal=compromise", "role=bridge-builders", "group=constructive-communicators",
-    "kind=actor", "state=CO", "scope=local", "scope=national&scope=online",
-    "near=80302&radius=50", "near=80302&radius=50&include_national=true", "newcomers=true",
-    "q=mediation", "q=dialogue", "organization=front-range-dialogue", "sort=name",
-]  # fmt: skip
+    "",
+    "goal=compromise",
+    "role=bridge-builders",
+    "group=constructive-communicators",
+    "kind=actor",
+    "state=CO",
+    "scope=local",
+    "scope=national&scope=online",
+    "near=80302&radius=50",
+    "near=80302&radius=50&include_national=true",
+    "newcomers=true",
+    "q=mediation",
+    "q=dialogue",
+    "organization=front-range-dialogue",
+    "sort=name",
+]
 
 
 PAIRS = [
@@ -142,9 +186,15 @@ def test_organizations_endpoint_lists_networks(client, world):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("near=123", "near"), ("radius=900&near=80302", "radius"), ("goal=nope", "goal"),
-     ("state=XX", "state"), ("sort=distance", "sort"), ("updated_since=soon", "updated_since")],
-)  # fmt: skip
+    [
+        ("near=123", "near"),
+        ("radius=900&near=80302", "radius"),
+        ("goal=nope", "goal"),
+        ("state=XX", "state"),
+        ("sort=distance", "sort"),
+        ("updated_since=soon", "updated_since"),
+    ],
+)
 def test_bad_filters_are_a_json_400_with_the_same_messages_as_the_html(client, query, field):
     response = client.get(f"{API}?{query}")
     assert response.status_code == 400
@@ -161,8 +211,11 @@ def test_bad_filters_with_csv_format_still_answer_json(client):
 
 def test_hidden_initiatives_are_in_no_format(client, world):
     for fmt in ("json", "csv", "geojson"):
-        body = b"".join(client.get(f"{API}?format={fmt}").streaming_content) if fmt != "json" \
-            else client.get(API).content  # fmt: skip
+        body = (
+            b"".join(client.get(f"{API}?format={fmt}").streaming_content)
+            if fmt != "json"
+            else client.get(API).content
+        )
         assert b"secret" not in body, fmt
 
 
@@ -314,8 +367,23 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     spec = json.loads(schema.content)
     assert "/api/v1/initiatives/" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/initiatives/"]["get"]["parameters"]}
-    assert {"q", "goal", "role", "group", "kind", "state", "near", "radius", "scope",
-            "organization", "newcomers", "sort", "page", "page_size", "format"} <= params  # fmt: skip
+    assert {
+        "q",
+        "goal",
+        "role",
+        "group",
+        "kind",
+        "state",
+        "near",
+        "radius",
+        "scope",
+        "organization",
+        "newcomers",
+        "sort",
+        "page",
+        "page_size",
+        "format",
+    } <= params
     docs = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn." not in docs and "unpkg" not in docs

@@ -92,9 +92,8 @@ def test_tombstones_name_what_left_the_public_set(client):
     initiative.save()
     items = client.get(f"{FEED}?since={checkpoint}").json()["results"]
     assert items == [
-        {"type": "initiative", "id": str(initiative.uuid),
-         "removed_at": items[0]["removed_at"]}
-    ]  # fmt: skip
+        {"type": "initiative", "id": str(initiative.uuid), "removed_at": items[0]["removed_at"]}
+    ]
 
 
 def test_listings_that_were_never_public_never_appear(client):
@@ -106,9 +105,14 @@ def test_listings_that_were_never_public_never_appear(client):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("since=yesterday", "since"), ("since=2026-01-01T00:00:00", "since"),
-     ("cursor=garbage", "cursor"), ("limit=0", "limit"), ("limit=9999", "limit")],
-)  # fmt: skip
+    [
+        ("since=yesterday", "since"),
+        ("since=2026-01-01T00:00:00", "since"),
+        ("cursor=garbage", "cursor"),
+        ("limit=0", "limit"),
+        ("limit=9999", "limit"),
+    ],
+)
 def test_bad_feed_parameters_are_a_400(client, query, field):
     response = client.get(f"{FEED}?{query}")
     assert response.status_code == 400
@@ -232,8 +236,11 @@ def test_a_cached_feed_page_follows_every_change(client, django_assert_num_queri
     first.title = "First, renamed"
     first.save()
     InitiativeFactory(title="Second")
-    titles = [item["object"]["title"] for item in client.get(FEED).json()["results"]
-              if item["type"] == "initiative"]  # fmt: skip
+    titles = [
+        item["object"]["title"]
+        for item in client.get(FEED).json()["results"]
+        if item["type"] == "initiative"
+    ]
     assert titles == ["First, renamed", "Second"]
     gone = str(first.uuid)
     first.delete()

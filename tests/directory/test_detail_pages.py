@@ -26,10 +26,15 @@ def test_initiative_page_answers_how_to_help_and_links_roles_and_goals(
     role = Role.objects.get(slug="facilitators")
     goal = Goal.objects.get(slug="compromise")
     initiative = InitiativeFactory(
-        title="Town talks", welcomes_newcomers=True, get_involved="Come to the next talk.",
-        get_involved_url="https://example.org/join", postal_code="80302", roles=[role],
-        goals=[goal], source="self",
-    )  # fmt: skip
+        title="Town talks",
+        welcomes_newcomers=True,
+        get_involved="Come to the next talk.",
+        get_involved_url="https://example.org/join",
+        postal_code="80302",
+        roles=[role],
+        goals=[goal],
+        source="self",
+    )
     with django_assert_num_queries(6):  # initiative+org, roles, goals, languages, sources, events
         response = client.get(initiative.get_absolute_url())
     html = response.content.decode()

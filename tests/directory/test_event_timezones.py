@@ -14,9 +14,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def member(client):
     user = UserFactory(
-        username="member@example.org", email="member@example.org", password="x-Long-pass-42",
+        username="member@example.org",
+        email="member@example.org",
+        password="x-Long-pass-42",
         verified=True,
-    )  # fmt: skip
+    )
     client.force_login(user)
     return user
 
@@ -71,10 +73,14 @@ def test_us_zones_come_first_by_their_common_names(client, member):
 def test_an_online_event_is_saved_in_the_zone_offered(client, member):
     org = organization_of(member, postal_code="80302")
     data = {
-        "organization": org.slug, "title": "Online forum", "summary": "A forum.",
-        "mode": "online", "starts_at": "2031-05-01T18:00", "join_url": "https://meet.example/x",
+        "organization": org.slug,
+        "title": "Online forum",
+        "summary": "A forum.",
+        "mode": "online",
+        "starts_at": "2031-05-01T18:00",
+        "join_url": "https://meet.example/x",
         "timezone": selected_zone(client.get("/submit/event/").content.decode()),
-    }  # fmt: skip
+    }
     assert client.post("/submit/event/", data).status_code == 302
     event = Event.objects.get(title="Online forum")
     assert event.timezone == "America/Denver"

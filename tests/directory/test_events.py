@@ -49,8 +49,12 @@ def test_the_ics_round_trips_start_and_end_with_the_time_zone(client):
 
 def test_an_all_day_event_exports_as_dates_with_an_exclusive_end(client):
     start = datetime(2027, 4, 10, 0, 0, tzinfo=DENVER)
-    event = make_event(title="Service day", all_day=True, starts_at=start,
-                       ends_at=datetime(2027, 4, 11, 23, 59, tzinfo=DENVER))  # fmt: skip
+    event = make_event(
+        title="Service day",
+        all_day=True,
+        starts_at=start,
+        ends_at=datetime(2027, 4, 11, 23, 59, tzinfo=DENVER),
+    )
     (vevent,) = parse(client.get(f"/events/{event.slug}/event.ics").content)
     assert vevent.decoded("dtstart") == date(2027, 4, 10)
     assert vevent.decoded("dtend") == date(2027, 4, 12)
@@ -94,8 +98,14 @@ def test_a_past_event_stays_reachable_in_the_api(client):
 def test_date_ranges_mode_and_place_filters(client):
     base = datetime(2027, 6, 1, 18, tzinfo=DENVER)
     june = make_event(title="June forum", starts_at=base)
-    july = make_event(title="July training", starts_at=base + timedelta(days=35), mode="online",
-                      postal_code="", join_url="https://meet.example/t", scope="online")  # fmt: skip
+    july = make_event(
+        title="July training",
+        starts_at=base + timedelta(days=35),
+        mode="online",
+        postal_code="",
+        join_url="https://meet.example/t",
+        scope="online",
+    )
     chicago = make_event(
         title="Chicago meetup", starts_at=base + timedelta(days=2), postal_code="60601"
     )
@@ -138,8 +148,15 @@ def test_the_ical_feed_takes_any_search_and_calendar_apps_can_parse_it(client):
 def test_pending_events_are_never_public(client):
     pending = make_event(title="Secret pending event", status="pending")
     assert client.get(pending.get_absolute_url()).status_code == 404
-    for url in ["/events/", "/events/feed.ics", "/api/v1/events/", "/api/v1/events/?format=csv",
-                "/api/v1/changes/", "/embed/events/", "/sitemap.xml"]:  # fmt: skip
+    for url in [
+        "/events/",
+        "/events/feed.ics",
+        "/api/v1/events/",
+        "/api/v1/events/?format=csv",
+        "/api/v1/changes/",
+        "/embed/events/",
+        "/sitemap.xml",
+    ]:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"Secret pending event" not in body, url
@@ -155,11 +172,15 @@ def test_a_published_event_is_hidden_with_its_pending_initiative(client):
 def test_events_show_on_their_organization_initiative_and_role_pages(client):
     role = Role.objects.get(slug="convenors")
     initiative = InitiativeFactory()
-    event = make_event(title="Open forum", organization=initiative.organization,
-                       initiative=initiative)  # fmt: skip
+    event = make_event(
+        title="Open forum", organization=initiative.organization, initiative=initiative
+    )
     event.roles.set([role])
-    for url in [initiative.organization.get_absolute_url(), initiative.get_absolute_url(),
-                role.get_absolute_url()]:  # fmt: skip
+    for url in [
+        initiative.organization.get_absolute_url(),
+        initiative.get_absolute_url(),
+        role.get_absolute_url(),
+    ]:
         assert "Open forum" in client.get(url).content.decode(), url
 
 
@@ -181,8 +202,15 @@ def test_validation_rules_for_events():
         ({"timezone": "Mars/Olympus"}, "timezone"),
     ]
     for change, field in cases:
-        values = {"organization": org, "title": "x", "summary": "y", "slug": "x",
-                  "starts_at": start, "postal_code": "80302", **change}  # fmt: skip
+        values = {
+            "organization": org,
+            "title": "x",
+            "summary": "y",
+            "slug": "x",
+            "starts_at": start,
+            "postal_code": "80302",
+            **change,
+        }
         with pytest.raises(ValidationError) as error:
             Event(**values).full_clean()
         assert field in error.value.message_dict, change
@@ -224,9 +252,11 @@ def test_an_all_day_event_stays_upcoming_through_its_day():
 @pytest.fixture
 def member(client):
     user = UserFactory(
-        username="member@example.org", email="member@example.org", password="x-Long-pass-42",
+        username="member@example.org",
+        email="member@example.org",
+        password="x-Long-pass-42",
         verified=True,
-    )  # fmt: skip
+    )
     client.force_login(user)
     return user
 
@@ -237,26 +267,42 @@ def my_event(member, **kwargs):
     org = OrganizationFactory()
     Membership.objects.create(user=member, organization=org, role="editor")
     start = datetime(2027, 3, 5, 19, 0, tzinfo=DENVER)
-    return make_event(organization=org, starts_at=start, ends_at=start + timedelta(hours=2),
-                      **kwargs)  # fmt: skip
+    return make_event(
+        organization=org, starts_at=start, ends_at=start + timedelta(hours=2), **kwargs
+    )
 
 
 def event_form(event, **changes):
     return {
-        "title": event.title, "summary": event.summary, "description": "",
-        "starts_at": "2027-03-05T19:00", "ends_at": "2027-03-05T21:00",
-        "timezone": event.timezone, "mode": event.mode, "postal_code": event.postal_code,
-        "join_url": "", "registration_url": "", "cost": "", "accessibility": "", "website": "",
+        "title": event.title,
+        "summary": event.summary,
+        "description": "",
+        "starts_at": "2027-03-05T19:00",
+        "ends_at": "2027-03-05T21:00",
+        "timezone": event.timezone,
+        "mode": event.mode,
+        "postal_code": event.postal_code,
+        "join_url": "",
+        "registration_url": "",
+        "cost": "",
+        "accessibility": "",
+        "website": "",
         **changes,
-    }  # fmt: skip
+    }
 
 
 def test_a_submitted_event_shows_on_the_dashboard_with_its_status_and_actions(client, member):
 
     org = OrganizationFactory(owner=member)
-    response = client.post("/submit/event/", {
-        "organization": org.slug, **event_form(Event(title="Harbor forum", summary="s",
-                                                     mode="in_person", postal_code="80302"))})  # fmt: skip
+    response = client.post(
+        "/submit/event/",
+        {
+            "organization": org.slug,
+            **event_form(
+                Event(title="Harbor forum", summary="s", mode="in_person", postal_code="80302")
+            ),
+        },
+    )
     assert response.status_code == 302
     event = Event.objects.get(title="Harbor forum")
     page = client.get("/dashboard/").content.decode()
@@ -271,11 +317,19 @@ def test_a_submitted_event_shows_on_the_dashboard_with_its_status_and_actions(cl
 
 def test_the_event_form_reads_times_in_the_venues_zone(client, member):
     org = OrganizationFactory(owner=member)
-    response = client.post("/submit/event/", {
-        "organization": org.slug, "title": "Denver forum", "summary": "s",
-        "starts_at": "2027-03-05T19:00", "timezone": "America/New_York", "mode": "in_person",
-        "postal_code": "80302", "scope": "local",
-    })  # fmt: skip
+    response = client.post(
+        "/submit/event/",
+        {
+            "organization": org.slug,
+            "title": "Denver forum",
+            "summary": "s",
+            "starts_at": "2027-03-05T19:00",
+            "timezone": "America/New_York",
+            "mode": "in_person",
+            "postal_code": "80302",
+            "scope": "local",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = Event.objects.get(title="Denver forum")
     assert event.timezone == "America/Denver"
@@ -291,8 +345,9 @@ def test_editing_a_published_event_waits_for_a_curator(client, member):
     url = f"/dashboard/events/{event.slug}/edit/"
     form = client.get(url).content.decode()
     assert 'value="2027-03-05T19:00"' in form  # the time as typed, in the venue's zone
-    response = client.post(url, event_form(event, title="Town forum, moved",
-                                           starts_at="2027-03-06T18:30", ends_at=""))  # fmt: skip
+    response = client.post(
+        url, event_form(event, title="Town forum, moved", starts_at="2027-03-06T18:30", ends_at="")
+    )
     assert response.status_code == 302
     change = ChangeRequest.objects.get(event=event)
     event.refresh_from_db()

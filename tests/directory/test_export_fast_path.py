@@ -68,17 +68,25 @@ def varied():
         Initiative.roles.through.objects.create(initiative=circles, role=role)
     # Sources: two on one initiative (newest first in every output), one with no facts.
     SourceRecord.objects.create(
-        initiative=circles, url="https://news.example.org/circles", publisher="News, Inc.",
-        seen_on=date(2026, 11, 2), supports=["place", "programs"],
-    )  # fmt: skip
+        initiative=circles,
+        url="https://news.example.org/circles",
+        publisher="News, Inc.",
+        seen_on=date(2026, 11, 2),
+        supports=["place", "programs"],
+    )
     SourceRecord.objects.create(
-        initiative=circles, url="https://zeta.example.org/about", title='The "About" page',
-        seen_on=date(2026, 12, 1), supports=[],
-    )  # fmt: skip
+        initiative=circles,
+        url="https://zeta.example.org/about",
+        title='The "About" page',
+        seen_on=date(2026, 12, 1),
+        supports=[],
+    )
     SourceRecord.objects.create(
-        organization=org, url="https://zeta.example.org/", seen_on=date(2026, 12, 1),
+        organization=org,
+        url="https://zeta.example.org/",
+        seen_on=date(2026, 12, 1),
         supports=["name", "website"],
-    )  # fmt: skip
+    )
     InitiativeFactory(organization=org, title="=SUM(A1) formula-looking title", scope="national")
     InitiativeFactory(title="No place, no links", description='Quotes " and, commas\nnewline')
     InitiativeFactory(title="Of a hidden org", organization=hidden_network)

@@ -17,11 +17,18 @@ pytestmark = pytest.mark.django_db
 def make_event(organization, **kwargs) -> Event:
     start = timezone.now() + timedelta(days=3)
     event = Event(
-        organization=organization, title="Town forum", slug=f"forum-{organization.slug}",
-        summary="A public forum.", starts_at=start, ends_at=start + timedelta(hours=2),
-        mode="in_person", postal_code="80302", status="published", published_at=timezone.now(),
+        organization=organization,
+        title="Town forum",
+        slug=f"forum-{organization.slug}",
+        summary="A public forum.",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        mode="in_person",
+        postal_code="80302",
+        status="published",
+        published_at=timezone.now(),
         **kwargs,
-    )  # fmt: skip
+    )
     event.save()
     return event
 

@@ -28,26 +28,38 @@ def world():
     braver = OrganizationFactory(name="Front Range Dialogue", slug="front-range-dialogue")
     return {
         "boulder": InitiativeFactory(
-            title="Boulder listening circles", postal_code="80302", organization=braver,
-            roles=[role["bridge-builders"]], goals=[goal["compromise"]], welcomes_newcomers=True,
+            title="Boulder listening circles",
+            postal_code="80302",
+            organization=braver,
+            roles=[role["bridge-builders"]],
+            goals=[goal["compromise"]],
+            welcomes_newcomers=True,
             summary="Neighbors who disagree meet monthly.",
         ),
         "denver": InitiativeFactory(
-            title="Denver poll worker drive", postal_code="80202", organization=braver,
-            roles=[role["civic-participants"]], goals=[goal["electoral-integrity"]],
+            title="Denver poll worker drive",
+            postal_code="80202",
+            organization=braver,
+            roles=[role["civic-participants"]],
+            goals=[goal["electoral-integrity"]],
             summary="Recruits election workers.",
         ),
         "chicago": InitiativeFactory(
-            title="Chicago mediation clinic", postal_code="60601",
-            roles=[role["mediators"]], goals=[goal["compromise"], goal["reconciliation"]],
-            welcomes_newcomers=True, summary="Free community mediation.",
+            title="Chicago mediation clinic",
+            postal_code="60601",
+            roles=[role["mediators"]],
+            goals=[goal["compromise"], goal["reconciliation"]],
+            welcomes_newcomers=True,
+            summary="Free community mediation.",
         ),
         "national": InitiativeFactory(
-            title="National fact-check network", scope="national",
+            title="National fact-check network",
+            scope="national",
             roles=[role["disinformation-fighters"], role["governmental-watchdogs"]],
-            goals=[goal["bad-faith-actors"]], summary="Checks claims nationwide.",
+            goals=[goal["bad-faith-actors"]],
+            summary="Checks claims nationwide.",
         ),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(
@@ -314,9 +326,14 @@ def test_empty_results_suggest_widening_the_search(client, world):
 
 @pytest.mark.parametrize(
     "query",
-    ["role=&kind=&sort=&q=&near=&radius=", "state=", "goal=&group=", "state=&state=CO",
-     "scope=&newcomers=&include_national="],
-)  # fmt: skip
+    [
+        "role=&kind=&sort=&q=&near=&radius=",
+        "state=",
+        "goal=&group=",
+        "state=&state=CO",
+        "scope=&newcomers=&include_national=",
+    ],
+)
 def test_empty_parameters_mean_not_given_as_in_an_html_form(client, world, query):
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 200

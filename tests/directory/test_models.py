@@ -49,9 +49,14 @@ def test_an_end_date_before_the_start_is_rejected():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("state", "ZZ"), ("latitude", 91.0), ("longitude", -181.0), ("status", "secret"),
-     ("scope", "galactic")],
-)  # fmt: skip
+    [
+        ("state", "ZZ"),
+        ("latitude", 91.0),
+        ("longitude", -181.0),
+        ("status", "secret"),
+        ("scope", "galactic"),
+    ],
+)
 def test_the_database_refuses_invalid_values(field, value):
     initiative = InitiativeFactory()
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -91,11 +91,16 @@ def test_an_event_is_past_exactly_when_it_is_no_longer_upcoming(monkeypatch, all
     org = OrganizationFactory()
     for hours_ago in (1, 3, 6, 30, 60):
         event = Event.objects.create(
-            organization=org, slug=f"ev-{hours_ago}-{all_day}", title="Forum",
-            summary="A forum.", starts_at=timezone.now() - timedelta(hours=hours_ago),
-            all_day=all_day, mode="online", join_url="https://example.org/join",
+            organization=org,
+            slug=f"ev-{hours_ago}-{all_day}",
+            title="Forum",
+            summary="A forum.",
+            starts_at=timezone.now() - timedelta(hours=hours_ago),
+            all_day=all_day,
+            mode="online",
+            join_url="https://example.org/join",
             status="published",
-        )  # fmt: skip
+        )
         upcoming = Event.objects.upcoming().filter(pk=event.pk).exists()
         assert event.is_past is not upcoming, hours_ago
 
@@ -155,10 +160,15 @@ def test_one_registry_names_each_kind_in_both_spellings():
 
 def test_curators_edit_an_events_sources_and_history_by_its_kind(curator_client):
     event = Event.objects.create(
-        organization=OrganizationFactory(), slug="town-forum", title="Town forum",
-        summary="A forum.", starts_at=timezone.now() + timedelta(days=2), mode="online",
-        join_url="https://example.org/join", status="published",
-    )  # fmt: skip
+        organization=OrganizationFactory(),
+        slug="town-forum",
+        title="Town forum",
+        summary="A forum.",
+        starts_at=timezone.now() + timedelta(days=2),
+        mode="online",
+        join_url="https://example.org/join",
+        status="published",
+    )
     assert curator_client.get(f"/curate/sources/events/{event.slug}/").status_code == 200
     assert curator_client.get(f"/curate/history/events/{event.slug}/").status_code == 200
     assert curator_client.get(f"/curate/sources/event/{event.slug}/").status_code == 404

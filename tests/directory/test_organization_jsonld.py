@@ -13,9 +13,12 @@ pytestmark = pytest.mark.django_db
 
 def source(org, url, supports=("name",), publisher="", days_ago=0):
     return SourceRecord.objects.create(
-        organization=org, url=url, publisher=publisher, supports=list(supports),
+        organization=org,
+        url=url,
+        publisher=publisher,
+        supports=list(supports),
         seen_on=datetime.date(2026, 12, 5) - datetime.timedelta(days=days_ago),
-    )  # fmt: skip
+    )
 
 
 def organization_jsonld(client, org) -> dict:
@@ -30,9 +33,11 @@ def test_an_organization_carries_founding_date_address_profiles_and_networks(
     network = OrganizationFactory(name="Bridge Network", is_network=True)
     pending_network = OrganizationFactory(name="Pending Network", is_network=True, status="pending")
     org = OrganizationFactory(
-        name="Front Range Dialogue", founded_year=2004, postal_code="80302",
+        name="Front Range Dialogue",
+        founded_year=2004,
+        postal_code="80302",
         website="https://frontrange.example.org/",
-    )  # fmt: skip
+    )
     org.networks.add(network, pending_network)
     source(org, "https://en.wikipedia.org/wiki/Front_Range_Dialogue", publisher="Wikipedia")
     source(org, "https://www.guidestar.org/profile/12-3456789", days_ago=3)
@@ -46,18 +51,24 @@ def test_an_organization_carries_founding_date_address_profiles_and_networks(
     assert data["@type"] == "Organization"
     assert data["foundingDate"] == "2004"
     assert data["address"] == {
-        "@type": "PostalAddress", "addressCountry": "US", "addressLocality": "Boulder",
-        "addressRegion": "CO", "postalCode": "80302",
-    }  # fmt: skip
+        "@type": "PostalAddress",
+        "addressCountry": "US",
+        "addressLocality": "Boulder",
+        "addressRegion": "CO",
+        "postalCode": "80302",
+    }
     assert data["sameAs"] == [
         "https://frontrange.example.org/",
         "https://en.wikipedia.org/wiki/Front_Range_Dialogue",
         "https://www.guidestar.org/profile/12-3456789",
     ]
     assert data["memberOf"] == [
-        {"@type": "Organization", "name": "Bridge Network",
-         "url": f"http://testserver{network.get_absolute_url()}"},
-    ]  # fmt: skip
+        {
+            "@type": "Organization",
+            "name": "Bridge Network",
+            "url": f"http://testserver{network.get_absolute_url()}",
+        },
+    ]
 
 
 def test_what_is_not_known_is_left_out(client):
@@ -71,7 +82,9 @@ def test_what_is_not_known_is_left_out(client):
 def test_a_profile_link_that_is_not_http_is_left_out(client):
     org = OrganizationFactory(website="javascript:alert(1)")
     SourceRecord.objects.create(
-        organization=org, url="https://en.wikipedia.org/wiki/X", supports=["name"],
+        organization=org,
+        url="https://en.wikipedia.org/wiki/X",
+        supports=["name"],
         seen_on=datetime.date(2026, 12, 5),
-    )  # fmt: skip
+    )
     assert organization_jsonld(client, org)["sameAs"] == ["https://en.wikipedia.org/wiki/X"]

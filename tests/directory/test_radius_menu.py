@@ -32,9 +32,15 @@ def test_the_readmes_custom_radius_stays_selected_and_searching_again_keeps_it(c
     assert selected(options) == [("30", "30 miles")]
     # In order among the usual choices, which are all still offered.
     assert [label for _value, label, _chosen in options] == [
-        "5 miles", "10 miles", "25 miles", "30 miles", "50 miles", "100 miles", "250 miles",
+        "5 miles",
+        "10 miles",
+        "25 miles",
+        "30 miles",
+        "50 miles",
+        "100 miles",
+        "250 miles",
         "500 miles",
-    ]  # fmt: skip
+    ]
 
 
 def test_a_fractional_radius_is_offered_as_a_number_the_form_accepts_in_spanish_too(client):

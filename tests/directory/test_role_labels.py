@@ -25,12 +25,16 @@ def test_roles_that_share_a_name_are_labelled_with_their_group(mediators):
 
 def test_the_label_is_in_spanish_too(mediators):
     with translation.override("es"):
-        assert [role.label for role in Role.objects.with_label().filter(slug__in=[
-            "de-escalation-mediators", "mediators", "facilitators"]).order_by("number")] == [
+        assert [
+            role.label
+            for role in Role.objects.with_label()
+            .filter(slug__in=["de-escalation-mediators", "mediators", "facilitators"])
+            .order_by("number")
+        ] == [
             "Mediadores (Desescaladores)",
             "Facilitadores",
             "Mediadores (Solucionadores colaborativos de problemas)",
-        ]  # fmt: skip
+        ]
 
 
 def test_with_label_knows_it_in_the_same_query(mediators, django_assert_num_queries):

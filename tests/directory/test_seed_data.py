@@ -161,10 +161,18 @@ def test_seed_never_overwrites_a_curators_edit_or_removed_source(seeded):
 def test_seed_refuses_a_research_set_that_falls_short(tmp_path, monkeypatch):
     bad = {
         "organizations": [
-            {"slug": "no-sources", "name": "X", "summary": "Y.", "roles": ["mediators"],
-             "goals": ["compromise"], "city": "Boulder", "state": "CO", "sources": []}
+            {
+                "slug": "no-sources",
+                "name": "X",
+                "summary": "Y.",
+                "roles": ["mediators"],
+                "goals": ["compromise"],
+                "city": "Boulder",
+                "state": "CO",
+                "sources": [],
+            }
         ]
-    }  # fmt: skip
+    }
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     monkeypatch.setattr(research, "research_dir", lambda: tmp_path)
     found = research.ResearchSet.read()
@@ -189,9 +197,13 @@ def test_seed_demo_remove_deletes_only_examples(seeded):
     MembershipFactory(user=UserFactory(username="m"), organization=claimed_org, role="owner")
     example_initiative = Initiative.objects.filter(is_demo=True).first()
     event = Event.objects.create(
-        organization=OrganizationFactory(), initiative=example_initiative, title="Real event",
-        slug="real-event", summary="A real one.", starts_at="2030-01-01T10:00Z",
-    )  # fmt: skip
+        organization=OrganizationFactory(),
+        initiative=example_initiative,
+        title="Real event",
+        slug="real-event",
+        summary="A real one.",
+        starts_at="2030-01-01T10:00Z",
+    )
     call_command("seed_demo", remove=True, stdout=StringIO())
     assert not Initiative.objects.filter(is_demo=True).exists()
     assert set(Organization.objects.filter(is_demo=True)) == {example_org, claimed_org}

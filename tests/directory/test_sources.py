@@ -18,22 +18,34 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sourced():
     organization = OrganizationFactory(
-        name="Valley Mediation Center", slug="valley-mediation", postal_code="80302",
-        founded_year=1994, classified_by="curator",
-    )  # fmt: skip
+        name="Valley Mediation Center",
+        slug="valley-mediation",
+        postal_code="80302",
+        founded_year=1994,
+        classified_by="curator",
+    )
     initiative = InitiativeFactory(
-        organization=organization, title="Neighbor mediation", slug="neighbor-mediation",
-        postal_code="80302", classified_by="curator",
-    )  # fmt: skip
+        organization=organization,
+        title="Neighbor mediation",
+        slug="neighbor-mediation",
+        postal_code="80302",
+        classified_by="curator",
+    )
     SourceRecord.objects.create(
-        organization=organization, url="https://valley.example.org/about", title="About us",
-        publisher="Valley Mediation Center", seen_on=date(2026, 12, 1),
+        organization=organization,
+        url="https://valley.example.org/about",
+        title="About us",
+        publisher="Valley Mediation Center",
+        seen_on=date(2026, 12, 1),
         supports=["name", "website", "place", "founding_year"],
-    )  # fmt: skip
+    )
     SourceRecord.objects.create(
-        initiative=initiative, url="https://news.example.org/story?a=1&b=<2>",
-        publisher="Daily <News>", seen_on=date(2026, 11, 30), supports=["programs", "place"],
-    )  # fmt: skip
+        initiative=initiative,
+        url="https://news.example.org/story?a=1&b=<2>",
+        publisher="Daily <News>",
+        seen_on=date(2026, 11, 30),
+        supports=["programs", "place"],
+    )
     return organization, initiative
 
 
@@ -58,13 +70,19 @@ def test_the_sources_section_speaks_spanish(client, sourced):
 
 def test_an_event_page_shows_its_sources(client, sourced):
     event = Event.objects.create(
-        organization=sourced[0], title="Open house", slug="open-house", summary="Come by.",
-        starts_at=timezone.now() + timedelta(days=3), status="published",
-    )  # fmt: skip
+        organization=sourced[0],
+        title="Open house",
+        slug="open-house",
+        summary="Come by.",
+        starts_at=timezone.now() + timedelta(days=3),
+        status="published",
+    )
     SourceRecord.objects.create(
-        event=event, url="https://valley.example.org/events", seen_on=date(2026, 12, 2),
+        event=event,
+        url="https://valley.example.org/events",
+        seen_on=date(2026, 12, 2),
         supports=["programs"],
-    )  # fmt: skip
+    )
     page = client.get(event.get_absolute_url()).content.decode()
     assert 'href="https://valley.example.org/events"' in page
 
@@ -143,12 +161,16 @@ def _form(sources=(), new=None, delete=()):
         "sources-MAX_NUM_FORMS": "1000",
     }
     for i, source in enumerate(sources):
-        data.update({
-            f"sources-{i}-id": str(source.pk), f"sources-{i}-url": source.url,
-            f"sources-{i}-title": source.title, f"sources-{i}-publisher": source.publisher,
-            f"sources-{i}-seen_on": source.seen_on.isoformat(),
-            f"sources-{i}-supports": source.supports,
-        })  # fmt: skip
+        data.update(
+            {
+                f"sources-{i}-id": str(source.pk),
+                f"sources-{i}-url": source.url,
+                f"sources-{i}-title": source.title,
+                f"sources-{i}-publisher": source.publisher,
+                f"sources-{i}-seen_on": source.seen_on.isoformat(),
+                f"sources-{i}-supports": source.supports,
+            }
+        )
         if source.pk in delete:
             data[f"sources-{i}-DELETE"] = "on"
     i = len(sources)
@@ -164,9 +186,16 @@ def test_a_curator_adds_a_source_and_the_listing_counts_as_verified(curator_clie
     existing = list(organization.sources.all())
     response = curator_client.post(
         url,
-        _form(existing, new={"url": "https://en.wikipedia.org/wiki/Valley", "publisher": "Wikipedia",
-                             "seen_on": "2026-12-04", "supports": ["place", "founding_year"]}),
-    )  # fmt: skip
+        _form(
+            existing,
+            new={
+                "url": "https://en.wikipedia.org/wiki/Valley",
+                "publisher": "Wikipedia",
+                "seen_on": "2026-12-04",
+                "supports": ["place", "founding_year"],
+            },
+        ),
+    )
     assert response.status_code == 302
     added = organization.sources.get(url="https://en.wikipedia.org/wiki/Valley")
     assert added.supports == ["place", "founding_year"]
@@ -229,9 +258,13 @@ def test_the_stale_queue_shows_each_listings_sources(curator_client, sourced):
 
 @pytest.mark.parametrize(
     ("city", "state", "table_name"),
-    [("Boulder", "CO", "Boulder"), ("St. Louis", "MO", "Saint Louis"),
-     ("Winston-Salem", "NC", "Winston Salem"), ("Ft. Lauderdale", "FL", "Fort Lauderdale")],
-)  # fmt: skip
+    [
+        ("Boulder", "CO", "Boulder"),
+        ("St. Louis", "MO", "Saint Louis"),
+        ("Winston-Salem", "NC", "Winston Salem"),
+        ("Ft. Lauderdale", "FL", "Fort Lauderdale"),
+    ],
+)
 def test_a_city_without_a_zip_is_placed_at_its_centre(city, state, table_name):
     from directory.search.geo import haversine_miles, lookup_city, lookup_zip
 

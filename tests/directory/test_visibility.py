@@ -20,19 +20,29 @@ def listings():
         name="Shown Org Zebra", slug="shown-org-zebra", postal_code="80302"
     )
     shown = InitiativeFactory(
-        title="Shown initiative zebra", organization=shown_org, roles=[role], goals=[goal],
+        title="Shown initiative zebra",
+        organization=shown_org,
+        roles=[role],
+        goals=[goal],
         postal_code="80302",
-    )  # fmt: skip
+    )
     hidden = {}
     for status in HIDDEN:
         org = OrganizationFactory(
-            name=f"Hidden {status} org zebra", status=status, postal_code="80302",
-            roles=[role], goals=[goal],
-        )  # fmt: skip
+            name=f"Hidden {status} org zebra",
+            status=status,
+            postal_code="80302",
+            roles=[role],
+            goals=[goal],
+        )
         hidden[status] = InitiativeFactory(
-            title=f"Hidden {status} initiative zebra", status=status, organization=shown_org,
-            roles=[role], goals=[goal], postal_code="80302",
-        )  # fmt: skip
+            title=f"Hidden {status} initiative zebra",
+            status=status,
+            organization=shown_org,
+            roles=[role],
+            goals=[goal],
+            postal_code="80302",
+        )
         hidden[f"{status}-org"] = org
     return shown, hidden
 

@@ -163,9 +163,12 @@ def test_a_published_listing_is_delivered_once_signed_with_the_feed_item(
         "whsec_other", body, headers["X-MPDB-Timestamp"], headers["X-MPDB-Signature"]
     )
     assert not signing.verify(
-        endpoint["secret"], body, headers["X-MPDB-Timestamp"], headers["X-MPDB-Signature"],
+        endpoint["secret"],
+        body,
+        headers["X-MPDB-Timestamp"],
+        headers["X-MPDB-Signature"],
         now=time.time() + 3600,
-    )  # fmt: skip
+    )
 
     payload = json.loads(body)
     assert payload["event"] == "listing.published"
@@ -260,10 +263,16 @@ def test_withdrawn_and_cancelled_are_tombstones_and_follow_the_organization(
     initiative = InitiativeFactory()
     organization = initiative.organization
     event = Event.objects.create(
-        organization=organization, title="Town talk", slug="town-talk", summary="Talk.",
-        starts_at=timezone.now() + timedelta(days=3), status=Status.PUBLISHED,
-        mode="online", join_url="https://example.org/join", scope="online",
-    )  # fmt: skip
+        organization=organization,
+        title="Town talk",
+        slug="town-talk",
+        summary="Talk.",
+        starts_at=timezone.now() + timedelta(days=3),
+        status=Status.PUBLISHED,
+        mode="online",
+        join_url="https://example.org/join",
+        scope="online",
+    )
     run_worker()
     receiver.requests.clear()
 
@@ -339,25 +348,37 @@ def test_private_addresses_are_refused_in_production(client, api_key, org, setti
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     auth = {"HTTP_AUTHORIZATION": f"Api-Key {api_key}"}
     for url in [
-        receiver.url, "http://localhost:9/hook", "http://10.1.2.3/hook", "http://[::1]/hook",
-        "http://169.254.169.254/latest/meta-data", "http://192.168.0.10/", "http://intranet/",
-        "http://printer.local/", "http://[::ffff:127.0.0.1]/", "ftp://partner.example.org/",
+        receiver.url,
+        "http://localhost:9/hook",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.0.10/",
+        "http://intranet/",
+        "http://printer.local/",
+        "http://[::ffff:127.0.0.1]/",
+        "ftp://partner.example.org/",
         "https://user:pw@partner.example.org/hook",
-    ]:  # fmt: skip
+    ]:
         response = client.post(
             "/api/v1/webhooks/",
             {"url": url, "events": ["listing.published"], "contact_email": "a@partner.example"},
-            content_type="application/json", **auth,
-        )  # fmt: skip
+            content_type="application/json",
+            **auth,
+        )
         assert response.status_code == 400, url
         assert "url" in response.json()
     # A public name is accepted without being looked up.
     response = client.post(
         "/api/v1/webhooks/",
-        {"url": "https://hooks.partner.example.org/mpdb", "events": ["listing.published"],
-         "contact_email": "a@partner.example"},
-        content_type="application/json", **auth,
-    )  # fmt: skip
+        {
+            "url": "https://hooks.partner.example.org/mpdb",
+            "events": ["listing.published"],
+            "contact_email": "a@partner.example",
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 201
 
     # An endpoint stored with a loopback address is never contacted either.
@@ -395,9 +416,11 @@ def test_endpoints_belong_to_their_key(client, api_key, receiver):
     assert [e["id"] for e in listed] == [endpoint["id"]]
     assert endpoint["secret"].startswith("whsec_") and endpoint["paused"] is False
     changed = client.patch(
-        path, {"events": ["event.cancelled", "event.cancelled"]}, content_type="application/json",
+        path,
+        {"events": ["event.cancelled", "event.cancelled"]},
+        content_type="application/json",
         **mine,
-    )  # fmt: skip
+    )
     assert changed.status_code == 200 and changed.json()["events"] == ["event.cancelled"]
     bad = client.patch(
         path, {"events": ["listing.deleted"]}, content_type="application/json", **mine
@@ -410,9 +433,11 @@ def test_endpoints_belong_to_their_key(client, api_key, receiver):
     (request,) = receiver.requests
     assert request["headers"]["X-MPDB-Event"] == "ping"
     assert signing.verify(
-        endpoint["secret"], request["body"], request["headers"]["X-MPDB-Timestamp"],
+        endpoint["secret"],
+        request["body"],
+        request["headers"]["X-MPDB-Timestamp"],
         request["headers"]["X-MPDB-Signature"],
-    )  # fmt: skip
+    )
     log = client.get(f"{path}deliveries/", **mine).json()
     assert log["count"] == 1 and log["results"][0]["state"] == "delivered"
 
@@ -494,11 +519,15 @@ def test_the_openapi_schema_covers_the_webhook_endpoints(client):
         if method in ("get", "post", "patch", "delete")
     }
     assert operations == {
-        ("/api/v1/webhooks/", "get"), ("/api/v1/webhooks/", "post"),
-        ("/api/v1/webhooks/{id}/", "get"), ("/api/v1/webhooks/{id}/", "patch"),
-        ("/api/v1/webhooks/{id}/", "delete"), ("/api/v1/webhooks/{id}/deliveries/", "get"),
-        ("/api/v1/webhooks/{id}/ping/", "post"), ("/api/v1/webhooks/{id}/resume/", "post"),
-    }  # fmt: skip
+        ("/api/v1/webhooks/", "get"),
+        ("/api/v1/webhooks/", "post"),
+        ("/api/v1/webhooks/{id}/", "get"),
+        ("/api/v1/webhooks/{id}/", "patch"),
+        ("/api/v1/webhooks/{id}/", "delete"),
+        ("/api/v1/webhooks/{id}/deliveries/", "get"),
+        ("/api/v1/webhooks/{id}/ping/", "post"),
+        ("/api/v1/webhooks/{id}/resume/", "post"),
+    }
     for path, method in operations:
         operation = spec["paths"][path][method]
         assert operation["security"] == [{"ApiKeyAuth": []}]
@@ -506,9 +535,13 @@ def test_the_openapi_schema_covers_the_webhook_endpoints(client):
     events = spec["components"]["schemas"]["WebhookEndpointRequest"]["properties"]["events"]
     enum = spec["components"]["schemas"][events["items"]["$ref"].rsplit("/", 1)[1]]["enum"]
     assert set(enum) == {
-        "listing.published", "listing.changed", "listing.withdrawn",
-        "event.published", "event.changed", "event.cancelled",
-    }  # fmt: skip
+        "listing.published",
+        "listing.changed",
+        "listing.withdrawn",
+        "event.published",
+        "event.changed",
+        "event.cancelled",
+    }
 
 
 def test_a_delivery_is_given_up_after_the_last_attempt(client, api_key, org, receiver, settings):
@@ -535,11 +568,27 @@ def test_https_deliveries_check_the_certificate_against_the_host_name(
 ):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     receiver = Receiver(tls=(cert, key))
     try:
         endpoint = register(client, api_key, receiver.url)
@@ -550,9 +599,11 @@ def test_https_deliveries_check_the_certificate_against_the_host_name(
         (request,) = receiver.requests
         assert request["headers"]["Host"] == f"localhost:{receiver.server.server_port}"
         assert signing.verify(
-            endpoint["secret"], request["body"], request["headers"]["X-MPDB-Timestamp"],
+            endpoint["secret"],
+            request["body"],
+            request["headers"]["X-MPDB-Timestamp"],
             request["headers"]["X-MPDB-Signature"],
-        )  # fmt: skip
+        )
 
         # A certificate the worker does not trust: nothing is sent, the failure is logged.
         decide(by=None, target=pending_initiative(org), action="approve")

@@ -18,9 +18,12 @@ def test_law_and_compromise_point_to_mediation_and_negotiation():
     ranked = recommend(answers(("skill", "law"), ("goal", "compromise")))
     # mediators 3+3, negotiators 2+3, then three roles at 3, in the paper's order.
     assert [(r.role.slug, r.score) for r in ranked] == [
-        ("mediators", 6), ("negotiators", 5), ("consensus-builders", 3), ("arbitrators", 3),
+        ("mediators", 6),
+        ("negotiators", 5),
+        ("consensus-builders", 3),
+        ("arbitrators", 3),
         ("adjudicators", 3),
-    ]  # fmt: skip
+    ]
     assert ranked[0].because == [
         "care about finding workable compromises",
         "have a head for law and settling disputes",
@@ -31,8 +34,10 @@ def test_little_time_and_listening_suit_grassroots_citizens():
     ranked = recommend(answers(("time", "little"), ("skill", "listening")))
     # grassroots 3+2; bubble bursters 1+2 and bridge builders 3 tie at 3: paper order (22 < 24).
     assert [(r.role.slug, r.score) for r in ranked[:3]] == [
-        ("grassroots-citizens", 5), ("bubble-bursters", 3), ("bridge-builders", 3),
-    ]  # fmt: skip
+        ("grassroots-citizens", 5),
+        ("bubble-bursters", 3),
+        ("bridge-builders", 3),
+    ]
 
 
 def test_no_answers_no_recommendations():
@@ -57,24 +62,30 @@ def test_every_role_can_be_recommended_by_some_answer():
 def test_the_finder_page_works_from_a_shareable_url(client, django_assert_max_num_queries):
     mediators = Role.objects.get(slug="mediators")
     near = InitiativeFactory(
-        title="Boulder mediation circle", roles=[mediators], welcomes_newcomers=True,
+        title="Boulder mediation circle",
+        roles=[mediators],
+        welcomes_newcomers=True,
         postal_code="80302",
-    )  # fmt: skip
+    )
     InitiativeFactory(title="Closed mediation panel", roles=[mediators], postal_code="80302")
     InitiativeFactory(
-        title="Online mediation course", roles=[mediators], welcomes_newcomers=True,
+        title="Online mediation course",
+        roles=[mediators],
+        welcomes_newcomers=True,
         scope="online",
-    )  # fmt: skip
-    InitiativeFactory(title="Far away mediation", roles=[mediators], welcomes_newcomers=True,
-                      postal_code="10001")  # fmt: skip
+    )
+    InitiativeFactory(
+        title="Far away mediation", roles=[mediators], welcomes_newcomers=True, postal_code="10001"
+    )
     url = "/get-involved/?skill=law&goal=compromise&near=80302"
     with django_assert_max_num_queries(8):
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
     assert [r.role.slug for r in response.context["recommendations"]][:2] == [
-        "mediators", "negotiators",
-    ]  # fmt: skip
+        "mediators",
+        "negotiators",
+    ]
     first = response.context["recommendations"][0]
     assert [i.title for i in first.initiatives] == [near.title, "Online mediation course"]
     assert "Closed mediation panel" not in html and "Far away mediation" not in html
@@ -101,12 +112,17 @@ def coverage_world():
     goal = {g.slug: g for g in Goal.objects.all()}
     OrganizationFactory(postal_code="80302", roles=[role["mediators"]], goals=[goal["compromise"]])
     OrganizationFactory(postal_code="60601", roles=[role["mediators"]], goals=[goal["compromise"]])
-    InitiativeFactory(postal_code="80302", roles=[role["mediators"], role["facilitators"]],
-                      goals=[goal["compromise"], goal["reconciliation"]])  # fmt: skip
-    InitiativeFactory(postal_code="80202", roles=[role["mediators"]], goals=[goal["compromise"]],
-                      scope="state")  # fmt: skip
-    InitiativeFactory(status="pending", postal_code="80302", roles=[role["mediators"]],
-                      goals=[goal["compromise"]])  # fmt: skip
+    InitiativeFactory(
+        postal_code="80302",
+        roles=[role["mediators"], role["facilitators"]],
+        goals=[goal["compromise"], goal["reconciliation"]],
+    )
+    InitiativeFactory(
+        postal_code="80202", roles=[role["mediators"]], goals=[goal["compromise"]], scope="state"
+    )
+    InitiativeFactory(
+        status="pending", postal_code="80302", roles=[role["mediators"]], goals=[goal["compromise"]]
+    )
     InitiativeFactory(scope="national", roles=[role["defenders"]])  # no goal
 
 
@@ -146,8 +162,10 @@ def test_the_coverage_page_shows_the_same_numbers_as_the_json(client, coverage_w
     for row, json_row in zip(page.context["rows"], data["roles"], strict=True):
         assert row["role"].slug == json_row["slug"]
         for html_cell in row["cells"]:
-            assert {"organizations": html_cell["organizations"],
-                    "initiatives": html_cell["initiatives"]} == json_row["by_goal"][html_cell["goal"].slug]  # fmt: skip
+            assert {
+                "organizations": html_cell["organizations"],
+                "initiatives": html_cell["initiatives"],
+            } == json_row["by_goal"][html_cell["goal"].slug]
     html = page.content.decode()
     assert "<svg" in html and 'class="coverage"' in html
 
@@ -156,8 +174,9 @@ def test_coverage_query_count_does_not_grow(client, coverage_world, django_asser
     with django_assert_num_queries(6):
         client.get("/api/v1/coverage/")
     for _ in range(5):
-        InitiativeFactory(postal_code="10001", roles=list(Role.objects.all()[:10]),
-                          goals=list(Goal.objects.all()))  # fmt: skip
+        InitiativeFactory(
+            postal_code="10001", roles=list(Role.objects.all()[:10]), goals=list(Goal.objects.all())
+        )
     with django_assert_num_queries(6):
         client.get("/api/v1/coverage/")
     with django_assert_num_queries(6):

@@ -69,9 +69,12 @@ def two_orgs(db):
         slug="theirs", name="Theirs", website="https://theirs.example", owner=victim
     )
     pending_org = OrganizationFactory(
-        slug="their-pending-org", status="pending", published_at=None, submitted_by=victim,
+        slug="their-pending-org",
+        status="pending",
+        published_at=None,
+        submitted_by=victim,
         owner=victim,
-    )  # fmt: skip
+    )
     unmanaged = OrganizationFactory(slug="unmanaged", website="https://unmanaged.example")
     objects = {
         "attacker": attacker,
@@ -113,19 +116,33 @@ def hostile(db):
     rows = []
     for n, payload in enumerate(PAYLOADS):
         org = OrganizationFactory(
-            slug=f"hostile-org-{n}", name=payload, summary=payload, description=payload,
-            website=f"https://org{n}.example/?q=%22%3E", email=f"org{n}@example.org",
-        )  # fmt: skip
+            slug=f"hostile-org-{n}",
+            name=payload,
+            summary=payload,
+            description=payload,
+            website=f"https://org{n}.example/?q=%22%3E",
+            email=f"org{n}@example.org",
+        )
         initiative = InitiativeFactory(
-            organization=org, slug=f"hostile-{n}", title=payload, summary=payload,
-            description=payload + "\nsecond line " + payload, get_involved=payload,
+            organization=org,
+            slug=f"hostile-{n}",
+            title=payload,
+            summary=payload,
+            description=payload + "\nsecond line " + payload,
+            get_involved=payload,
             postal_code="80302",
-        )  # fmt: skip
+        )
         event = make_event(
-            org, slug=f"hostile-event-{n}", title=payload, summary=payload,
-            description=payload, cost=payload[:120], accessibility=payload, mode="hybrid",
+            org,
+            slug=f"hostile-event-{n}",
+            title=payload,
+            summary=payload,
+            description=payload,
+            cost=payload[:120],
+            accessibility=payload,
+            mode="hybrid",
             join_url=f"https://join{n}.example/",
-        )  # fmt: skip
+        )
         rows.append((payload, org, initiative, event))
     return rows
 

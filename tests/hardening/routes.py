@@ -40,9 +40,11 @@ class Route:
                 return self.url(**values), values
             except NoReverseMatch:
                 continue
-        mixed = {p: KNOWN_VALUES.get(p) or (f"98765{n}" if "id" in p or p == "pk" else
-                                            f"zqx{n}placeholder")
-                 for n, p in enumerate(self.params)}  # fmt: skip
+        mixed = {
+            p: KNOWN_VALUES.get(p)
+            or (f"98765{n}" if "id" in p or p == "pk" else f"zqx{n}placeholder")
+            for n, p in enumerate(self.params)
+        }
         return self.url(**mixed), mixed
 
     def raw_url(self, value: str, param: str) -> str:

@@ -162,11 +162,19 @@ def test_a_submitter_cannot_set_status_source_dates_or_ids(api):
     existing = OrganizationFactory(slug="existing")
     forged_id = "11111111-2222-3333-4444-555555555555"
     body = valid() | {
-        "status": "published", "source": "paper", "published_at": "2020-01-01T00:00:00Z",
-        "last_verified_at": "2020-01-01T00:00:00Z", "id": forged_id, "uuid": forged_id,
-        "pk": existing.pk, "slug": "existing", "is_demo": True, "submitted_by": 1,
-        "created_at": "2000-01-01T00:00:00Z", "organization_id": existing.pk,
-    }  # fmt: skip
+        "status": "published",
+        "source": "paper",
+        "published_at": "2020-01-01T00:00:00Z",
+        "last_verified_at": "2020-01-01T00:00:00Z",
+        "id": forged_id,
+        "uuid": forged_id,
+        "pk": existing.pk,
+        "slug": "existing",
+        "is_demo": True,
+        "submitted_by": 1,
+        "created_at": "2000-01-01T00:00:00Z",
+        "organization_id": existing.pk,
+    }
     body["organization"] |= {"status": "published", "source": "paper", "is_network": True}
     response = post(api, body)
     assert response.status_code == 201

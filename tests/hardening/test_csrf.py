@@ -50,9 +50,15 @@ def test_every_route_refuses_a_post_without_a_csrf_token(superuser):
         assert b"CSRF" in response.content, route.name
         refused.append(route.name)
     assert len(refused) > 100  # the admin's, allauth's and ours
-    for name in ("directory:submit-organization", "directory:report", "set_language",
-                 "account_login", "account_logout", "directory:curate-decide",
-                 "admin:directory_organization_change"):  # fmt: skip
+    for name in (
+        "directory:submit-organization",
+        "directory:report",
+        "set_language",
+        "account_login",
+        "account_logout",
+        "directory:curate-decide",
+        "admin:directory_organization_change",
+    ):
         assert name in refused
 
 

@@ -54,8 +54,16 @@ def instantiate(form_class, two_orgs):
 def test_every_text_field_of_every_form_refuses_unstorable_characters(two_orgs):
     classes = [c for c in project_forms() if c.__name__ not in QUERY_FORMS]
     names = {c.__name__ for c in classes}
-    assert {"OrganizationForm", "InitiativeForm", "EventForm", "ClaimForm", "ReportForm",
-            "AlertForm", "InvitationForm", "DecisionForm"} <= names  # fmt: skip
+    assert {
+        "OrganizationForm",
+        "InitiativeForm",
+        "EventForm",
+        "ClaimForm",
+        "ReportForm",
+        "AlertForm",
+        "InvitationForm",
+        "DecisionForm",
+    } <= names
     checked = 0
     for form_class in classes:
         meta = getattr(form_class, "_meta", None)
@@ -90,37 +98,85 @@ def test_the_admin_forms_check_curators_text_too(superuser, model):
 
 # What each public form needs to be valid, and where it is posted.
 def organization_data():
-    return {"name": "Good Neighbors", "summary": "We meet monthly.", "scope": "national",
-            "description": "Line one.\nLine two.", "website": "good.example"}  # fmt: skip
+    return {
+        "name": "Good Neighbors",
+        "summary": "We meet monthly.",
+        "scope": "national",
+        "description": "Line one.\nLine two.",
+        "website": "good.example",
+    }
 
 
 def initiative_data():
-    return {"organization": "mine", "title": "Listening nights", "summary": "We listen.",
-            "scope": "national", "description": "About it.", "get_involved": "Come by.",
-            "send": "1"}  # fmt: skip
+    return {
+        "organization": "mine",
+        "title": "Listening nights",
+        "summary": "We listen.",
+        "scope": "national",
+        "description": "About it.",
+        "get_involved": "Come by.",
+        "send": "1",
+    }
 
 
 def event_data():
-    return {"organization": "mine", "title": "Forum", "summary": "A forum.", "mode": "online",
-            "starts_at": "2031-05-01T18:00", "timezone": "America/Denver",
-            "join_url": "https://meet.example/x", "cost": "Free"}  # fmt: skip
+    return {
+        "organization": "mine",
+        "title": "Forum",
+        "summary": "A forum.",
+        "mode": "online",
+        "starts_at": "2031-05-01T18:00",
+        "timezone": "America/Denver",
+        "join_url": "https://meet.example/x",
+        "cost": "Free",
+    }
 
 
 FORM_POSTS = [
     # (url, data, a single-line field, a multi-line field, how to find what was stored)
-    ("/submit/organization/", organization_data, "name", "description",
-     lambda: Organization.objects.filter(slug__startswith="good")),
-    ("/submit/initiative/", initiative_data, "title", "get_involved",
-     lambda: Initiative.objects.filter(title__startswith="Listening")),
-    ("/submit/event/", event_data, "title", "description",
-     lambda: EventModel.objects.filter(title__startswith="Forum")),
-    ("/organizations/unmanaged/claim/", lambda: {"evidence": "message", "message": "I run it."},
-     None, "message", lambda: ClaimRequest.objects.exclude(message="I run it.")),
-    ("/report/organizations/theirs/", lambda: {"kind": "incorrect", "message": "Wrong ZIP."},
-     None, "message", lambda: Report.objects.filter(kind="incorrect")),
-    ("/dashboard/organizations/mine/edit/", organization_data, "name", "description",
-     lambda: ChangeRequest.objects.filter(organization__slug="mine")),
-]  # fmt: skip
+    (
+        "/submit/organization/",
+        organization_data,
+        "name",
+        "description",
+        lambda: Organization.objects.filter(slug__startswith="good"),
+    ),
+    (
+        "/submit/initiative/",
+        initiative_data,
+        "title",
+        "get_involved",
+        lambda: Initiative.objects.filter(title__startswith="Listening"),
+    ),
+    (
+        "/submit/event/",
+        event_data,
+        "title",
+        "description",
+        lambda: EventModel.objects.filter(title__startswith="Forum"),
+    ),
+    (
+        "/organizations/unmanaged/claim/",
+        lambda: {"evidence": "message", "message": "I run it."},
+        None,
+        "message",
+        lambda: ClaimRequest.objects.exclude(message="I run it."),
+    ),
+    (
+        "/report/organizations/theirs/",
+        lambda: {"kind": "incorrect", "message": "Wrong ZIP."},
+        None,
+        "message",
+        lambda: Report.objects.filter(kind="incorrect"),
+    ),
+    (
+        "/dashboard/organizations/mine/edit/",
+        organization_data,
+        "name",
+        "description",
+        lambda: ChangeRequest.objects.filter(organization__slug="mine"),
+    ),
+]
 FORM_CASES = [pytest.param(*row, id=row[0]) for row in FORM_POSTS]
 
 
@@ -237,8 +293,18 @@ def test_zip_codes_in_other_scripts_digits_are_refused_not_crashing(two_orgs, zi
 
 
 #: Zero-width, direction and byte-order characters: invisible, yet they change how a name reads.
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066",
-             "\u2069", "\ufeff"]  # fmt: skip
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+]
 
 
 @pytest.mark.parametrize("character", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")

@@ -19,10 +19,16 @@ pytestmark = pytest.mark.django_db
 NOT_FOUND = {404}
 SIGN_IN = {302, 403}  # bounced to the sign-in page (curators' pages) or refused
 HIJACK = {
-    "name": "Hijacked", "title": "Hijacked", "summary": "Hijacked", "scope": "national",
-    "action": "approve", "email": "attacker@example.org", "evidence": "message",
-    "message": "It is mine now.", "kind": "spam",
-}  # fmt: skip
+    "name": "Hijacked",
+    "title": "Hijacked",
+    "summary": "Hijacked",
+    "scope": "national",
+    "action": "approve",
+    "email": "attacker@example.org",
+    "evidence": "message",
+    "message": "It is mine now.",
+    "kind": "spam",
+}
 
 
 def listing_kinds(o):
@@ -46,9 +52,12 @@ def victim_endpoint():
 
     endpoint = WebhookEndpoint.objects.filter(description="victim").first()
     return endpoint or WebhookEndpoint.objects.create(
-        key=APIKeyFactory(), url="https://partner.example.org/hook", events=[],
-        description="victim", contact_email="ops@partner.example.org",
-    )  # fmt: skip
+        key=APIKeyFactory(),
+        url="https://partner.example.org/hook",
+        events=[],
+        description="victim",
+        contact_email="ops@partner.example.org",
+    )
 
 
 def random_token(o):
@@ -248,7 +257,9 @@ def assert_untouched(o):
         assert (after.status, str(after)) == (before.status, str(before)), key
         assert after.last_verified_at == before.last_verified_at, key
     assert their_membership(o).role == "owner"
-    assert list(Membership.objects.filter(user=o["attacker"]).values_list("organization__slug", flat=True)) == ["mine"]  # fmt: skip
+    assert list(
+        Membership.objects.filter(user=o["attacker"]).values_list("organization__slug", flat=True)
+    ) == ["mine"]
     o["change"].refresh_from_db()
     o["claim"].refresh_from_db()
     o["invitation"].refresh_from_db()

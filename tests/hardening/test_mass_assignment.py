@@ -11,13 +11,26 @@ from .test_form_input import instantiate, project_forms
 pytestmark = pytest.mark.django_db
 
 FORGED = {
-    "status": "published", "source": "paper", "published_at": "2020-01-01 00:00",
-    "last_verified_at": "2020-01-01 00:00", "created_at": "2000-01-01 00:00",
-    "id": "1", "pk": "1", "uuid": "11111111-2222-3333-4444-555555555555", "slug": "forged",
-    "is_demo": "on", "is_network": "on", "submitted_by": "1", "token": "forged",
-    "state": "resolved", "decided_by": "1", "user": "1", "email_verified_at": "2020-01-01",
-    "resolution": "forged", "stale_notice_sent_at": "2020-01-01 00:00",
-}  # fmt: skip
+    "status": "published",
+    "source": "paper",
+    "published_at": "2020-01-01 00:00",
+    "last_verified_at": "2020-01-01 00:00",
+    "created_at": "2000-01-01 00:00",
+    "id": "1",
+    "pk": "1",
+    "uuid": "11111111-2222-3333-4444-555555555555",
+    "slug": "forged",
+    "is_demo": "on",
+    "is_network": "on",
+    "submitted_by": "1",
+    "token": "forged",
+    "state": "resolved",
+    "decided_by": "1",
+    "user": "1",
+    "email_verified_at": "2020-01-01",
+    "resolution": "forged",
+    "stale_notice_sent_at": "2020-01-01 00:00",
+}
 #: Forms only curators use (the CSV import may mark networks): not a submitter's way in.
 CURATOR_FORMS = {"ImportOrganizationForm", "DecisionForm", "ListingAdminForm"}
 
@@ -50,18 +63,34 @@ def test_submitting_an_initiative_or_event_cannot_publish_it_or_borrow_an_organi
     base = {"title": "Forged work", "summary": "x", "scope": "national", "send": "1"}
     response = client.post("/submit/initiative/", {**base, "organization": "theirs"})
     assert response.status_code == 400 and not Initiative.objects.filter(title="Forged work")
-    assert client.post("/submit/initiative/", {**FORGED, **base, "organization": "mine"}).status_code == 302  # fmt: skip
+    assert (
+        client.post("/submit/initiative/", {**FORGED, **base, "organization": "mine"}).status_code
+        == 302
+    )
     initiative = Initiative.objects.get(title="Forged work")
-    assert (initiative.status, initiative.source, initiative.published_at) == ("pending", "self", None)  # fmt: skip
+    assert (initiative.status, initiative.source, initiative.published_at) == (
+        "pending",
+        "self",
+        None,
+    )
     assert initiative.organization == two_orgs["mine"] and initiative.slug == "forged-work"
 
-    event = {"title": "Forged event", "summary": "x", "mode": "online", "timezone": "America/Denver",
-             "starts_at": "2031-05-01T18:00", "join_url": "https://meet.example/x"}  # fmt: skip
+    event = {
+        "title": "Forged event",
+        "summary": "x",
+        "mode": "online",
+        "timezone": "America/Denver",
+        "starts_at": "2031-05-01T18:00",
+        "join_url": "https://meet.example/x",
+    }
     response = client.post(
         "/submit/event/", {**event, "organization": "mine", "initiative": "their-work"}
     )
     assert response.status_code == 400 and not Event.objects.filter(title="Forged event")
-    assert client.post("/submit/event/", {**FORGED, **event, "organization": "mine"}).status_code == 302  # fmt: skip
+    assert (
+        client.post("/submit/event/", {**FORGED, **event, "organization": "mine"}).status_code
+        == 302
+    )
     created = Event.objects.get(title="Forged event")
     assert (created.status, created.source, created.published_at) == ("pending", "self", None)
 
@@ -71,10 +100,16 @@ def test_editing_cannot_publish_a_pending_listing_or_smuggle_fields_into_a_chang
 
     o = two_orgs
     client = logged_in(o["attacker"])
-    pending = InitiativeFactory(organization=o["mine"], slug="mine-pending", status="pending",
-                                published_at=None)  # fmt: skip
-    data = {"title": "Edited", "summary": "x", "scope": "national", "organization": "theirs",
-            **FORGED}  # fmt: skip
+    pending = InitiativeFactory(
+        organization=o["mine"], slug="mine-pending", status="pending", published_at=None
+    )
+    data = {
+        "title": "Edited",
+        "summary": "x",
+        "scope": "national",
+        "organization": "theirs",
+        **FORGED,
+    }
     response = client.post("/dashboard/initiatives/mine-pending/edit/", data)
     assert response.status_code == 302
     pending.refresh_from_db()
@@ -94,8 +129,9 @@ def test_reports_and_claims_start_open_whatever_the_post_says(two_orgs):
     client.post("/report/organizations/theirs/", {"kind": "spam", "message": "Spam.", **FORGED})
     report = Report.objects.get(message="Spam.")
     assert report.state == "open" and report.resolution == "" and report.resolved_by is None
-    client.post("/organizations/unmanaged/claim/",
-                {"evidence": "message", "message": "Mine.", **FORGED})  # fmt: skip
+    client.post(
+        "/organizations/unmanaged/claim/", {"evidence": "message", "message": "Mine.", **FORGED}
+    )
     claim = ClaimRequest.objects.get(message="Mine.")
     assert claim.status == "pending" and claim.user == two_orgs["attacker"]
     assert claim.email_verified_at is None and claim.token != "forged"

@@ -185,9 +185,13 @@ def test_the_change_feed_returns_the_text_unchanged(client, hostile):
 def test_curator_and_member_pages_show_payloads_as_text(hostile, curator):
     for payload, _org, initiative, _event in hostile[:6]:
         InitiativeFactory(
-            organization=initiative.organization, status="pending", published_at=None,
-            title=payload, summary=payload, slug=f"pending-{initiative.slug}",
-        )  # fmt: skip
+            organization=initiative.organization,
+            status="pending",
+            published_at=None,
+            title=payload,
+            summary=payload,
+            slug=f"pending-{initiative.slug}",
+        )
     client = logged_in(curator)
     queue = page(client, "/curate/queue/")
     assert_safe_html(queue, [p for p, *_ in hostile[:6]], "/curate/queue/")
@@ -226,9 +230,13 @@ def test_decision_emails_are_plain_text_with_the_text_as_written(hostile, curato
     submitter = make_user("submitter")
     for payload, org, *_ in hostile:
         initiative = InitiativeFactory(
-            organization=org, title=payload, status="pending", published_at=None,
-            submitted_by=submitter, slug=f"decided-{org.slug}",
-        )  # fmt: skip
+            organization=org,
+            title=payload,
+            status="pending",
+            published_at=None,
+            submitted_by=submitter,
+            slug=f"decided-{org.slug}",
+        )
         mail.outbox.clear()
         decide(by=curator, target=initiative, action="approve")
         (message,) = mail.outbox
@@ -260,9 +268,11 @@ def test_a_listing_name_with_a_line_break_cannot_inject_mail_headers(curator):
 
     submitter = make_user("submitter")
     initiative = InitiativeFactory(
-        title="Line one\r\nBcc: victim@example.org\r\nX-Evil: 1", status="pending",
-        published_at=None, submitted_by=submitter,
-    )  # fmt: skip
+        title="Line one\r\nBcc: victim@example.org\r\nX-Evil: 1",
+        status="pending",
+        published_at=None,
+        submitted_by=submitter,
+    )
     mail.outbox.clear()
     decide(by=curator, target=initiative, action="approve")
     (message,) = mail.outbox  # sent, not refused
@@ -278,19 +288,27 @@ def test_user_written_links_become_hrefs_only_when_http(client):
     from directory.models import Organization
 
     org = Organization.objects.create(
-        slug="js-links", name="JS links", summary="x", status="published",
+        slug="js-links",
+        name="JS links",
+        summary="x",
+        status="published",
         website="javascript:alert(document.cookie)",
-    )  # fmt: skip
+    )
     initiative = InitiativeFactory(
-        organization=org, slug="js-initiative", website="JaVaScRiPt:alert(1)",
+        organization=org,
+        slug="js-initiative",
+        website="JaVaScRiPt:alert(1)",
         get_involved_url="data:text/html,<script>alert(1)</script>",
-    )  # fmt: skip
+    )
     from tests.hardening.conftest import make_event
 
     event = make_event(
-        org, slug="js-event", mode="online", join_url="javascript:alert(1)",
+        org,
+        slug="js-event",
+        mode="online",
+        join_url="javascript:alert(1)",
         registration_url="vbscript:msgbox(1)",
-    )  # fmt: skip
+    )
     for obj in (org, initiative, event):
         html = page(client, obj.get_absolute_url())
         assert audit_html(html).problems == [], obj

@@ -64,9 +64,16 @@ def test_hostile_path_arguments_never_cause_a_server_error(superuser):
     assert seen > 300
 
 
-@pytest.mark.parametrize("url", ["/api/v1/roles/a%00b/", "/api/v1/role-groups/%00/",
-                                 "/api/v1/goals/x%00/", "/api/v1/languages/e%00s/",
-                                 "/api/v1/roles/%27%20OR%201=1/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/roles/a%00b/",
+        "/api/v1/role-groups/%00/",
+        "/api/v1/goals/x%00/",
+        "/api/v1/languages/e%00s/",
+        "/api/v1/roles/%27%20OR%201=1/",
+    ],
+)
 def test_taxonomy_look_ups_answer_a_json_404_for_impossible_slugs(client, url):
     response = client.get(url)
     assert response.status_code == 404

@@ -40,9 +40,23 @@ nasty_text = st.one_of(
     st.text(max_size=40),
     st.text(alphabet="%_\\'\";-=+@<>&{}[]()\x00\x07\n\r\t ", max_size=12),
     st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=6),
-    st.sampled_from(["80302", "00000", "true", "false", "compromise", "bridge-builders", "co",
-                     "national", "newest", "distance", "2026-01-01", "2026-01-01T00:00:00Z"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "80302",
+            "00000",
+            "true",
+            "false",
+            "compromise",
+            "bridge-builders",
+            "co",
+            "national",
+            "newest",
+            "distance",
+            "2026-01-01",
+            "2026-01-01T00:00:00Z",
+        ]
+    ),
+)
 
 FILTERS = {
     Initiative: InitiativeFilter,
@@ -81,9 +95,26 @@ def test_any_filter_values_give_results_or_field_errors(model, params):
 
 
 @settings(FEW, max_examples=40)
-@given(params=st.dictionaries(st.sampled_from(["q", "near", "radius", "goal", "state", "sort",
-                                               "updated_since", "page", "page_size", "lang"]),
-                              nasty_text, max_size=4))  # fmt: skip
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            [
+                "q",
+                "near",
+                "radius",
+                "goal",
+                "state",
+                "sort",
+                "updated_since",
+                "page",
+                "page_size",
+                "lang",
+            ]
+        ),
+        nasty_text,
+        max_size=4,
+    )
+)
 def test_any_query_to_the_api_is_json_and_never_a_500(client, params):
     response = client.get("/api/v1/initiatives/", params)
     assert response.status_code in (200, 400, 404), (params, response.status_code)
@@ -94,18 +125,29 @@ def test_any_query_to_the_api_is_json_and_never_a_500(client, params):
 
 @settings(FEW, max_examples=80)
 @given(
-    name=nasty_text, summary=nasty_text, description=nasty_text,
-    website=nasty_text, email=nasty_text, postal_code=nasty_text,
+    name=nasty_text,
+    summary=nasty_text,
+    description=nasty_text,
+    website=nasty_text,
+    email=nasty_text,
+    postal_code=nasty_text,
     scope=st.sampled_from(["local", "state", "national", "online", "elsewhere"]),
-)  # fmt: skip
+)
 def test_what_the_organization_form_accepts_is_stored_exactly(
     django_user_model, name, summary, description, website, email, postal_code, scope
 ):
     from directory.services.edit_forms import listing_edit_of
     from directory.services.membership import organization_register
 
-    data = {"name": name, "summary": summary, "description": description, "website": website,
-            "email": email, "postal_code": postal_code, "scope": scope}  # fmt: skip
+    data = {
+        "name": name,
+        "summary": summary,
+        "description": description,
+        "website": website,
+        "email": email,
+        "postal_code": postal_code,
+        "scope": scope,
+    }
     form = OrganizationForm(data)
     if not form.is_valid():
         assert form.errors and all(isinstance(m, str) for ms in form.errors.values() for m in ms)
@@ -142,12 +184,33 @@ json_values = st.recursive(
 
 
 @FEW
-@given(body=st.dictionaries(
-    st.sampled_from(["title", "summary", "description", "website", "organization", "roles",
-                     "goals", "languages", "postal_code", "city", "state", "scope",
-                     "welcomes_newcomers", "get_involved", "starts_on", "ends_on", "status"]),
-    json_values, max_size=8,
-))  # fmt: skip
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            [
+                "title",
+                "summary",
+                "description",
+                "website",
+                "organization",
+                "roles",
+                "goals",
+                "languages",
+                "postal_code",
+                "city",
+                "state",
+                "scope",
+                "welcomes_newcomers",
+                "get_involved",
+                "starts_on",
+                "ends_on",
+                "status",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
 def test_the_submission_serializer_validates_any_json(body):
     serializer = SubmissionSerializer(data=body)
     if serializer.is_valid():
@@ -188,9 +251,13 @@ def _reference(raw: bytes):
 
 
 @FEW
-@given(raw=st.one_of(st.binary(max_size=60),
-                     st.builds(lambda v: json.dumps(v).encode(), json_values),
-                     st.text(alphabet="[]{}\"\\u0d8:,1 ", max_size=80).map(str.encode)))  # fmt: skip
+@given(
+    raw=st.one_of(
+        st.binary(max_size=60),
+        st.builds(lambda v: json.dumps(v).encode(), json_values),
+        st.text(alphabet='[]{}"\\u0d8:,1 ', max_size=80).map(str.encode),
+    )
+)
 @example(raw=b'{"title": ["caf\xc3\xa9", 1, null]}')
 @example(raw=b'["\\ud800"]')  # an escaped unpaired surrogate
 @example(raw=b"\xff\xfe")  # not UTF-8
@@ -225,19 +292,24 @@ def test_any_cursor_text_decodes_to_a_key_or_a_bad_cursor(text):
 
 @FEW
 @given(
-    at=st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30),
-                    timezones=st.just(UTC)),
-    kind=st.sampled_from(sorted(TYPES)), ident=st.uuids(),
-)  # fmt: skip
+    at=st.datetimes(
+        min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30), timezones=st.just(UTC)
+    ),
+    kind=st.sampled_from(sorted(TYPES)),
+    ident=st.uuids(),
+)
 def test_cursors_the_feed_gives_out_decode_to_the_same_key(at, kind, ident):
     key = Key(at, kind, str(ident))
     assert Key.decode(key.encode()) == key
 
 
 @FEW
-@given(text=st.one_of(st.text(max_size=12),
-                      st.text(alphabet=st.characters(categories=["Nd"]), min_size=5,
-                              max_size=5)))  # fmt: skip
+@given(
+    text=st.one_of(
+        st.text(max_size=12),
+        st.text(alphabet=st.characters(categories=["Nd"]), min_size=5, max_size=5),
+    )
+)
 def test_zip_look_ups_never_crash(text):
     info = lookup_zip(text)
     assert info is None or (text.strip().isascii() and len(text.strip()) == 5)
@@ -246,10 +318,22 @@ def test_zip_look_ups_never_crash(text):
 
 
 @FEW
-@given(text=st.one_of(st.text(max_size=40),
-                      st.sampled_from(["javascript:alert(1)", " https://ok.example",
-                                       "https://ok.example/a b", "HTTPS://OK.EXAMPLE/",
-                                       "java\tscript:x", "//evil.example", "data:text/html,x"])))  # fmt: skip
+@given(
+    text=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(
+            [
+                "javascript:alert(1)",
+                " https://ok.example",
+                "https://ok.example/a b",
+                "HTTPS://OK.EXAMPLE/",
+                "java\tscript:x",
+                "//evil.example",
+                "data:text/html,x",
+            ]
+        ),
+    )
+)
 def test_only_http_addresses_become_links(text):
     link = validators.http_url(text)
     assert link == "" or (

@@ -19,9 +19,27 @@ pytestmark = pytest.mark.django_db
 #: Every filter of every listing, plus the other parameters pages and endpoints read.
 PARAMETERS = sorted(
     {*InitiativeFilter.base_filters, *OrganizationFilter.base_filters, *EventFilter.base_filters}
-    | {"page", "page_size", "view", "month", "since", "cursor", "limit", "next", "a", "b",
-       "time", "skill", "organization", "kind", "query", "frequency", "email", "lang"}
-)  # fmt: skip
+    | {
+        "page",
+        "page_size",
+        "view",
+        "month",
+        "since",
+        "cursor",
+        "limit",
+        "next",
+        "a",
+        "b",
+        "time",
+        "skill",
+        "organization",
+        "kind",
+        "query",
+        "frequency",
+        "email",
+        "lang",
+    }
+)
 
 
 def get_routes():
@@ -34,8 +52,16 @@ def get_routes():
 
 
 #: Routes that read a search from the query string besides those with a FilterSet.
-SEARCHES = {"initiative-feed", "directory:event-feed", "coverage", "api:coverage",
-            "api:changes", "role-finder", "directory:alert-subscribe", "home"}  # fmt: skip
+SEARCHES = {
+    "initiative-feed",
+    "directory:event-feed",
+    "coverage",
+    "api:coverage",
+    "api:changes",
+    "role-finder",
+    "directory:alert-subscribe",
+    "home",
+}
 #: What every other route gets (they read at most ``lang``, ``page`` or ``next``).
 FEW_VALUES = ["a\x00b", "%_%", "١٢٣٤٥", "x" * 3000]
 
@@ -123,9 +149,15 @@ def test_the_openapi_schema_says_ascii_digits():
 
 @pytest.mark.parametrize(
     "since",
-    ["2026-01-01T25:00:00Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
-     "2026-01-01T12:61:00Z", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"],
-)  # fmt: skip
+    [
+        "2026-01-01T25:00:00Z",
+        "2026-02-30T00:00:00Z",
+        "2026-13-01T00:00:00Z",
+        "2026-01-01T12:61:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
 def test_impossible_times_in_the_change_feed_are_a_400(client, since):
     response = client.get("/api/v1/changes/", {"since": since})
     assert response.status_code == 400
@@ -142,16 +174,26 @@ def _cursor(raw) -> str:
 @pytest.mark.parametrize(
     "cursor",
     [
-        "abc", "!!!!", "é", "a" * 5000, _cursor("[1, 2]"), _cursor("null"), _cursor("{}"),
+        "abc",
+        "!!!!",
+        "é",
+        "a" * 5000,
+        _cursor("[1, 2]"),
+        _cursor("null"),
+        _cursor("{}"),
         _cursor(["2026-01-01T00:00:00+00:00", "initiative", "not-a-uuid"]),
-        _cursor(["2026-01-01T00:00:00+00:00", ["initiative"], "6f1c1f1e-0000-4000-8000-000000000000"]),
+        _cursor(
+            ["2026-01-01T00:00:00+00:00", ["initiative"], "6f1c1f1e-0000-4000-8000-000000000000"]
+        ),
         _cursor(["2026-01-01T00:00:00", "initiative", "6f1c1f1e-0000-4000-8000-000000000000"]),
-        _cursor(["0001-01-01T00:00:00+14:00", "initiative", "6f1c1f1e-0000-4000-8000-000000000000"]),
+        _cursor(
+            ["0001-01-01T00:00:00+14:00", "initiative", "6f1c1f1e-0000-4000-8000-000000000000"]
+        ),
         _cursor(["2026-01-01T00:00:00+00:00", "user", "6f1c1f1e-0000-4000-8000-000000000000"]),
         _cursor([20260101, "initiative", 5]),
         _cursor("[" * 3000 + "]" * 3000),
     ],
-)  # fmt: skip
+)
 def test_garbage_cursors_are_a_400(client, cursor):
     response = client.get("/api/v1/changes/", {"cursor": cursor})
     assert response.status_code == 400, response.content[:300]
@@ -166,17 +208,47 @@ def test_a_real_cursor_still_works(client, listed):
 
 
 ODD_QUERIES = [
-    "goal[]=compromise", "goal[0][x]=1", "q[]=", "%ZZ=%ZZ", "q=%FF%FE", "&&&=&", "q", ";q=1",
-    "q=a&q=b&q=c", "near=80302&near=10001", "page=0", "page=-1", "page=99999999", "page=1e3",
-    "page_size=0", "page_size=101", "radius=1e309", "radius=nan", "radius=-0",
-    "role=" + "&role=".join(["x"] * 50), "q=" + "%20" * 5000, "q=" + "a" * 100_000,
-    "from=2026-02-31", "to=0000-01-01", "mode=%00", "since=%00", "near=%EF%BC%98%EF%BC%90",
-]  # fmt: skip
+    "goal[]=compromise",
+    "goal[0][x]=1",
+    "q[]=",
+    "%ZZ=%ZZ",
+    "q=%FF%FE",
+    "&&&=&",
+    "q",
+    ";q=1",
+    "q=a&q=b&q=c",
+    "near=80302&near=10001",
+    "page=0",
+    "page=-1",
+    "page=99999999",
+    "page=1e3",
+    "page_size=0",
+    "page_size=101",
+    "radius=1e309",
+    "radius=nan",
+    "radius=-0",
+    "role=" + "&role=".join(["x"] * 50),
+    "q=" + "%20" * 5000,
+    "q=" + "a" * 100_000,
+    "from=2026-02-31",
+    "to=0000-01-01",
+    "mode=%00",
+    "since=%00",
+    "near=%EF%BC%98%EF%BC%90",
+]
 
 
-@pytest.mark.parametrize("path", ["/initiatives/", "/events/", "/api/v1/initiatives/",
-                                  "/api/v1/events/", "/feeds/initiatives.atom",
-                                  "/events/feed.ics"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/initiatives/",
+        "/events/",
+        "/api/v1/initiatives/",
+        "/api/v1/events/",
+        "/feeds/initiatives.atom",
+        "/events/feed.ics",
+    ],
+)
 def test_odd_query_strings_are_answered_clearly(client, path):
     for query in ODD_QUERIES:
         assert_clear_answer(client.get(f"{path}?{query}"), f"{path}?{query[:40]}")
@@ -190,10 +262,15 @@ def test_thousands_of_parameters_are_refused_not_processed(client):
 
 @pytest.mark.parametrize(
     "url",
-    ["/events/?to=9999-12-31", "/events/?from=0001-01-01", "/events/feed.ics?to=9999-12-31",
-     "/api/v1/events/?from=0001-01-01", "/initiatives/?updated_since=0001-01-01T00:00:00%2B01:00",
-     "/api/v1/changes/?since=0001-01-01T00:00:00%2B01:00"],
-)  # fmt: skip
+    [
+        "/events/?to=9999-12-31",
+        "/events/?from=0001-01-01",
+        "/events/feed.ics?to=9999-12-31",
+        "/api/v1/events/?from=0001-01-01",
+        "/initiatives/?updated_since=0001-01-01T00:00:00%2B01:00",
+        "/api/v1/changes/?since=0001-01-01T00:00:00%2B01:00",
+    ],
+)
 def test_dates_at_the_ends_of_the_calendar_are_a_clear_400_not_a_500(client, url):
     response = client.get(url)
     assert response.status_code in (200, 400)
@@ -201,8 +278,15 @@ def test_dates_at_the_ends_of_the_calendar_are_a_clear_400_not_a_500(client, url
         assert response.status_code == 400
 
 
-@pytest.mark.parametrize("url", ["/events/?view=month&month=9999-12", "/events/?view=month&month=1-1",
-                                 "/initiatives/?q=!!!", "/api/v1/initiatives/?q=%22%22"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/?view=month&month=9999-12",
+        "/events/?view=month&month=1-1",
+        "/initiatives/?q=!!!",
+        "/api/v1/initiatives/?q=%22%22",
+    ],
+)
 def test_impossible_months_and_searches_of_punctuation_give_a_page(client, url):
     assert client.get(url).status_code == 200
 

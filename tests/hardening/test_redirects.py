@@ -82,8 +82,11 @@ def test_curators_next_stays_on_the_site(curator):
 
 def test_no_route_redirects_off_site_whatever_next_says(two_orgs, curator):
     """Every route (the admin's object pages aside), anonymous and signed in, GET and POST."""
-    clients = {"anonymous": Client(), "member": logged_in(two_orgs["attacker"]),
-               "curator": logged_in(curator)}  # fmt: skip
+    clients = {
+        "anonymous": Client(),
+        "member": logged_in(two_orgs["attacker"]),
+        "curator": logged_in(curator),
+    }
     redirects = 0
     for route in all_routes():
         if route.name.startswith("admin:") and route.params:

@@ -61,8 +61,16 @@ def assert_valid(document, schema: str) -> None:
 def assert_valid_page(page, item_schema: str) -> None:
     """An HSDS list answer: the ``Page`` fields (openapi.json) and each item of ``contents``."""
     assert_valid(page, "openapi.json")
-    for key in ("total_items", "total_pages", "page_number", "size", "first_page", "last_page",
-                "empty", "contents"):  # fmt: skip
+    for key in (
+        "total_items",
+        "total_pages",
+        "page_number",
+        "size",
+        "first_page",
+        "last_page",
+        "empty",
+        "contents",
+    ):
         assert key in page, key
     for item in page["contents"]:
         assert_valid(item, item_schema)

@@ -24,33 +24,56 @@ def listed():
     goal = Goal.objects.get(number=1)
     role = Role.objects.select_related("group").first()
     org = OrganizationFactory(
-        name="Valley Mediation Center", slug="valley-mediation", postal_code="80302",
-        website="https://valley.example.org/", email="hello@valley.example.org",
-        founded_year=1994, description="Longer text.\n\nWith paragraphs.",
-        roles=[role], goals=[goal], last_verified_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-    )  # fmt: skip
+        name="Valley Mediation Center",
+        slug="valley-mediation",
+        postal_code="80302",
+        website="https://valley.example.org/",
+        email="hello@valley.example.org",
+        founded_year=1994,
+        description="Longer text.\n\nWith paragraphs.",
+        roles=[role],
+        goals=[goal],
+        last_verified_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+    )
     initiative = InitiativeFactory(
-        organization=org, title="Neighbor mediation", slug="neighbor-mediation",
-        postal_code="80302", website="https://valley.example.org/mediation",
-        get_involved="Come to a training.", roles=[role], goals=[goal],
+        organization=org,
+        title="Neighbor mediation",
+        slug="neighbor-mediation",
+        postal_code="80302",
+        website="https://valley.example.org/mediation",
+        get_involved="Come to a training.",
+        roles=[role],
+        goals=[goal],
         languages=[Language.objects.get(code="es")],
-    )  # fmt: skip
+    )
     online = InitiativeFactory(organization=org, title="Online dialogues", scope="national")
     SourceRecord.objects.create(
-        organization=org, url="https://valley.example.org/about", title="About us",
-        publisher="Valley Mediation Center", seen_on=date(2026, 12, 1),
+        organization=org,
+        url="https://valley.example.org/about",
+        title="About us",
+        publisher="Valley Mediation Center",
+        seen_on=date(2026, 12, 1),
         supports=["name", "website", "place", "founding_year"],
-    )  # fmt: skip
+    )
     SourceRecord.objects.create(
-        initiative=initiative, url="https://news.example.org/story", publisher="Daily News",
-        seen_on=date(2026, 11, 30), supports=["programs"],
-    )  # fmt: skip
+        initiative=initiative,
+        url="https://news.example.org/story",
+        publisher="Daily News",
+        seen_on=date(2026, 11, 30),
+        supports=["programs"],
+    )
     starts = timezone.now() + timedelta(days=10)
     Event.objects.create(
-        organization=org, initiative=initiative, title="Mediation training", slug="training",
-        summary="Learn to mediate.", starts_at=starts, ends_at=starts + timedelta(hours=3),
-        postal_code="80302", status="published",
-    )  # fmt: skip
+        organization=org,
+        initiative=initiative,
+        title="Mediation training",
+        slug="training",
+        summary="Learn to mediate.",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        postal_code="80302",
+        status="published",
+    )
     hidden = OrganizationFactory(name="Pending group", status="pending")
     InitiativeFactory(organization=hidden, title="Hidden work")
     return org, initiative, online
@@ -138,16 +161,22 @@ def test_a_service_carries_its_place_taxonomy_sources_and_events(client, listed)
     )
     assert service["service_areas"][0]["extent"] == "local"
     assert service["languages"] == [
-        {"id": mapping.derived_id("language", initiative.uuid, "es"), "service_id": str(initiative.uuid),
-         "name": "Spanish", "code": "es"}
-    ]  # fmt: skip
+        {
+            "id": mapping.derived_id("language", initiative.uuid, "es"),
+            "service_id": str(initiative.uuid),
+            "name": "Spanish",
+            "code": "es",
+        }
+    ]
     links = {(a["link_type"], a["taxonomy_term"]["taxonomy_id"]) for a in service["attributes"]}
     assert links == {("goal", mapping.GOALS_TAXONOMY_ID), ("role", mapping.ROLES_TAXONOMY_ID)}
     (source,) = service["metadata"]
     assert source["last_action_type"] == "source"
     assert (source["replacement_value"], source["updated_by"], source["last_action_date"]) == (
-        "https://news.example.org/story", "Daily News", "2026-11-30",
-    )  # fmt: skip
+        "https://news.example.org/story",
+        "Daily News",
+        "2026-11-30",
+    )
     (schedule,) = service["schedules"]
     assert schedule["description"] == "Mediation training" and schedule["timezone"] in (-7, -6)
     assert schedule["attending_type"] == "in_person" and schedule["schedule_link"].endswith(
@@ -193,8 +222,16 @@ def test_paging_follows_hsds(client, listed):
     assert second["contents"][0]["id"] != first["contents"][0]["id"]
     beyond = get(client, "/services", per_page=1, page=3)
     assert beyond["empty"] and beyond["contents"] == []
-    for bad in ({"per_page": 0}, {"per_page": 101}, {"page": "x"}, {"full": "maybe"},
-                {"modified_after": "yesterday"}, {"organization_id": "nope"}, {"format": "xml"}, {"lang": "xx"}):  # fmt: skip
+    for bad in (
+        {"per_page": 0},
+        {"per_page": 101},
+        {"page": "x"},
+        {"full": "maybe"},
+        {"modified_after": "yesterday"},
+        {"organization_id": "nope"},
+        {"format": "xml"},
+        {"lang": "xx"},
+    ):
         assert client.get(API + "/services", bad).status_code == 400, bad
 
 
@@ -216,8 +253,17 @@ def test_filters_combine_as_hsds_defines(client, listed):
     }
     assert ids(get(client, "/services", search="dialogues")) == {str(online.uuid)}
     # Cumulative (AND): this organization and a taxonomy the other service lacks.
-    assert ids(get(client, "/services", organization_id=str(other.organization.uuid),
-                   taxonomy_id=mapping.GOALS_TAXONOMY_ID)) == set()  # fmt: skip
+    assert (
+        ids(
+            get(
+                client,
+                "/services",
+                organization_id=str(other.organization.uuid),
+                taxonomy_id=mapping.GOALS_TAXONOMY_ID,
+            )
+        )
+        == set()
+    )
     near = get(client, "/service_at_locations", postcode="80301", proximity="20000")
     assert ids(near) == {str(initiative.uuid)}
     assert ids(get(client, "/service_at_locations", postcode="80302")) == {str(initiative.uuid)}
@@ -242,8 +288,12 @@ def test_modified_after_is_for_sync(client, listed):
 
 def test_unpublished_and_unknown_ids_are_not_found(client, listed):
     hidden = OrganizationFactory(status="pending")
-    for path in (f"/organizations/{hidden.uuid}", "/services/not-a-uuid",
-                 f"/taxonomies/{hidden.uuid}", f"/locations/{hidden.uuid}"):  # fmt: skip
+    for path in (
+        f"/organizations/{hidden.uuid}",
+        "/services/not-a-uuid",
+        f"/taxonomies/{hidden.uuid}",
+        f"/locations/{hidden.uuid}",
+    ):
         assert client.get(API + path).status_code == 404, path
 
 
@@ -267,13 +317,31 @@ def test_the_openapi_schema_covers_the_hsds_endpoints(client):
     paths = [p for p in schema["paths"] if p.startswith("/api/hsds/")]
     assert sorted(paths) == sorted(
         ["/api/hsds/"]
-        + [f"/api/hsds/{name}{tail}" for name in ("organizations", "services", "service_at_locations",
-                                                    "locations", "taxonomies", "taxonomy_terms")
-           for tail in ("", "/{id}")]
-    )  # fmt: skip
+        + [
+            f"/api/hsds/{name}{tail}"
+            for name in (
+                "organizations",
+                "services",
+                "service_at_locations",
+                "locations",
+                "taxonomies",
+                "taxonomy_terms",
+            )
+            for tail in ("", "/{id}")
+        ]
+    )
     parameters = {p["name"] for p in schema["paths"]["/api/hsds/services"]["get"]["parameters"]}
-    assert {"page", "per_page", "modified_after", "taxonomy_term_id", "taxonomy_id",
-            "organization_id", "search", "full", "minimal"} <= parameters  # fmt: skip
+    assert {
+        "page",
+        "per_page",
+        "modified_after",
+        "taxonomy_term_id",
+        "taxonomy_id",
+        "organization_id",
+        "search",
+        "full",
+        "minimal",
+    } <= parameters
 
 
 def test_locations_page_across_organizations_and_services(client, listed):
@@ -303,6 +371,11 @@ def test_lists_take_the_same_number_of_queries_however_long(client, listed, path
     role, goal = Role.objects.get(number=5), Goal.objects.get(number=2)
     for _ in range(4):
         org = OrganizationFactory(postal_code="80302", roles=[role], goals=[goal])
-        InitiativeFactory(organization=org, postal_code="80302", roles=[role], goals=[goal],
-                          languages=[Language.objects.get(code="en")])  # fmt: skip
+        InitiativeFactory(
+            organization=org,
+            postal_code="80302",
+            roles=[role],
+            goals=[goal],
+            languages=[Language.objects.get(code="en")],
+        )
     assert queries() == before

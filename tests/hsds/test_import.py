@@ -30,34 +30,57 @@ BASE = "http://testserver"
 def directory():
     goal, role = Goal.objects.get(number=3), Role.objects.get(number=20)
     org = OrganizationFactory(
-        name="Valley Mediation Center", slug="valley-mediation", postal_code="80302",
-        website="https://valley.example.org/", email="hello@valley.example.org",
-        founded_year=1994, description="Founded by neighbours.", roles=[role], goals=[goal],
+        name="Valley Mediation Center",
+        slug="valley-mediation",
+        postal_code="80302",
+        website="https://valley.example.org/",
+        email="hello@valley.example.org",
+        founded_year=1994,
+        description="Founded by neighbours.",
+        roles=[role],
+        goals=[goal],
         last_verified_at=datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC),
-    )  # fmt: skip
+    )
     initiative = InitiativeFactory(
-        organization=org, title="Neighbor mediation", postal_code="80302",
-        website="https://valley.example.org/mediation", get_involved="Come to a training.",
-        roles=[role], goals=[goal], languages=[Language.objects.get(code="es")],
-    )  # fmt: skip
+        organization=org,
+        title="Neighbor mediation",
+        postal_code="80302",
+        website="https://valley.example.org/mediation",
+        get_involved="Come to a training.",
+        roles=[role],
+        goals=[goal],
+        languages=[Language.objects.get(code="es")],
+    )
     InitiativeFactory(organization=org, title="Online dialogues", scope="national")
     InitiativeFactory(organization=org, title="Colorado civics", scope="state", state="CO")
     OrganizationFactory(name="Statewide Voices", scope="state", state="OH")
     SourceRecord.objects.create(
-        organization=org, url="https://valley.example.org/about", title="About us",
-        publisher="Valley Mediation Center", seen_on=date(2026, 12, 1),
+        organization=org,
+        url="https://valley.example.org/about",
+        title="About us",
+        publisher="Valley Mediation Center",
+        seen_on=date(2026, 12, 1),
         supports=["name", "website", "place", "founding_year"],
-    )  # fmt: skip
+    )
     SourceRecord.objects.create(
-        initiative=initiative, url="https://news.example.org/story", publisher="Daily News",
-        seen_on=date(2026, 11, 30), supports=["programs"],
-    )  # fmt: skip
+        initiative=initiative,
+        url="https://news.example.org/story",
+        publisher="Daily News",
+        seen_on=date(2026, 11, 30),
+        supports=["programs"],
+    )
     starts = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
     Event.objects.create(
-        organization=org, initiative=initiative, title="Mediation training",
-        slug="mediation-training", summary="Learn to mediate.", starts_at=starts,
-        ends_at=starts + timedelta(hours=3), postal_code="80302", status="published",
-    )  # fmt: skip
+        organization=org,
+        initiative=initiative,
+        title="Mediation training",
+        slug="mediation-training",
+        summary="Learn to mediate.",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        postal_code="80302",
+        status="published",
+    )
     return org
 
 
@@ -124,9 +147,11 @@ def test_sources_and_verification_are_kept(directory):
     assert org.last_verified_at == datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)
     (source,) = org.sources.all()
     assert (source.url, source.publisher, source.seen_on, source.supports) == (
-        "https://valley.example.org/about", "Valley Mediation Center", date(2026, 12, 1),
+        "https://valley.example.org/about",
+        "Valley Mediation Center",
+        date(2026, 12, 1),
         ["name", "website", "place", "founding_year"],
-    )  # fmt: skip
+    )
     initiative = org.initiatives.get(title="Neighbor mediation")
     assert [s.url for s in initiative.sources.all()] == ["https://news.example.org/story"]
     assert list(initiative.languages.values_list("code", flat=True)) == ["es"]
@@ -152,25 +177,56 @@ def _package():
                 "name": "Riverside Dialogue Project",
                 "description": "Brings people together across divides.",
                 "website": "https://riverside.example.org/",
-                "locations": [{"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f11", "location_type": "physical",
-                               "addresses": [{"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f12", "address_1": "1 Main St",
-                                              "city": "Boulder", "state_province": "CO", "postal_code": "80302",
-                                              "country": "US", "address_type": "physical"}]}],
-                "services": [
-                    {"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f13", "name": "Living-room conversations",
-                     "status": "active", "description": "Small conversations at home.",
-                     "attributes": [{"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f14",
-                                     "taxonomy_term": {"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f15",
-                                                       "name": "Other", "description": "x",
-                                                       "taxonomy": "Open Eligibility"}}]},
+                "locations": [
+                    {
+                        "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f11",
+                        "location_type": "physical",
+                        "addresses": [
+                            {
+                                "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f12",
+                                "address_1": "1 Main St",
+                                "city": "Boulder",
+                                "state_province": "CO",
+                                "postal_code": "80302",
+                                "country": "US",
+                                "address_type": "physical",
+                            }
+                        ],
+                    }
                 ],
-                "metadata": [{"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f16", "last_action_date": "2026-10-01",
-                              "last_action_type": "source", "field_name": "name,website",
-                              "previous_value": "", "replacement_value": "https://riverside.example.org/about",
-                              "updated_by": "Riverside"}],
+                "services": [
+                    {
+                        "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f13",
+                        "name": "Living-room conversations",
+                        "status": "active",
+                        "description": "Small conversations at home.",
+                        "attributes": [
+                            {
+                                "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f14",
+                                "taxonomy_term": {
+                                    "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f15",
+                                    "name": "Other",
+                                    "description": "x",
+                                    "taxonomy": "Open Eligibility",
+                                },
+                            }
+                        ],
+                    },
+                ],
+                "metadata": [
+                    {
+                        "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f16",
+                        "last_action_date": "2026-10-01",
+                        "last_action_type": "source",
+                        "field_name": "name,website",
+                        "previous_value": "",
+                        "replacement_value": "https://riverside.example.org/about",
+                        "updated_by": "Riverside",
+                    }
+                ],
             }
         ]
-    }  # fmt: skip
+    }
 
 
 def test_a_partner_package_lands_pending_with_its_sources():
@@ -181,8 +237,10 @@ def test_a_partner_package_lands_pending_with_its_sources():
     assert org.sources.get().supports == ["name", "website"]
     service = Initiative.objects.get()
     assert (service.status, service.organization, service.summary) == (
-        "pending", org, "Small conversations at home.",
-    )  # fmt: skip
+        "pending",
+        org,
+        "Small conversations at home.",
+    )
 
 
 def test_any_problem_and_nothing_is_imported_with_problems_by_record_and_field():
@@ -216,9 +274,10 @@ def test_an_id_already_in_the_directory_is_refused():
 
 def test_possible_duplicates_are_flagged_by_name_website_and_place():
     existing = OrganizationFactory(
-        name="Riverside Dialogue Project", website="https://www.riverside.example.org/about",
+        name="Riverside Dialogue Project",
+        website="https://www.riverside.example.org/about",
         postal_code="",
-    )  # fmt: skip
+    )
     OrganizationFactory(name="Riverside Dialogue Project", postal_code="10001")  # name only
     result = import_hsds(_package(), by="test")
     assert result.errors == []
@@ -230,9 +289,17 @@ def test_possible_duplicates_are_flagged_by_name_website_and_place():
 
 def test_services_of_an_organization_already_listed():
     org = OrganizationFactory()
-    package = {"services": [{"id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f20", "name": "Town halls",
-                             "status": "active", "description": "Monthly town halls.",
-                             "organization_id": str(org.uuid)}]}  # fmt: skip
+    package = {
+        "services": [
+            {
+                "id": "0b6e2a57-3f33-4a43-9d1b-4f1a7c0c2f20",
+                "name": "Town halls",
+                "status": "active",
+                "description": "Monthly town halls.",
+                "organization_id": str(org.uuid),
+            }
+        ]
+    }
     result = import_hsds(package, by="test")
     assert result.errors == []
     assert Initiative.objects.get().organization == org

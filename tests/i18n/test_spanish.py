@@ -258,9 +258,14 @@ def test_members_declare_languages_in_the_form(client):
     assert 'name="languages" value="es"' in form
     response = client.post(
         "/submit/organization/",
-        {"name": "Puente", "summary": "Diálogo entre vecinos.", "postal_code": "80302",
-         "scope": "local", "languages": ["es", "en"]},
-    )  # fmt: skip
+        {
+            "name": "Puente",
+            "summary": "Diálogo entre vecinos.",
+            "postal_code": "80302",
+            "scope": "local",
+            "languages": ["es", "en"],
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     org = Organization.objects.get(name="Puente")
     assert set(org.languages.values_list("code", flat=True)) == {"es", "en"}
@@ -272,10 +277,14 @@ def test_members_declare_languages_in_the_form(client):
 def test_alert_e_mails_are_written_in_the_language_of_the_subscription(client):
     response = client.post(
         "/alerts/subscribe/",
-        {"email": "lectora@example.org", "frequency": "weekly", "kind": "initiatives",
-         "query": "goal=compromise"},
+        {
+            "email": "lectora@example.org",
+            "frequency": "weekly",
+            "kind": "initiatives",
+            "query": "goal=compromise",
+        },
         **SPANISH,
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     alert = Alert.objects.get(email="lectora@example.org")
     assert alert.language == "es"
@@ -298,10 +307,12 @@ def test_e_mails_to_members_use_the_language_they_signed_in_with(client):
     assert language_of(user) == "es"
     subject = translation.gettext_lazy("Confirm your MPDB Directory alert")
     sent = send(
-        to=user.email, subject=subject, template="directory/email/alert_confirm.txt",
+        to=user.email,
+        subject=subject,
+        template="directory/email/alert_confirm.txt",
         context={"alert": Alert(kind="initiatives"), "link": "x", "search": "y"},
         language=language_of(user),
-    )  # fmt: skip
+    )
     assert sent
     assert (
         mail.outbox[-1].subject

@@ -144,8 +144,10 @@ def unmarked(path: Path, root: Path = TEMPLATE_DIR) -> list[str]:
         if token.token_type in (TokenType.VAR, TokenType.BLOCK):
             for match in SHOWN_ARGUMENT.finditer(token.contents):
                 if match.group(3) not in NOT_SHOWN and _has_letters(match.group(3)):
-                    problems.append(f"{name}:{token.lineno}: |{match.group(1)}:{match.group(2)}"
-                                    f"{match.group(3)}{match.group(2)} (use _(…))")  # fmt: skip
+                    problems.append(
+                        f"{name}:{token.lineno}: |{match.group(1)}:{match.group(2)}"
+                        f"{match.group(3)}{match.group(2)} (use _(…))"
+                    )
 
     for pattern in HIDDEN:
         text = pattern.sub(_blank, text)

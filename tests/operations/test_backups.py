@@ -36,10 +36,14 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PUBLIC = [
-    "/api/v1/initiatives/?page_size=100", "/api/v1/organizations/?page_size=100",
-    "/api/v1/events/?page_size=100&past=true", "/api/v1/changes/?limit=500",
-    "/api/v1/roles/", "/api/v1/goals/", "/api/v1/coverage/",
-]  # fmt: skip
+    "/api/v1/initiatives/?page_size=100",
+    "/api/v1/organizations/?page_size=100",
+    "/api/v1/events/?page_size=100&past=true",
+    "/api/v1/changes/?limit=500",
+    "/api/v1/roles/",
+    "/api/v1/goals/",
+    "/api/v1/coverage/",
+]
 
 
 def snapshot(client) -> dict:
@@ -47,8 +51,21 @@ def snapshot(client) -> dict:
 
 
 def counts() -> dict:
-    models = [Organization, Initiative, Event, Membership, ClaimRequest, ChangeRequest, Report,
-              ModerationDecision, Alert, APIKey, EmailAddress, get_user_model(), Role]  # fmt: skip
+    models = [
+        Organization,
+        Initiative,
+        Event,
+        Membership,
+        ClaimRequest,
+        ChangeRequest,
+        Report,
+        ModerationDecision,
+        Alert,
+        APIKey,
+        EmailAddress,
+        get_user_model(),
+        Role,
+    ]
     result = {m.__name__: m.objects.count() for m in models}
     result["history"] = Initiative.history.count() + Organization.history.count()
     return result

@@ -69,10 +69,11 @@ def test_simultaneous_submissions_with_one_title_get_distinct_slugs():
     results = in_threads(
         4,
         lambda i: initiative_submit(
-            by="test", organization={"instance": org},
+            by="test",
+            organization={"instance": org},
             data={"title": "Same title", "summary": "x", "scope": "national"},
         ),
-    )  # fmt: skip
+    )
     assert all(isinstance(r, Initiative) for r in results), results
     slugs = sorted(Initiative.objects.filter(title="Same title").values_list("slug", flat=True))
     assert slugs == ["same-title", "same-title-2", "same-title-3", "same-title-4"]

@@ -38,10 +38,15 @@ from tests.operations.servers import Browser, free_port, wait_until_serving
 PASSWORD = "a-Long-unusual-passphrase-42"
 MEMBER = "member@example.org"
 RETRY_AFTER = str(settings.DATABASE_RETRY_AFTER)
-TALLY = {"faults injected": 0, "requests checked": 0, "503s while the database was down": 0,
-         "cached answers served while the database was down": 0,
-         "database recovery (s)": 0.0, "answered while Redis was down": 0,
-         "redis recovery (s)": 0.0}  # fmt: skip
+TALLY = {
+    "faults injected": 0,
+    "requests checked": 0,
+    "503s while the database was down": 0,
+    "cached answers served while the database was down": 0,
+    "database recovery (s)": 0.0,
+    "answered while Redis was down": 0,
+    "redis recovery (s)": 0.0,
+}
 
 
 def pg_bindir() -> Path:
@@ -78,23 +83,46 @@ class Cluster:
     def _run(self, *args: str, timeout: float = 60) -> None:
         result = subprocess.run(
             [*self.as_user, str(self.bindir / args[0]), *args[1:]],
-            capture_output=True, text=True, timeout=timeout, cwd=self.root,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.root,
+        )
         if result.returncode != 0:
             log = self.log.read_text() if self.log.exists() else ""
             pytest.fail(f"{' '.join(args)} failed:\n{result.stdout}{result.stderr}\n{log[-2000:]}")
 
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c full_page_writes=off -c synchronous_commit=off -c max_connections=30"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30",
-                  "-o", options, "start")  # fmt: skip
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            options,
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -105,10 +133,19 @@ class Cluster:
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(
-                [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m",
-                 "immediate", "-w", "stop"],
-                capture_output=True, timeout=60,
-            )  # fmt: skip
+                [
+                    *self.as_user,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -122,10 +159,20 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while self.keys() is None:
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -187,19 +234,35 @@ def site(request, tmp_path_factory):
             conn.execute("CREATE DATABASE mpdb")
         env = clean_env(DATABASE_URL=cluster.url(), DJANGO_DEBUG="1", DJANGO_CONN_MAX_AGE="60")
         setup = subprocess.run(
-            [sys.executable, "-c", SETUP], cwd=settings.BASE_DIR, env=env,
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            [sys.executable, "-c", SETUP],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert setup.returncode == 0, setup.stderr[-3000:]
         redis_server.start()
         port = free_port()
         log_path = logs / "gunicorn.log"
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "mpdb.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60"],
-            cwd=settings.BASE_DIR, env={**env, "REDIS_URL": redis_server.url()},
-            stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "mpdb.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+            ],
+            cwd=settings.BASE_DIR,
+            env={**env, "REDIS_URL": redis_server.url()},
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         wait_until_serving(url, server, log_path.read_text)
         yield {"url": url, "cluster": cluster, "redis": redis_server, "log": log_path}
@@ -264,16 +327,20 @@ def test_database_stopped_mid_run_answers_503_and_recovers_by_itself(site):
     assert status == 200
     status, _, login = fetch(member, f"{url}/accounts/login/")
     status, _, _ = fetch(
-        member, f"{url}/accounts/login/",
+        member,
+        f"{url}/accounts/login/",
         {"csrfmiddlewaretoken": member.csrf_token(login), "login": MEMBER, "password": PASSWORD},
-    )  # fmt: skip
+    )
     assert status == 302
     status, _, submit_form = fetch(member, f"{url}/submit/organization/")
     assert status == 200
     report = {
-        "csrfmiddlewaretoken": anonymous.csrf_token(report_form), "kind": "outdated",
-        "message": "The meeting moved to Thursdays.", "email": "", "homepage": "",
-    }  # fmt: skip
+        "csrfmiddlewaretoken": anonymous.csrf_token(report_form),
+        "kind": "outdated",
+        "message": "The meeting moved to Thursdays.",
+        "email": "",
+        "homepage": "",
+    }
 
     # The database goes away.
     cluster.stop("fast")
@@ -287,12 +354,19 @@ def test_database_stopped_mid_run_answers_503_and_recovers_by_itself(site):
         for name, path in gets.items():
             answers.append((name, *fetch(anonymous, url + path)))
         answers.append(("member's dashboard", *fetch(member, f"{url}/dashboard/")))
-        answers.append(("anonymous report", *fetch(anonymous, f"{url}/report/organizations/{slug}/", report)))  # fmt: skip
-        answers.append((
-            "member's submission",
-            *fetch(member, f"{url}/submit/organization/",
-                   {"csrfmiddlewaretoken": member.csrf_token(submit_form), "name": "New group"}),
-        ))  # fmt: skip
+        answers.append(
+            ("anonymous report", *fetch(anonymous, f"{url}/report/organizations/{slug}/", report))
+        )
+        answers.append(
+            (
+                "member's submission",
+                *fetch(
+                    member,
+                    f"{url}/submit/organization/",
+                    {"csrfmiddlewaretoken": member.csrf_token(submit_form), "name": "New group"},
+                ),
+            )
+        )
     finally:
         cluster.start()
     restarted = time.monotonic()
@@ -309,7 +383,9 @@ def test_database_stopped_mid_run_answers_503_and_recovers_by_itself(site):
             assert 'lang="es"' in body and "Volvemos enseguida" in body
         else:
             assert "Back in a moment" in body and "can’t reach its database" in body
-    posted = [body for name, _, _, body in answers if name in ("anonymous report", "member's submission")]  # fmt: skip
+    posted = [
+        body for name, _, _, body in answers if name in ("anonymous report", "member's submission")
+    ]
     assert all("has not been saved" in body for body in posted)
 
     TALLY["503s while the database was down"] += len(answers)
@@ -352,24 +428,39 @@ def test_redis_killed_mid_run_serves_without_cache_then_uses_it_again(site):
     redis_server.kill()
     TALLY["faults injected"] += 1
     try:
-        for path in ("/", "/initiatives/?goal=compromise", f"/organizations/{slug}/",
-                     "/api/v1/initiatives/", "/api/v1/coverage/"):  # fmt: skip
+        for path in (
+            "/",
+            "/initiatives/?goal=compromise",
+            f"/organizations/{slug}/",
+            "/api/v1/initiatives/",
+            "/api/v1/coverage/",
+        ):
             status, _, body = fetch(anonymous, url + path)
             assert status == 200, (path, status, body[:1000])
             assert_no_traceback(body)
             TALLY["answered while Redis was down"] += 1
         # Rate-limited forms still work (limits fail open): a public report and a sign-in.
         status, _, body = fetch(
-            anonymous, f"{url}/report/organizations/{slug}/",
-            {"csrfmiddlewaretoken": anonymous.csrf_token(report_form), "kind": "other",
-             "message": "Sent while Redis was down.", "email": "", "homepage": ""},
-        )  # fmt: skip
+            anonymous,
+            f"{url}/report/organizations/{slug}/",
+            {
+                "csrfmiddlewaretoken": anonymous.csrf_token(report_form),
+                "kind": "other",
+                "message": "Sent while Redis was down.",
+                "email": "",
+                "homepage": "",
+            },
+        )
         assert status == 302, (status, body[:1000])
         status, _, body = fetch(
-            member, f"{url}/accounts/login/",
-            {"csrfmiddlewaretoken": member.csrf_token(login), "login": MEMBER,
-             "password": PASSWORD},
-        )  # fmt: skip
+            member,
+            f"{url}/accounts/login/",
+            {
+                "csrfmiddlewaretoken": member.csrf_token(login),
+                "login": MEMBER,
+                "password": PASSWORD,
+            },
+        )
         assert status == 302, (status, body[:1000])
         status, _, body = fetch(member, f"{url}/dashboard/")
         assert status == 200, body[:1000]

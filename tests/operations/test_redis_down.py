@@ -29,10 +29,13 @@ def resilient(location: str, retry_interval: float = 5) -> dict:
         "default": {
             "BACKEND": "mpdb.cache.ResilientRedisCache",
             "LOCATION": location,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1,
-                        "RETRY_INTERVAL": retry_interval},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "RETRY_INTERVAL": retry_interval,
+            },
         }
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -46,8 +49,15 @@ def redis_down(settings, caplog):
 def test_pages_api_and_rate_limited_forms_answer_without_redis(client, redis_down, caplog):
     redis_down.WRITE_RATE = "2/h"  # a limit the reports below would exceed if it were counted
     listing = InitiativeFactory(title="Porch talks")
-    for path in ("/", "/initiatives/?goal=compromise", listing.get_absolute_url(),
-                 "/organizations/", "/coverage/", "/api/v1/initiatives/", "/api/v1/coverage/"):  # fmt: skip
+    for path in (
+        "/",
+        "/initiatives/?goal=compromise",
+        listing.get_absolute_url(),
+        "/organizations/",
+        "/coverage/",
+        "/api/v1/initiatives/",
+        "/api/v1/coverage/",
+    ):
         response = client.get(path)
         assert response.status_code == 200, (path, response.content[:500])
 
@@ -55,8 +65,12 @@ def test_pages_api_and_rate_limited_forms_answer_without_redis(client, redis_dow
     for _ in range(4):
         assert client.post(f"/report/initiatives/{listing.slug}/", report).status_code == 302
     assert listing.reports.count() == 4  # limits fail open while their counters are away
-    alert = {"email": "reader@example.org", "frequency": "daily", "kind": "initiatives",
-             "query": "goal=compromise"}  # fmt: skip
+    alert = {
+        "email": "reader@example.org",
+        "frequency": "daily",
+        "kind": "initiatives",
+        "query": "goal=compromise",
+    }
     assert client.post("/alerts/subscribe/", alert).status_code == 302
 
     make_user("member@example.org")

@@ -70,8 +70,12 @@ def wait_of(attempt: QueuedMail) -> timedelta:
 
 
 def send_stale_notice() -> bool:
-    return send(to="someone@example.org", subject=gettext_lazy("Approved"),
-                template="directory/email/stale.txt", context={"listing": "X", "link": "/"})  # fmt: skip
+    return send(
+        to="someone@example.org",
+        subject=gettext_lazy("Approved"),
+        template="directory/email/stale.txt",
+        context={"listing": "X", "link": "/"},
+    )
 
 
 def curator_client() -> Client:
@@ -250,9 +254,11 @@ def test_a_given_up_decision_e_mail_sent_again_marks_the_decision_notified(refus
     submitter = make_user("submitter@example.org")
     initiative = InitiativeFactory(status="pending", published_at=None, submitted_by=submitter)
     decision = decide(
-        by=make_user("other@example.org", curator=True), target=initiative, action="reject",
+        by=make_user("other@example.org", curator=True),
+        target=initiative,
+        action="reject",
         reason_code="spam",
-    )  # fmt: skip
+    )
     make_due()
     run_worker()
     given_up = QueuedMail.objects.get(status=Status.FAILED)
@@ -278,8 +284,13 @@ def test_only_curators_see_refused_mail_and_only_they_send_it_again(client, refu
 
 
 def test_alert_e_mails_are_not_queued_because_their_task_is_retried_whole(refusing):
-    assert not send(to="reader@example.org", subject=gettext_lazy("Approved"), queue=False,
-                    template="directory/email/stale.txt", context={"listing": "X", "link": "/"})  # fmt: skip
+    assert not send(
+        to="reader@example.org",
+        subject=gettext_lazy("Approved"),
+        queue=False,
+        template="directory/email/stale.txt",
+        context={"listing": "X", "link": "/"},
+    )
     assert not QueuedMail.objects.exists()
 
 
@@ -296,20 +307,33 @@ def test_the_upgrade_moves_what_waits_in_the_old_outbox_to_the_task_queue(settin
     try:
         old = executor.loader.project_state(before).apps.get_model("directory", "OutgoingMail")
         due = timezone.now() + timedelta(minutes=20)
-        common = {"from_email": "noreply@example.org", "subject": "[MPDB Directory] Approved",
-                  "template": "directory/email/decision.txt", "language": "en"}  # fmt: skip
-        old.objects.create(to=["waits@example.org"], body="Waiting.", attempts=2,
-                           next_attempt_at=due, **common)  # fmt: skip
-        old.objects.create(to=["gave.up@example.org"], body="Given up.", attempts=10,
-                           state="failed", last_error="SMTPServerDisconnected: gone", **common)  # fmt: skip
+        common = {
+            "from_email": "noreply@example.org",
+            "subject": "[MPDB Directory] Approved",
+            "template": "directory/email/decision.txt",
+            "language": "en",
+        }
+        old.objects.create(
+            to=["waits@example.org"], body="Waiting.", attempts=2, next_attempt_at=due, **common
+        )
+        old.objects.create(
+            to=["gave.up@example.org"],
+            body="Given up.",
+            attempts=10,
+            state="failed",
+            last_error="SMTPServerDisconnected: gone",
+            **common,
+        )
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
 
     waits = waiting()
     assert (waits.mail["to"], waits.mail["body"], waits.attempt) == (
-        ["waits@example.org"], "Waiting.", 3,
-    )  # fmt: skip
+        ["waits@example.org"],
+        "Waiting.",
+        3,
+    )
     assert waits.run_after == due
     gave_up = QueuedMail.objects.get(status=Status.FAILED)
     assert gave_up.mail["to"] == ["gave.up@example.org"]

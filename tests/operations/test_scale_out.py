@@ -99,9 +99,12 @@ def test_two_app_servers_share_sessions_writes_cached_counts_and_rate_limits(ser
     a, b = servers
     organization = OrganizationFactory(postal_code="80302")
     pending = InitiativeFactory(
-        organization=organization, title="Front Range dialogue nights", postal_code="80302",
-        status="pending", published_at=None,
-    )  # fmt: skip
+        organization=organization,
+        title="Front Range dialogue nights",
+        postal_code="80302",
+        status="pending",
+        published_at=None,
+    )
     make_user("curator@example.org", curator=True)
 
     # Server A counts (and caches) what is public in Colorado: nothing yet.   API request 1
@@ -113,9 +116,12 @@ def test_two_app_servers_share_sessions_writes_cached_counts_and_rate_limits(ser
     assert status == 200
     signed_in = curator.post(
         f"{a}/accounts/login/",
-        {"csrfmiddlewaretoken": curator.csrf_token(page), "login": "curator@example.org",
-         "password": PASSWORD},
-    )  # fmt: skip
+        {
+            "csrfmiddlewaretoken": curator.csrf_token(page),
+            "login": "curator@example.org",
+            "password": PASSWORD,
+        },
+    )
     assert signed_in == 302
     # … and is signed in on B too: the session lives in the shared database.
     status, queue = curator.get(f"{b}/curate/queue/")

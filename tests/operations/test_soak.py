@@ -18,10 +18,15 @@ Request, Write = soak.Request, soak.Write
 
 def flat_memory(mib=500.0, growth=0.0, seconds=60, warmup=10):
     return [
-        {"t": float(t), "rss_mib": mib + growth * t / seconds, "rss_max_worker_mib": mib / 4,
-         "workers": [11, 12, 13, 14], "load1": 1.0}
+        {
+            "t": float(t),
+            "rss_mib": mib + growth * t / seconds,
+            "rss_max_worker_mib": mib / 4,
+            "workers": [11, 12, 13, 14],
+            "load1": 1.0,
+        }
         for t in range(0, seconds + 1, 2)
-    ]  # fmt: skip
+    ]
 
 
 def run(requests=None, writes=None, stored=None, samples=None):
@@ -29,23 +34,28 @@ def run(requests=None, writes=None, stored=None, samples=None):
     writes = writes or []
     if stored is None:
         stored = {
-            "submission": Counter(w.marker for w in writes if w.kind == "submission" and w.status == 201),
+            "submission": Counter(
+                w.marker for w in writes if w.kind == "submission" and w.status == 201
+            ),
             "report": Counter(w.marker for w in writes if w.kind == "report" and w.status == 302),
-        }  # fmt: skip
+        }
     summary = soak.summarize(requests, writes, stored, samples or flat_memory(), 60.0, 10.0)
     return summary, soak.verdict(summary, max_growth_mib=50, max_growth_pct=25)
 
 
 def test_a_clean_run_passes_and_counts_429s_apart():
     requests = [
-        Request("submission", 201, 50.0, 1.0), Request("submission", 429, 5.0, 2.0),
-        Request("report", 302, 40.0, 3.0), Request("api_list", 429, 3.0, 4.0),
+        Request("submission", 201, 50.0, 1.0),
+        Request("submission", 429, 5.0, 2.0),
+        Request("report", 302, 40.0, 3.0),
+        Request("api_list", 429, 3.0, 4.0),
         Request("home", 200, 10.0, -1.0),  # pre-warm: checked, but not in the rate
-    ]  # fmt: skip
+    ]
     writes = [
-        Write("submission", "soak-x-00-00001", 201), Write("submission", "soak-x-00-00002", 429),
+        Write("submission", "soak-x-00-00001", 201),
+        Write("submission", "soak-x-00-00002", 429),
         Write("report", "soak-x-01-00001", 302),
-    ]  # fmt: skip
+    ]
     summary, problems = run(requests, writes)
     assert problems == []
     assert summary["429"] == 2 and summary["5xx"] == 0
@@ -68,8 +78,11 @@ def test_an_unanswered_request_fails_the_run(at):
 
 
 def test_an_accepted_write_missing_from_the_database_is_a_lost_write():
-    writes = [Write("submission", "soak-x-00-00001", 201), Write("submission", "soak-x-00-00002", 201),
-              Write("report", "soak-x-01-00001", 302)]  # fmt: skip
+    writes = [
+        Write("submission", "soak-x-00-00001", 201),
+        Write("submission", "soak-x-00-00002", 201),
+        Write("report", "soak-x-01-00001", 302),
+    ]
     stored = {"submission": Counter(["soak-x-00-00001"]), "report": Counter(["soak-x-01-00001"])}
     summary, problems = run(writes=writes, stored=stored)
     assert summary["writes"]["submission"]["lost"] == 1
@@ -108,7 +121,9 @@ def test_memory_growth_after_the_warm_up_fails_the_run():
 
 
 def test_the_csrf_cookie_is_read_from_set_cookie():
-    headers = [("Content-Type", "text/html"),
-               ("Set-Cookie", "csrftoken=abc123; expires=x; Path=/; SameSite=Lax; Secure")]  # fmt: skip
+    headers = [
+        ("Content-Type", "text/html"),
+        ("Set-Cookie", "csrftoken=abc123; expires=x; Path=/; SameSite=Lax; Secure"),
+    ]
     assert soak.csrf_cookie(headers) == "abc123"
     assert soak.csrf_cookie([]) == ""

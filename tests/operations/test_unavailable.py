@@ -71,7 +71,9 @@ def test_the_page_is_in_the_reader_s_language(client, monkeypatch, caplog):
     assert '<html lang="es">' in body and "Volvemos enseguida" in body
 
 
-@pytest.mark.parametrize("path", ["/api/v1/initiatives/", "/api/v1/organizations/", "/api/v1/coverage/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["/api/v1/initiatives/", "/api/v1/organizations/", "/api/v1/coverage/"]
+)
 def test_the_api_answers_json_503(client, monkeypatch, caplog, path):
     with database(monkeypatch):
         response = client.get(path)

@@ -127,8 +127,10 @@ def test_remove_deletes_only_synthetic_rows():
     assert "Removed 400 synthetic initiatives and 40 synthetic organizations" in out.getvalue()
     assert not synthetic(Initiative).exists() and not synthetic(Organization).exists()
     assert set(Initiative.objects.values_list("slug", flat=True)) == {
-        "real-work", "synthetic-looking-but-not-demo", "an-example",
-    }  # fmt: skip
+        "real-work",
+        "synthetic-looking-but-not-demo",
+        "an-example",
+    }
     assert (
         Organization.objects.filter(
             pk__in=[paper.pk, demo.organization_id, example.organization_id]

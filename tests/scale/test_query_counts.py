@@ -42,10 +42,16 @@ def add_listings(n: int) -> None:
     for i in range(n):
         org = OrganizationFactory(postal_code="80302", roles=roles[:1], goals=[goal])
         InitiativeFactory(
-            organization=org, title=f"Community circle {i}", summary="A community project.",
-            postal_code="80302", roles=roles, goals=[goal], languages=["en", "es"],
-            welcomes_newcomers=True, published_at=timezone.now(),
-        )  # fmt: skip
+            organization=org,
+            title=f"Community circle {i}",
+            summary="A community project.",
+            postal_code="80302",
+            roles=roles,
+            goals=[goal],
+            languages=["en", "es"],
+            welcomes_newcomers=True,
+            published_at=timezone.now(),
+        )
 
 
 def queries(client, url: str) -> int:

@@ -31,10 +31,24 @@ _SLUG = "__slug__"
 _LOCATION = ("city", "state", "postal_code", "county", "latitude", "longitude")
 _TIMES = ("published_at", "last_verified_at", "created_at", "updated_at")
 _PLAIN = {
-    "slug", "summary", "description", "website", "scope", "source", "is_demo", "title",
-    "welcomes_newcomers", "get_involved", "get_involved_url", "name", "email", "is_network",
-    "cross_partisan", "classified_by", "founded_year",
-}  # fmt: skip
+    "slug",
+    "summary",
+    "description",
+    "website",
+    "scope",
+    "source",
+    "is_demo",
+    "title",
+    "welcomes_newcomers",
+    "get_involved",
+    "get_involved_url",
+    "name",
+    "email",
+    "is_network",
+    "cross_partisan",
+    "classified_by",
+    "founded_year",
+}
 _DATES = ("starts_on", "ends_on")
 
 
@@ -181,9 +195,14 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     fields = serializer_class.Meta.fields
     has_distance = "distance" in queryset.query.annotations
     columns = [
-        "pk", "uuid", *sorted(_PLAIN & {f.name for f in kind.model._meta.fields}),
-        *_LOCATION, *_TIMES, *[d for d in _DATES if d in fields], *kind.extra_columns,
-    ]  # fmt: skip
+        "pk",
+        "uuid",
+        *sorted(_PLAIN & {f.name for f in kind.model._meta.fields}),
+        *_LOCATION,
+        *_TIMES,
+        *[d for d in _DATES if d in fields],
+        *kind.extra_columns,
+    ]
     if has_distance:
         columns.append("distance")
     position = {name: i for i, name in enumerate(columns)}

@@ -46,10 +46,13 @@ class Command(BaseCommand):
             .distinct()
         )
         sent = sum(
-            send(to=user.email, subject=_("What is waiting for curators"),
-                 language=language_of(user),
-                 template="directory/email/digest.txt",
-                 context={"counts": counts, "link": base_url.rstrip("/") + "/curate/queue/"})
+            send(
+                to=user.email,
+                subject=_("What is waiting for curators"),
+                language=language_of(user),
+                template="directory/email/digest.txt",
+                context={"counts": counts, "link": base_url.rstrip("/") + "/curate/queue/"},
+            )
             for user in curators
-        )  # fmt: skip
+        )
         self.stdout.write(f"Digest sent to {sent} curators.")

@@ -16,9 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="A file to write (default: stdout).")
         parser.add_argument("--base-url", default=None, help="Site address (default SITE_URL).")
         parser.add_argument(
-            "--csv", action="store_true",
+            "--csv",
+            action="store_true",
             help="The tabular form: a zip of HSDS CSV files (needs --output).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, output: Path | None, base_url: str | None, csv: bool, **options):
         if csv:

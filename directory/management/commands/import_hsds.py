@@ -17,9 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument(
-            "--partner", action="store_true",
+            "--partner",
+            action="store_true",
             help="Record the listings as submitted by a partner site (default: imported).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, path: Path, partner: bool, **options):
         try:
@@ -30,9 +31,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {exc}") from exc
         try:
             result = import_hsds(
-                data, by=f"import of {path.name}",
+                data,
+                by=f"import of {path.name}",
                 source=Source.PARTNER if partner else Source.IMPORT,
-            )  # fmt: skip
+            )
         except PackageError as exc:
             raise CommandError(f"{path.name}: {exc}") from exc
         if result.errors:

@@ -38,10 +38,12 @@ class Command(BaseCommand):
                 elif listing.stale_notice_sent_at < now - timedelta(days=grace_days):
                     try:
                         decide(
-                            by=None, target=listing, action=ModerationDecision.Action.ARCHIVE,
+                            by=None,
+                            target=listing,
+                            action=ModerationDecision.Action.ARCHIVE,
                             reason_code=ModerationDecision.Reason.STALE,
                             reason=f"Not confirmed within {grace_days} days of asking the members.",
-                        )  # fmt: skip
+                        )
                     except AlreadyDecided:
                         continue
                     archived += 1
@@ -53,10 +55,12 @@ class Command(BaseCommand):
         sent = 0
         for email in emails:
             sent += send(
-                to=email, language=language_for_email(email), subject=_("Is “%(listing)s” still accurate?"),
+                to=email,
+                language=language_for_email(email),
+                subject=_("Is “%(listing)s” still accurate?"),
                 subject_params={"listing": listing},
                 template="directory/email/stale.txt",
                 context={"listing": listing, "link": base_url + reverse("directory:dashboard")},
                 queue=False,  # not sent again alone: a listing nobody was asked about is asked tomorrow
-            )  # fmt: skip
+            )
         return sent

@@ -19,66 +19,131 @@ from roles.models import Role
 
 # (ZIP, city as we name it in the demo). Real ZIP codes; the place comes from the ZIP.
 PLACES = [
-    ("80302", "Boulder"), ("80202", "Denver"), ("60601", "Chicago"), ("10001", "New York"),
-    ("90012", "Los Angeles"), ("30303", "Atlanta"), ("78701", "Austin"), ("98101", "Seattle"),
-    ("27401", "Greensboro"), ("55401", "Minneapolis"), ("85004", "Phoenix"),
-    ("19107", "Philadelphia"), ("02108", "Boston"), ("33130", "Miami"), ("64106", "Kansas City"),
-    ("84111", "Salt Lake City"), ("97204", "Portland"), ("37203", "Nashville"),
-    ("48226", "Detroit"), ("87102", "Albuquerque"), ("68102", "Omaha"), ("05401", "Burlington"),
-    ("83702", "Boise"), ("70112", "New Orleans"),
-]  # fmt: skip
+    ("80302", "Boulder"),
+    ("80202", "Denver"),
+    ("60601", "Chicago"),
+    ("10001", "New York"),
+    ("90012", "Los Angeles"),
+    ("30303", "Atlanta"),
+    ("78701", "Austin"),
+    ("98101", "Seattle"),
+    ("27401", "Greensboro"),
+    ("55401", "Minneapolis"),
+    ("85004", "Phoenix"),
+    ("19107", "Philadelphia"),
+    ("02108", "Boston"),
+    ("33130", "Miami"),
+    ("64106", "Kansas City"),
+    ("84111", "Salt Lake City"),
+    ("97204", "Portland"),
+    ("37203", "Nashville"),
+    ("48226", "Detroit"),
+    ("87102", "Albuquerque"),
+    ("68102", "Omaha"),
+    ("05401", "Burlington"),
+    ("83702", "Boise"),
+    ("70112", "New Orleans"),
+]
 
 # (title, summary, how to get involved, role slugs, goal slugs, welcomes newcomers)
 ACTIVITIES = [
-    ("Neighborhood conversation circles",
-     "Small, facilitated conversations where neighbors who vote differently talk about local issues and listen to each other.",
-     "Come to a monthly circle; no experience needed. Volunteers can train as hosts.",
-     ["bridge-builders", "facilitators"], ["communication-and-problem-solving", "respect-for-identity-groups"], True),
-    ("Poll worker recruitment drive",
-     "Recruits and prepares residents to staff polling places so that every election runs smoothly.",
-     "Sign up for a two-hour training session and choose an election day shift.",
-     ["civic-participants", "civic-skill-builders"], ["electoral-integrity"], True),
-    ("Community mediation clinic",
-     "Free mediation for disputes between neighbors, tenants and landlords, and local groups, run by trained volunteers.",
-     "Bring a dispute, or apply for the volunteer mediator training held twice a year.",
-     ["mediators", "conciliators"], ["compromise", "communication-and-problem-solving"], True),
-    ("Local news fact-check desk",
-     "A small team that checks claims circulating in local politics and publishes plain-language explainers.",
-     "Send in a claim you want checked, or volunteer as a researcher.",
-     ["disinformation-fighters", "technical-reporters"], ["bad-faith-actors", "communication-and-problem-solving"], False),
-    ("Youth civics workshop series",
-     "Hands-on workshops where high-school students practise deliberation, negotiation and local government processes.",
-     "Mentors with any background are welcome; sessions run on Saturday mornings.",
-     ["civic-skill-builders", "conflict-educators"], ["communication-and-problem-solving"], True),
-    ("Cross-partisan town hall",
-     "A quarterly public forum co-hosted by residents from different political traditions, focused on one local problem at a time.",
-     "Attend, suggest a topic, or join the planning team.",
-     ["convenors", "facilitators"], ["compromise", "limit-partisanship"], True),
-    ("De-escalation training for community leaders",
-     "Practical training in calming tense situations for faith leaders, coaches, librarians and other trusted local figures.",
-     "Register for an evening workshop; scholarships are available.",
-     ["escalation-educators", "conflict-trainers"], ["communication-and-problem-solving"], True),
-    ("Shared history and reconciliation project",
-     "Collects and shares local stories of past conflict and harm, and hosts gatherings that help the community acknowledge them.",
-     "Share a story, help record interviews, or attend a community gathering.",
-     ["healers", "peacebuilders"], ["reconciliation"], True),
-    ("Accessible voting volunteers",
-     "Helps voters with disabilities, older voters and first-time voters understand how and where to vote.",
-     "Volunteer as a phone helper or a ride coordinator around election time.",
-     ["civic-participants", "empowerment-leaders"], ["electoral-integrity", "respect-for-identity-groups"], True),
-    ("Civic data dashboard",
-     "Publishes clear, sourced data on local budgets, services and outcomes so that debates start from shared facts.",
-     "Data and design volunteers can join the monthly build night.",
-     ["technical-experts", "evaluators"], ["communication-and-problem-solving"], False),
-    ("Interfaith and neighbor dinner series",
-     "Monthly shared meals that bring together people of different faiths, backgrounds and politics.",
-     "Reserve a seat, or host a table at your home or place of worship.",
-     ["bridge-builders", "bubble-bursters"], ["respect-for-identity-groups", "reconciliation"], True),
-    ("Community tension early-warning network",
-     "Local volunteers and organizations who watch for rising tensions and alert responders before conflicts escalate.",
-     "Partner organizations can join the network; individuals can take the observer training.",
-     ["conflict-early-warners", "crisis-responders"], ["communication-and-problem-solving"], False),
-]  # fmt: skip
+    (
+        "Neighborhood conversation circles",
+        "Small, facilitated conversations where neighbors who vote differently talk about local issues and listen to each other.",
+        "Come to a monthly circle; no experience needed. Volunteers can train as hosts.",
+        ["bridge-builders", "facilitators"],
+        ["communication-and-problem-solving", "respect-for-identity-groups"],
+        True,
+    ),
+    (
+        "Poll worker recruitment drive",
+        "Recruits and prepares residents to staff polling places so that every election runs smoothly.",
+        "Sign up for a two-hour training session and choose an election day shift.",
+        ["civic-participants", "civic-skill-builders"],
+        ["electoral-integrity"],
+        True,
+    ),
+    (
+        "Community mediation clinic",
+        "Free mediation for disputes between neighbors, tenants and landlords, and local groups, run by trained volunteers.",
+        "Bring a dispute, or apply for the volunteer mediator training held twice a year.",
+        ["mediators", "conciliators"],
+        ["compromise", "communication-and-problem-solving"],
+        True,
+    ),
+    (
+        "Local news fact-check desk",
+        "A small team that checks claims circulating in local politics and publishes plain-language explainers.",
+        "Send in a claim you want checked, or volunteer as a researcher.",
+        ["disinformation-fighters", "technical-reporters"],
+        ["bad-faith-actors", "communication-and-problem-solving"],
+        False,
+    ),
+    (
+        "Youth civics workshop series",
+        "Hands-on workshops where high-school students practise deliberation, negotiation and local government processes.",
+        "Mentors with any background are welcome; sessions run on Saturday mornings.",
+        ["civic-skill-builders", "conflict-educators"],
+        ["communication-and-problem-solving"],
+        True,
+    ),
+    (
+        "Cross-partisan town hall",
+        "A quarterly public forum co-hosted by residents from different political traditions, focused on one local problem at a time.",
+        "Attend, suggest a topic, or join the planning team.",
+        ["convenors", "facilitators"],
+        ["compromise", "limit-partisanship"],
+        True,
+    ),
+    (
+        "De-escalation training for community leaders",
+        "Practical training in calming tense situations for faith leaders, coaches, librarians and other trusted local figures.",
+        "Register for an evening workshop; scholarships are available.",
+        ["escalation-educators", "conflict-trainers"],
+        ["communication-and-problem-solving"],
+        True,
+    ),
+    (
+        "Shared history and reconciliation project",
+        "Collects and shares local stories of past conflict and harm, and hosts gatherings that help the community acknowledge them.",
+        "Share a story, help record interviews, or attend a community gathering.",
+        ["healers", "peacebuilders"],
+        ["reconciliation"],
+        True,
+    ),
+    (
+        "Accessible voting volunteers",
+        "Helps voters with disabilities, older voters and first-time voters understand how and where to vote.",
+        "Volunteer as a phone helper or a ride coordinator around election time.",
+        ["civic-participants", "empowerment-leaders"],
+        ["electoral-integrity", "respect-for-identity-groups"],
+        True,
+    ),
+    (
+        "Civic data dashboard",
+        "Publishes clear, sourced data on local budgets, services and outcomes so that debates start from shared facts.",
+        "Data and design volunteers can join the monthly build night.",
+        ["technical-experts", "evaluators"],
+        ["communication-and-problem-solving"],
+        False,
+    ),
+    (
+        "Interfaith and neighbor dinner series",
+        "Monthly shared meals that bring together people of different faiths, backgrounds and politics.",
+        "Reserve a seat, or host a table at your home or place of worship.",
+        ["bridge-builders", "bubble-bursters"],
+        ["respect-for-identity-groups", "reconciliation"],
+        True,
+    ),
+    (
+        "Community tension early-warning network",
+        "Local volunteers and organizations who watch for rising tensions and alert responders before conflicts escalate.",
+        "Partner organizations can join the network; individuals can take the observer training.",
+        ["conflict-early-warners", "crisis-responders"],
+        ["communication-and-problem-solving"],
+        False,
+    ),
+]
 
 
 class Command(BaseCommand):
@@ -107,9 +172,10 @@ def remove_demo() -> tuple[int, int]:
     removed += Initiative.objects.filter(is_demo=True).delete()[1].get("directory.Initiative", 0)
     examples = Organization.objects.filter(is_demo=True)
     kept = examples.filter(
-        models.Q(initiatives__isnull=False) | models.Q(events__isnull=False)
+        models.Q(initiatives__isnull=False)
+        | models.Q(events__isnull=False)
         | models.Q(memberships__isnull=False)
-    ).distinct()  # fmt: skip
+    ).distinct()
     kept_ids = list(kept.values_list("pk", flat=True))
     removed += examples.exclude(pk__in=kept_ids).delete()[1].get("directory.Organization", 0)
     return removed, len(kept_ids)
@@ -174,9 +240,11 @@ def seed_demo() -> int:
 
 
 EVENT_TITLES = [
-    ("Community conversation night", "in_person"), ("Facilitator training", "hybrid"),
-    ("Online dialogue across the divide", "online"), ("Civic service morning", "in_person"),
-]  # fmt: skip
+    ("Community conversation night", "in_person"),
+    ("Facilitator training", "hybrid"),
+    ("Online dialogue across the divide", "online"),
+    ("Civic service morning", "in_person"),
+]
 
 
 def _demo_event(org, index: int, now, roles, goals) -> None:
@@ -194,15 +262,24 @@ def _demo_event(org, index: int, now, roles, goals) -> None:
     day = (now + timedelta(days=3 + 4 * index)).astimezone(zone)
     start = day.replace(hour=18, minute=0, second=0, microsecond=0)
     event = Event(
-        slug=slug, organization=org, title=f"{title} ({org.city})",
+        slug=slug,
+        organization=org,
+        title=f"{title} ({org.city})",
         summary="A made-up example event, to show how the calendar works.",
-        starts_at=start, ends_at=start + timedelta(hours=2), timezone=str(zone), mode=mode,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        timezone=str(zone),
+        mode=mode,
         postal_code="" if mode == "online" else org.postal_code,
         scope=Scope.ONLINE if mode == "online" else Scope.LOCAL,
         join_url="https://example.org/join" if mode != "in_person" else "",
-        cost="Free", status=Status.PUBLISHED, source=Source.CURATOR, is_demo=True,
-        published_at=now, last_verified_at=now,
-    )  # fmt: skip
+        cost="Free",
+        status=Status.PUBLISHED,
+        source=Source.CURATOR,
+        is_demo=True,
+        published_at=now,
+        last_verified_at=now,
+    )
     event._change_reason = "Example entry added by seed_demo"
     event.save()
     event.roles.set([roles["bridge-builders"], roles["facilitators"]])
