@@ -219,6 +219,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # dumpdata/loaddata keep times to the microsecond (Django's JSON format rounds to milliseconds).
 SERIALIZATION_MODULES = {"json": "directory.exact_json"}
 
+# A history row's reason ("Approved by curator …: <the curator's reason>") is as long as the
+# reason; django-simple-history's default column holds 100 characters (PostgreSQL refuses more).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

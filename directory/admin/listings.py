@@ -305,7 +305,7 @@ class InitiativeAdmin(ListingAdmin):
     inlines = [SourceInline]
 
 
-def _decide_each(model_admin, request, queryset, done: str) -> None:
+def decide_each(model_admin, request, queryset, done: str) -> None:
     """Approve each item the way the curators' queue does (one decision each, recorded and
     e-mailed; never a curator's own claim or edit while another curator can decide it). An edit
     to a listing changed since it was sent is skipped: the queue shows what it would overwrite."""

@@ -5,14 +5,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory.admin.listings import _decide_each
-from directory.models import (
-    ChangeRequest,
-    ClaimRequest,
-    Decision,
-    Invitation,
-    Membership,
-)
+from directory.admin.listings import decide_each
+from directory.models import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 from directory.services.edit_forms import change_request_diff
 
 
@@ -55,7 +49,7 @@ class ClaimRequestAdmin(admin.ModelAdmin):
         description=gettext_lazy("Grant the selected claims (the claimant becomes owner)")
     )
     def grant(self, request, queryset):
-        _decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Granted."))
+        decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Granted."))
 
 
 @admin.register(ChangeRequest)
@@ -87,7 +81,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve the selected changes (they go public now)"))
     def approve(self, request, queryset):
-        _decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Approved."))
+        decide_each(self, request, queryset.filter(status=Decision.PENDING), _("Approved."))
 
 
 @admin.register(Invitation)

@@ -3,12 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms.listings import ListingForm, _formfield
-from directory.models import (
-    Initiative,
-    Organization,
-    Status,
-)
+from directory.forms.listings import ListingForm, formfield_for
+from directory.models import Initiative, Organization, Status
 
 #: The zones most of the country lives in, by the names people know them by.
 NAMED_US_TIMEZONES = [
@@ -73,7 +69,7 @@ class EventForm(ListingForm):
         from directory.models import Event
 
         model = Event
-        formfield_callback = _formfield
+        formfield_callback = formfield_for
         fields = [
             "organization",
             "initiative",

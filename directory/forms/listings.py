@@ -5,13 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import (
-    Initiative,
-    Language,
-    Organization,
-    Scope,
-    Status,
-)
+from directory.models import Initiative, Language, Organization, Scope, Status
 from directory.validators import CleanTextFormMixin
 from goals.models import Goal
 from roles.models import Role
@@ -90,7 +84,7 @@ class ZipCodeField(forms.CharField):
         return {**super().widget_attrs(widget), "maxlength": "10"}  # room for a ZIP+4
 
 
-def _formfield(model_field, **kwargs):
+def formfield_for(model_field, **kwargs):
     """Addresses typed without a scheme are taken as https://; ZIP+4 codes as 5 digits."""
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
@@ -148,7 +142,7 @@ class OrganizationForm(ListingForm):
 
     class Meta:
         model = Organization
-        formfield_callback = _formfield
+        formfield_callback = formfield_for
         fields = [
             "name",
             "summary",
@@ -192,7 +186,7 @@ class InitiativeForm(ListingForm):
 
     class Meta:
         model = Initiative
-        formfield_callback = _formfield
+        formfield_callback = formfield_for
         fields = [
             "organization",
             "title",

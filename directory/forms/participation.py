@@ -6,12 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.forms.listings import HoneypotMixin
-from directory.models import (
-    ClaimRequest,
-    Fact,
-    Organization,
-    SourceRecord,
-)
+from directory.models import ClaimRequest, Fact, Organization, SourceRecord
 from directory.validators import CleanTextFormMixin
 
 

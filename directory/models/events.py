@@ -199,11 +199,11 @@ class Event(Listing):
 
 
 def _connect_touch():
-    from directory.models.listings import _touch_on_m2m_change
+    from directory.models.listings import touch_on_m2m_change
 
     for field in (Event.roles, Event.goals, Event.languages):
         models.signals.m2m_changed.connect(
-            _touch_on_m2m_change, sender=field.through, dispatch_uid=f"touch-{field.through}"
+            touch_on_m2m_change, sender=field.through, dispatch_uid=f"touch-{field.through}"
         )
 
 

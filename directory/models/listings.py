@@ -336,7 +336,7 @@ class Initiative(Listing):
             raise ValidationError({"ends_on": _("The end date is before the start date.")})
 
 
-def _touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwargs):
+def touch_on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwargs):
     """Changing only roles, goals or networks still counts as a change to the listing.
 
     The change feed, ETags and sitemaps read ``updated_at``; without this, a mirror would miss
@@ -364,5 +364,5 @@ for _field in (
     Initiative.languages,
 ):
     models.signals.m2m_changed.connect(
-        _touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
+        touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
     )

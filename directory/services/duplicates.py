@@ -5,10 +5,7 @@ from urllib.parse import urlparse
 
 from django.db.models import Q
 
-from directory.models import (
-    Organization,
-    Status,
-)
+from directory.models import Organization, Status
 
 
 def possible_duplicates(target, limit: int = 5) -> list:

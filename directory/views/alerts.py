@@ -8,9 +8,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 
 from directory.views.limits import (
-    _recipient_refused,
     limit_mail_senders,
     recipient_limited,
+    recipient_refused,
     site_url,
     write_rate,
 )
@@ -30,7 +30,7 @@ def alert_subscribe_view(request):
         and form.is_valid()
         and recipient_limited(request, "alert", form.cleaned_data["email"])
     ):
-        _recipient_refused(form)
+        recipient_refused(form)
         status = 429
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

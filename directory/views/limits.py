@@ -37,7 +37,7 @@ def recipient_limited(request, kind: str, email: str) -> bool:
     )
 
 
-def _recipient_refused(form, field: str = "email") -> None:
+def recipient_refused(form, field: str = "email") -> None:
     form.add_error(
         field,
         _(
@@ -56,7 +56,7 @@ def rate_limited(request, exception=None):
     return render(request, "directory/rate_limited.html", status=429)
 
 
-def _too_many_pending(request) -> bool:
+def too_many_pending(request) -> bool:
     if max_pending_reached(request.user):
         limit = settings.MAX_PENDING_PER_ACCOUNT
         messages.error(

@@ -36,7 +36,7 @@ from directory.services.membership import (
     listing_withdraw,
     waiting_change,
 )
-from directory.views.limits import _too_many_pending, limit_writes
+from directory.views.limits import limit_writes, too_many_pending
 
 
 def my_organizations(user):
@@ -140,7 +140,7 @@ class ListingEditView(View):
         if not form.has_changed():
             messages.info(request, _("Nothing changed, so there was nothing to send."))
             return redirect("directory:dashboard")
-        if target.status == Status.PUBLISHED and _too_many_pending(request):
+        if target.status == Status.PUBLISHED and too_many_pending(request):
             return render(request, self.template_name, self._context(target, form), status=400)
         try:
             change = listing_edit(

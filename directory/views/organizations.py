@@ -10,14 +10,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from directory.forms.participation import ClaimForm, InvitationForm
-from directory.models import (
-    ClaimRequest,
-    Decision,
-    Invitation,
-    Membership,
-    Organization,
-    Status,
-)
+from directory.models import ClaimRequest, Decision, Invitation, Membership, Organization, Status
 from directory.services.membership import (
     claim_create,
     claim_verify,
@@ -28,10 +21,10 @@ from directory.services.membership import (
     membership_remove,
 )
 from directory.views.limits import (
-    _recipient_refused,
     limit_mail_senders,
     limit_writes,
     recipient_limited,
+    recipient_refused,
     site_url,
 )
 from directory.views.members import my_organizations
@@ -136,7 +129,7 @@ def invite(request, slug):
         and form.is_valid()
         and recipient_limited(request, "invitation", form.cleaned_data["email"])
     ):
-        _recipient_refused(form)
+        recipient_refused(form)
         status = 429
     if request.method == "POST" and form.is_valid():
         invitation, sent = invitation_create(

@@ -6,9 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from directory.models import (
-    LISTING_KINDS,
-)
+from directory.models import LISTING_KINDS
 from directory.views.limits import write_rate
 
 

@@ -2,21 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
 from directory.forms.listings import InitiativeForm, OrganizationForm
-from directory.services.edit_forms import (
-    listing_edit_of,
-)
-from directory.services.membership import (
-    event_create,
-    initiative_create,
-    organization_register,
-)
-from directory.views.limits import _too_many_pending, limit_writes
+from directory.services.edit_forms import listing_edit_of
+from directory.services.membership import event_create, initiative_create, organization_register
+from directory.views.limits import limit_writes, too_many_pending
 
 
 @method_decorator([login_required, limit_writes], name="dispatch")
@@ -28,7 +23,7 @@ class OrganizationRegisterView(View):
 
     def post(self, request):
         form = OrganizationForm(request.POST)
-        if form.is_valid() and not _too_many_pending(request):
+        if form.is_valid() and not too_many_pending(request):
             org = organization_register(by=request.user, edit=listing_edit_of(form))
             messages.success(
                 request,
@@ -72,7 +67,7 @@ class InitiativeSubmitView(View):
                     "preview_goals": form.cleaned_data["goals"],
                 },
             )
-        if _too_many_pending(request):
+        if too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
         initiative = initiative_create(by=request.user, edit=listing_edit_of(form))
         messages.success(
@@ -93,9 +88,10 @@ class EventSubmitView(View):
     def get(self, request):
         from directory.forms.events import EventForm
 
-        form = EventForm(
-            initial={"organization": request.GET.get("organization")}, user=request.user
-        )
+        # ?organization=<slug> preselects one; anything else in the address is ignored.
+        chosen = request.GET.get("organization", "")
+        initial = {"organization": chosen} if slug_re.fullmatch(chosen) else {}
+        form = EventForm(initial=initial, user=request.user)
         if not form.fields["organization"].queryset.exists():
             messages.info(request, _("First register your organization, or claim its listing."))
             return redirect("directory:submit-organization")
@@ -105,7 +101,7 @@ class EventSubmitView(View):
         from directory.forms.events import EventForm
 
         form = EventForm(request.POST, user=request.user)
-        if not form.is_valid() or _too_many_pending(request):
+        if not form.is_valid() or too_many_pending(request):
             return render(request, self.template_name, {"form": form}, status=400)
         event = event_create(by=request.user, edit=listing_edit_of(form))
         messages.success(
