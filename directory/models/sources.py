@@ -6,6 +6,8 @@ two sources from different publishers; a listing's ``last_verified_at`` is the n
 of its sources was seen.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,6 +38,11 @@ OWNERS = LISTING_TYPES
 class SourceRecordQuerySet(models.QuerySet):
     def of(self, listing) -> "SourceRecordQuerySet":
         return self.filter(**{owner_field(listing): listing})
+
+
+def verified_at(day) -> datetime:
+    """The moment a listing counts as verified when a source was read on ``day``: its start, UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def owner_field(listing) -> str:

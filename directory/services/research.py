@@ -9,7 +9,7 @@ the database is left as curators have it, and so is a source already recorded fo
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from directory.models import (
     SourceRecord,
     Status,
 )
+from directory.models.sources import verified_at
 from directory.search.geo import US_STATES, lookup_city, lookup_zip
 from goals.models import Goal
 from roles.models import Role
@@ -172,7 +173,7 @@ def problems(found: ResearchSet | None = None) -> list[str]:
 def _moment(record: dict) -> datetime:
     """When the listing was last verified: the newest date one of its sources was seen."""
     newest = max(date.fromisoformat(s["seen"]) for s in record["sources"])
-    return datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
+    return verified_at(newest)
 
 
 def _place(listing, record: dict) -> None:

@@ -5,8 +5,6 @@ and touches the listing, so the change feed and mirrors see it. A source seen la
 listing's last verification moves ``last_verified_at`` forward to that date.
 """
 
-from datetime import UTC, datetime
-
 from django.contrib import messages
 from django.forms import inlineformset_factory
 from django.http import Http404
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from directory.forms.participation import SourceRecordForm
 from directory.models import LISTING_KINDS, SourceRecord
+from directory.models.sources import verified_at
 from directory.views.curate import curator_required
 
 
@@ -58,7 +57,7 @@ def _verified_by(listing, saved: list[SourceRecord]) -> None:
     newest = max((source.seen_on for source in saved), default=None)
     if newest is None:
         return
-    moment = datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
+    moment = verified_at(newest)
     if listing.last_verified_at is None or listing.last_verified_at < moment:
         listing.last_verified_at = moment
         listing._change_reason = "Verified: a newer source"
