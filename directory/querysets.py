@@ -139,6 +139,17 @@ class ListingQuerySet(models.QuerySet):
 class OrganizationQuerySet(ListingQuerySet):
     search_fields = (("name", 8), ("summary", 4), ("description", 1))
 
+    def update(self, **kwargs) -> int:
+        """As Django's; a change of status also refreshes its initiatives' ``visible``."""
+        if "status" not in kwargs:
+            return super().update(**kwargs)
+        from directory.models.listings import Initiative  # the models import this module
+
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        Initiative.objects.filter(organization_id__in=pks).refresh_visible()
+        return updated
+
     def for_list(self):
         """What a list row shows, in a fixed number of queries."""
         return self.prefetch_related(Prefetch("roles", queryset=_roles()), "goals", "languages")
@@ -146,8 +157,29 @@ class OrganizationQuerySet(ListingQuerySet):
 
 class InitiativeQuerySet(ListingQuerySet):
     def published_q(self, prefix: str = "") -> Q:
-        """Published initiatives of published organizations."""
-        return super().published_q(prefix) & super().published_q(f"{prefix}organization__")
+        """Published initiatives of published organizations, as stored (``Initiative.visible``)."""
+        return Q(**{f"{prefix}visible": True})
+
+    def refresh_visible(self) -> None:
+        """Set ``visible`` from each row's status and its organization's (after bulk changes)."""
+        from directory.models.listings import Organization, Status  # models import this module
+
+        public = Organization.objects.filter(status=Status.PUBLISHED).values("pk")
+        self.filter(status=Status.PUBLISHED, organization_id__in=public).exclude(
+            visible=True
+        ).update(visible=True)
+        self.exclude(status=Status.PUBLISHED, organization_id__in=public).exclude(
+            visible=False
+        ).update(visible=False)
+
+    def update(self, **kwargs) -> int:
+        """As Django's; a change of status or organization also refreshes ``visible``."""
+        if not {"status", "organization", "organization_id"} & kwargs.keys():
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        self.model.objects.filter(pk__in=pks).refresh_visible()
+        return updated
 
     search_fields = (
         ("title", 8),

@@ -600,10 +600,10 @@ class Generator:
         )
 
     def initiative(
-        self, index: int, org: tuple[int, Place | None]
+        self, index: int, org: tuple[int, Place | None, bool]
     ) -> tuple[dict, list[int], list[int]]:
         rng = self.rng
-        org_id, org_place = org
+        org_id, org_place, org_public = org
         place = org_place if org_place is not None and rng.random() < 0.7 else self.places.pick()
         scope = self.scope()
         status = self.ini_status()
@@ -637,6 +637,7 @@ class Generator:
             "ends_on": ends,
             "scope": scope,
             "status": status,
+            "visible": status == Status.PUBLISHED and org_public,
             "source": SOURCE,
             "is_demo": True,
             "submitted_by_id": None,
@@ -814,25 +815,25 @@ _SHARED: dict = {}
 def _generate_rows(plan: Plan, gen: Generator, report: GenerationReport, log) -> None:
     started = time.monotonic()
     _SHARED.update(plan=plan, gen=gen, log=log, orgs=[])
-    # Organizations first (initiatives point at them); keep (id, place) of each in memory.
+    # Organizations first (initiatives point at them); keep (id, place, published) of each.
     for rows_done, links, orgs in _run_parts("organization", plan.organizations, plan):
         report.organizations += rows_done
         report.links += links
         _SHARED["orgs"].extend(orgs)
     orgs = _SHARED["orgs"]
     orgs.sort()
-    networks = [org_id for org_id, _place, is_network in orgs if is_network]
+    networks = [org_id for org_id, _place, is_network, _public in orgs if is_network]
     if networks:
         network_set = set(networks)
         through = Organization.networks.through
         members = [
             through(from_organization_id=org_id, to_organization_id=gen.rng.choice(networks))
-            for org_id, _place, _ in orgs
+            for org_id, _place, _, _public in orgs
             if org_id not in network_set and gen.rng.random() < 0.1
         ]
         through.objects.bulk_create(members, batch_size=2000)
         report.links += len(members)
-    _SHARED["orgs"] = [(org_id, place) for org_id, place, _ in orgs]
+    _SHARED["orgs"] = [(org_id, place, public) for org_id, place, _, public in orgs]
     report.phases["organizations"] = time.monotonic() - started
     _progress(log, "organizations (all)", report.organizations, plan.organizations, started)
 
@@ -910,7 +911,9 @@ def _write_part(kind: str, start: int, count: int, seed: int) -> tuple[int, int,
                             row["latitude"],
                             row["longitude"],
                         )
-                    made.append((row["id"], place, row["is_network"]))
+                    made.append(
+                        (row["id"], place, row["is_network"], row["status"] == Status.PUBLISHED)
+                    )
             done += len(rows)
             links += sum(len(r) + len(g) for _, r, g in rows)
             _progress(log, f"{kind}s [{start:,}+]", done, count, began)

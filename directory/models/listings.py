@@ -7,6 +7,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -256,6 +258,8 @@ class Organization(Listing):
             now = timezone.now()
             self.initiatives.update(updated_at=now)
             self.events.update(updated_at=now)
+            # The stored visibility of its initiatives follows (``Initiative.visible``).
+            self.initiatives.all().refresh_visible()
 
     def get_absolute_url(self) -> str:
         return reverse("directory:organization-detail", args=[self.slug])
@@ -293,8 +297,12 @@ class Initiative(Listing):
         help_text="Languages the initiative serves people in.",
     )
 
+    #: What the public sees, stored: published, and its organization too. Kept by ``save`` (and
+    #: the organization's), so that no public read joins the organizations table.
+    visible = models.BooleanField(default=False, editable=False)
+
     history = HistoricalRecords(
-        excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
+        excluded_fields=["search_vector", "visible"], m2m_fields=[roles, goals, languages]
     )
 
     objects = InitiativeManager()
@@ -311,17 +319,39 @@ class Initiative(Listing):
             ),
         ]
         indexes = [
+            # Curators' queues (by status).
             models.Index(fields=["status", "-published_at", "-id"], name="ini_status_published"),
-            models.Index(fields=["status", "title"], name="ini_status_title"),
-            models.Index(fields=["status", "state"], name="ini_status_state"),
-            models.Index(fields=["status", "scope"], name="ini_status_scope"),
-            models.Index(fields=["status", "welcomes_newcomers"], name="ini_status_newcomers"),
+            # Public reads: partial indexes over the visible rows only, one per filter, each
+            # in the list's default order (newest first), so a filtered page reads its rows
+            # in order and stops.
+            *(
+                models.Index(
+                    fields=[*column, "-published_at", "-id"],
+                    condition=models.Q(visible=True),
+                    name=f"ini_visible_{name}",
+                )
+                for name, column in (
+                    ("newest", []),
+                    ("state", ["state"]),
+                    ("scope", ["scope"]),
+                    ("newcomers", ["welcomes_newcomers"]),
+                )
+            ),
+            models.Index(
+                fields=["title", "id"], condition=models.Q(visible=True), name="ini_visible_title"
+            ),
             models.Index(fields=["latitude", "longitude"], name="ini_lat_lon"),
             models.Index(fields=["updated_at", "uuid"], name="ini_updated"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "visible"}
+        super().save(*args, **kwargs)  # pre_save (``keep_visible``) sets ``visible``
 
     def get_absolute_url(self) -> str:
         return reverse("directory:initiative-detail", args=[self.slug])
@@ -365,4 +395,16 @@ for _field in (
 ):
     models.signals.m2m_changed.connect(
         touch_on_m2m_change, sender=_field.through, dispatch_uid=f"touch-{_field.through}"
+    )
+
+
+@receiver(pre_save, sender=Initiative, dispatch_uid="initiative-visible")
+def keep_visible(sender, instance: Initiative, **kwargs) -> None:
+    """``visible`` from the row's own status and its organization's, on every save (fixtures'
+    raw saves included: they skip ``save()`` but not this signal)."""
+    instance.visible = (
+        instance.status == Status.PUBLISHED
+        and Organization.objects.filter(
+            pk=instance.organization_id, status=Status.PUBLISHED
+        ).exists()
     )

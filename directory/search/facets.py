@@ -8,15 +8,16 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.http import QueryDict
 
 from directory.caching import cached
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
-from directory.search.pagination import COUNT_CAP, capped_count
+from directory.search.pagination import COUNT_CAP
 from goals.models import Goal
-from roles.models import RoleGroup
+from roles.models import Role, RoleGroup
 
 IGNORED_FOR_FACETS = ("sort", "page", "page_size", "view")
 
@@ -35,55 +36,108 @@ FACETS = ("goal", "group", "scope", "state", "language")
 TOO_MANY = "too many"
 
 
-def facet_counts(filterset_class, data: QueryDict, base_queryset) -> dict[str, list[FacetOption]]:
-    """One query per facet, whatever the page size; counts are cached until the data changes."""
-    model = base_queryset.model
+def facet_counts(filterset) -> dict[str, list[FacetOption]]:
+    """Every facet's counts from the request's one bound FilterSet, in one query per distinct
+    set of "other filters": one for all the facets not filtered on, plus one per facet that is
+    (its own filter left out). Counts are cached until the data changes."""
+    data = filterset.data
+    chosen = {
+        key: {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
+        for key in FACETS
+    }
+    if not filterset.is_valid():
+        return {key: _options_without_counts(key, chosen[key]) for key in FACETS}
+    active = [key for key in FACETS if key in data]
+    groups = [[key for key in FACETS if key not in active], *([key] for key in active)]
+    counts: dict[str, dict | str] = {}
+    for keys in groups:
+        if not keys:
+            continue
+        if keys[0] in active:
+            queryset = filterset.without(keys[0])
+        else:
+            queryset = filterset.apply(filterset.queryset.all())
+        others = [(k, v) for k, v in sorted(data.lists()) if k not in (*keys, *IGNORED_FOR_FACETS)]
+        label = filterset.queryset.model._meta.label
+        found = cached(
+            "facets",
+            (label, keys, others),
+            functools.partial(_counts, queryset, keys),
+        )
+        counts.update(found)
     facets: dict[str, list[FacetOption]] = {}
     for key in FACETS:
-        others = data.copy()
-        for name in (key, *IGNORED_FOR_FACETS):
-            others.pop(name, None)
-        chosen = {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
-        counts = cached(
-            "facet",
-            (model._meta.label, key, sorted(others.lists())),
-            functools.partial(_counts, filterset_class, others, base_queryset, key),
-        )
-        if counts is False or counts == TOO_MANY:  # (== : a cached copy is another str)
-            # The other filters are invalid, or match too many listings to count cheaply:
-            # offer the choices without counts.
-            facets[key] = _options_without_counts(key, chosen)
+        if counts[key] == TOO_MANY:  # (== : a cached copy is another str)
+            # The other filters match too many listings to count cheaply: no counts.
+            facets[key] = _options_without_counts(key, chosen[key])
         else:
-            facets[key] = _options(key, counts, chosen)
+            facets[key] = _options(key, counts[key], chosen[key])
     return facets
 
 
-def _counts(filterset_class, others: QueryDict, base_queryset, key: str) -> dict | bool:
-    """{value: matching listings} for one facet under the other filters; False if invalid."""
-    filterset = filterset_class(others, queryset=base_queryset)
-    if not filterset.is_valid():
-        return False
-    if capped_count(filterset.qs) > COUNT_CAP:
-        return TOO_MANY
-    related = base_queryset.model._meta.model_name + "s"  # "initiatives", "organizations", …
-    ids = filterset.qs.order_by().values("pk")
-    if key == "goal":
-        rows = Goal.objects.annotate(n=Count(related, filter=Q(**{f"{related}__in": ids})))
-        return dict(rows.values_list("slug", "n"))
-    if key == "group":
-        rows = RoleGroup.objects.annotate(
-            n=Count(f"roles__{related}", filter=Q(**{f"roles__{related}__in": ids}), distinct=True)
+def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
+    """{facet: {value: matching listings}} for ``keys`` under ``queryset``; TOO_MANY above the cap.
+
+    One statement: the matching ids (at most COUNT_CAP + 1 of them) are a common table
+    expression that the total and every facet's GROUP BY read, so the filters run once and no
+    count ever looks at more than the cap. Written in SQL because the ORM cannot share one
+    subquery between the parts of a UNION (each part would run the filters again)."""
+    try:
+        ids_sql, params = queryset.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search with no searchable word
+        return {key: {} for key in keys}
+    model = queryset.model
+    table, owner = model._meta.db_table, f"{model._meta.model_name}_id"
+    parts = ["SELECT '', '', COUNT(*) FROM m"]
+    for key in keys:
+        if key in ("scope", "state"):  # columns of the listing itself
+            parts.append(
+                f"SELECT '{key}', t.{key}, COUNT(*) FROM {table} t"
+                f" WHERE t.id IN (SELECT id FROM m) GROUP BY t.{key}"
+            )
+            continue
+        field, counted = {
+            "goal": ("goals", "*"),
+            "group": ("roles", f"DISTINCT l.{owner}"),
+            "language": ("languages", "*"),
+        }[key]
+        link = model._meta.get_field(field).remote_field.through._meta.db_table
+        term, join = _TERMS[key]
+        parts.append(
+            f"SELECT '{key}', {term}, COUNT({counted}) FROM {link} l {join}"
+            f" WHERE l.{owner} IN (SELECT id FROM m) GROUP BY {term}"
         )
-        return dict(rows.values_list("slug", "n"))
-    if key == "language":
-        rows = Language.objects.annotate(n=Count(related, filter=Q(**{f"{related}__in": ids})))
-        return {code: n for code, n in rows.values_list("code", "n") if n}
-    return dict(
-        base_queryset.model.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list(key)
-        .annotate(n=Count("pk"))
-    )
+    sql = f"WITH m(id) AS ({ids_sql}) " + " UNION ALL ".join(parts)
+    found: dict[str, dict] = {key: {} for key in keys}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, value, n in cursor.fetchall():
+            if key == "":
+                if n > COUNT_CAP:
+                    return dict.fromkeys(keys, TOO_MANY)
+            elif value is not None:
+                found[key][value] = n
+    return found
+
+
+def _terms() -> dict[str, tuple[str, str]]:
+    """Each many-to-many facet: the term's value column and the join from a link row ``l``."""
+
+    def key(model) -> str:
+        return f"{model._meta.db_table}.{model._meta.pk.column}"
+
+    goal, role, group, language = (m._meta.db_table for m in (Goal, Role, RoleGroup, Language))
+    return {
+        "goal": (f"{goal}.slug", f"JOIN {goal} ON {key(Goal)} = l.goal_id"),
+        "group": (
+            f"{group}.slug",
+            f"JOIN {role} ON {key(Role)} = l.role_id JOIN {group} ON {key(RoleGroup)} = {role}.group_id",
+        ),
+        "language": (f"{language}.code", f"JOIN {language} ON {key(Language)} = l.language_id"),
+    }
+
+
+_TERMS = _terms()
 
 
 def _options(key: str, counts: dict, chosen: set[str]) -> list[FacetOption]:

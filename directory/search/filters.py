@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from directory.models import Event, Initiative, Language, Organization, Scope
-from directory.search.geo import US_STATES, lookup_zip
+from directory.search.geo import US_STATES, ZipInfo, lookup_zip
 from directory.search.pagination import COUNT_CAP, capped_count
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
@@ -48,6 +48,9 @@ def _in_years(value):
 class ListingFilterForm(forms.Form):
     """Cross-field rules for the filters: a place to search near, a radius in range, a sort."""
 
+    #: the place ``near`` names once it is clean (looked up once per request)
+    place: ZipInfo | None = None
+
     def clean_updated_since(self):
         return _in_years(self.cleaned_data.get("updated_since"))
 
@@ -67,7 +70,8 @@ class ListingFilterForm(forms.Form):
             raise forms.ValidationError(
                 _("“%(zip)s” is not a 5-digit ZIP code."), params={"zip": value}
             )
-        if lookup_zip(value) is None:
+        self.place = lookup_zip(value)
+        if self.place is None:
             raise forms.ValidationError(
                 _("We don’t know the ZIP code %(zip)s."), params={"zip": value}
             )
@@ -206,37 +210,68 @@ class ListingFilter(filters.FilterSet):
         ids = through.objects.filter(**{lookup: value}).values(f"{owner}_id")
         return queryset.filter(pk__in=ids)
 
+    @staticmethod
+    def _pks(value) -> list:
+        """The chosen terms' keys: the form has already read them, so no lookup runs again."""
+        return [term.pk for term in value]
+
     def filter_goal(self, queryset, name, value):
-        return self._linked(queryset, "goals", "goal__in", value)
+        return self._linked(queryset, "goals", "goal_id__in", self._pks(value))
 
     def filter_role(self, queryset, name, value):
-        return self._linked(queryset, "roles", "role__in", value)
+        return self._linked(queryset, "roles", "role_id__in", self._pks(value))
 
     def filter_group(self, queryset, name, value):
-        return self._linked(queryset, "roles", "role__group__in", value)
+        return self._linked(queryset, "roles", "role__group_id__in", self._pks(value))
 
     def filter_kind(self, queryset, name, value):
         return self._linked(queryset, "roles", "role__group__kind", value)
 
     def filter_language(self, queryset, name, value):
-        return self._linked(queryset, "languages", "language__in", value)
+        return self._linked(queryset, "languages", "language_id__in", self._pks(value))
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_noop(self, queryset, name, value):
-        return queryset  # applied together in filter_queryset
+        return queryset  # applied together in apply()
 
     #: False when a search matched too many listings to rank them by relevance
     ranked = True
 
+    @property
+    def place(self) -> ZipInfo | None:
+        """The place ``near`` names (looked up once, when the form was cleaned)."""
+        return self.form.place if self.form.cleaned_data.get("near") else None
+
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        return self.order(self.apply(queryset))
+
+    def apply(self, queryset, without: frozenset[str] = frozenset()):
+        """``queryset`` with every given filter except those named in ``without``, unordered.
+
+        The list, its count and every facet (``without`` its own filter) share this one bound,
+        validated FilterSet: nothing is parsed, validated or looked up twice. Filters the
+        request does not give are skipped without being called."""
+        given = self.data.keys() if self.data is not None else ()
+        for name, value in self.form.cleaned_data.items():
+            if name in given and name not in without:
+                queryset = self.filters[name].filter(queryset, value)
+        place = self.place
+        if place is not None and "near" not in without:
+            radius = float(self.form.cleaned_data.get("radius") or DEFAULT_RADIUS)
+            queryset = queryset.near(
+                place, radius, bool(self.form.cleaned_data.get("include_national"))
+            )
+        return queryset
+
+    def without(self, name: str):
+        """The listings every filter but ``name`` lets through (for ``name``'s facet counts)."""
+        return self.apply(self.queryset.all(), without=frozenset({name}))
+
+    def order(self, queryset):
         data = self.form.cleaned_data
-        place = lookup_zip(data["near"]) if data.get("near") else None
-        if place is not None:
-            radius = float(data.get("radius") or DEFAULT_RADIUS)
-            queryset = queryset.near(place, radius, bool(data.get("include_national")))
+        place = self.place
         sort = data.get("sort") or (
             "relevance" if data.get("q") else "distance" if place else self.default_sort
         )
@@ -335,14 +370,14 @@ class EventFilter(ListingFilter):
     class Meta(ListingFilter.Meta):
         model = Event
 
-    def filter_queryset(self, queryset):
+    def apply(self, queryset, without: frozenset[str] = frozenset()):
         data = self.form.cleaned_data
         start, end = data.get("from"), data.get("to")
         if start or end:
             queryset = queryset.filter(pk__in=self._in_local_dates(queryset, start, end))
         elif not data.get("past"):
             queryset = queryset.upcoming()
-        return super().filter_queryset(queryset)
+        return super().apply(queryset, without)
 
     @staticmethod
     def _in_local_dates(queryset, start, end) -> list[int]:

@@ -90,11 +90,7 @@ class FilteredListView(TemplateView):
             selected_modes=request.GET.getlist("mode"),
             event_modes=Event.Mode.choices,
             radius=request.GET.get("radius"),
-            facets=SimpleLazyObject(
-                lambda: facet_counts(
-                    self.filterset_class, request.GET, self.model.objects.published()
-                )
-            ),
+            facets=SimpleLazyObject(lambda: facet_counts(filterset)),
             view=view,
             query_string=query_without(request.GET, "page").lstrip("?"),
             max_radius=MAX_RADIUS,

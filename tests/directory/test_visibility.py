@@ -133,3 +133,39 @@ def test_an_archived_organization_takes_its_initiatives_and_events_with_it(clien
     items = client.get("/api/v1/changes/").json()["results"]
     tombstones = {i["id"] for i in items if "removed_at" in i}
     assert str(initiative.uuid) in tombstones
+
+
+def visible_titles() -> set[str]:
+    from directory.models import Initiative
+
+    return set(Initiative.objects.published().values_list("title", flat=True))
+
+
+def test_the_stored_visibility_follows_every_way_a_status_changes(tmp_path):
+    """``Initiative.visible`` (what public reads filter on) follows the initiative's status and
+    its organization's, whether they change by save, by a bulk update or by a fixture load."""
+    from django.core.management import call_command
+
+    from directory.models import Initiative, Organization
+
+    org = OrganizationFactory(status="pending")
+    work = InitiativeFactory(title="Kept in step", organization=org)
+    assert "Kept in step" not in visible_titles()  # its organization is not public yet
+    org.status = "published"
+    org.save()
+    assert "Kept in step" in visible_titles()
+    Organization.objects.filter(pk=org.pk).update(status="archived")
+    assert "Kept in step" not in visible_titles()
+    Organization.objects.filter(pk=org.pk).update(status="published")
+    Initiative.objects.filter(pk=work.pk).update(status="archived")
+    assert "Kept in step" not in visible_titles()
+    work.refresh_from_db()
+    work.status = "published"
+    work.save(update_fields=["status"])
+    assert "Kept in step" in visible_titles()
+    # A fixture's raw save skips save() but not the signal that keeps the flag.
+    path = tmp_path / "one.json"
+    call_command("dumpdata", "directory.initiative", pks=str(work.pk), output=str(path))
+    Initiative.objects.filter(pk=work.pk).update(visible=False)
+    call_command("loaddata", str(path), verbosity=0)
+    assert "Kept in step" in visible_titles()
