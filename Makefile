@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-deps lint setup install migrate seed format browser-deps clean bench bench-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
+.PHONY: run test test-deps lint setup install migrate seed format browser-deps clean bench bench-smoke bench-cold bench-cold-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
 
 run: setup ## set up, then serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -88,6 +88,25 @@ bench: bench-deps ## full benchmark; writes docs/benchmarks.md (BENCH_REUSE=1: m
 bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts only that all answered 200
 	BENCH_COMMAND="make bench-smoke" $(PY) scripts/bench.py --smoke --db $(BENCH_SMOKE_DB) \
 		--initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} $(BENCH_ARGS)
+
+# Cold benchmark (docs/benchmarks-cold.md): distinct URLs of every kind, each requested once
+# with the app's cache emptied, against the floor view and Datasette in the same run; plus an
+# after-write mix, queries per request and the slowest kinds' EXPLAIN ANALYZE plans.
+BENCH_COLD_INITIATIVES ?= 100000
+BENCH_COLD_DB ?= mpdb_bench_cold_$(BENCH_COLD_INITIATIVES)
+BENCH_COLD_SMOKE_DB ?= mpdb_bench_cold_smoke
+BENCH_COLD_OUT ?= docs
+BENCH_COLD_ARGS ?=
+
+bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-cold.md (BENCH_REUSE=1: measure only)
+	BENCH_COMMAND="make bench-cold BENCH_COLD_INITIATIVES=$(BENCH_COLD_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
+	$(PY) scripts/bench_cold.py --db $(BENCH_COLD_DB) --initiatives $(BENCH_COLD_INITIATIVES) \
+		$(if $(BENCH_REUSE),--reuse) --out $(BENCH_COLD_OUT) $(BENCH_COLD_ARGS)
+
+bench-cold-smoke: bench-deps ## cold mix on 5,000 initiatives; fails if a kind's p95 exceeds K× the floor's
+	BENCH_COMMAND="make bench-cold-smoke" $(PY) scripts/bench_cold.py --smoke \
+		--db $(BENCH_COLD_SMOKE_DB) --initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} \
+		$(BENCH_COLD_ARGS)
 
 # Load and soak (docs/reliability.md): gunicorn + PostgreSQL (+ Redis) on a throwaway database
 # mpdb_soak_<pid>, concurrent clients reading and writing; fails on any 5xx, unanswered request,

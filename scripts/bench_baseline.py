@@ -44,16 +44,46 @@ ROW = (
     "published_at",
     "organization__name",
 )
+ORG_ROW = ("uuid", "slug", "name", "summary", "city", "state", "scope", "published_at")
+EVENT_ROW = (
+    "uuid",
+    "slug",
+    "title",
+    "summary",
+    "city",
+    "state",
+    "starts_at",
+    "ends_at",
+    "organization__name",
+)
 
 
-def _published():
-    from directory.models import Initiative
+def _published(model=None):
+    """What the public sees, as plain conditions (the listing and the organization published;
+    for events, the initiative too if there is one)."""
+    from django.db.models import Q
 
-    return Initiative.objects.filter(status="published", organization__status="published")
+    from directory.models import Event, Initiative, Organization
+
+    model = model or Initiative
+    if any(f.name == "visible" for f in model._meta.concrete_fields):
+        # The stored flag (published, and its organization too), where the model keeps one:
+        # the floor reads what the app reads, through the same partial indexes.
+        return model.objects.filter(visible=True)
+    qs = model.objects.filter(status="published")
+    if model is not Organization:
+        qs = qs.filter(organization__status="published")
+    if model is Event:
+        qs = qs.filter(
+            Q(initiative__isnull=True)
+            | Q(initiative__status="published", initiative__organization__status="published")
+        )
+    return qs
 
 
-def _filtered(params):
-    """The list filters the mix uses (goal, group, state, scope, newcomers, q, near/radius)."""
+def _filtered(params, model=None):
+    """The list filters the mixes use (goal, role, group, state, scope, newcomers, q,
+    near/radius), on initiatives (default), organizations or events."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
     from django.db import connection
     from django.db.models import F
@@ -63,54 +93,67 @@ def _filtered(params):
     from goals.models import Goal
     from roles.models import Role
 
-    qs = _published()
-    roles = Initiative.roles.through.objects
-    goals = Initiative.goals.through.objects
+    model = model or Initiative
+    qs = _published(model)
+    owner = f"{model._meta.model_name}_id"  # the link tables' column
+    roles = model.roles.through.objects
+    goals = model.goals.through.objects
     # Slugs are resolved to ids first (as the app's filters do), then one subquery on the link
     # table.
     if params.get("goal"):
         ids = list(
             Goal.objects.filter(slug__in=params.getlist("goal")).values_list("pk", flat=True)
         )
-        qs = qs.filter(pk__in=goals.filter(goal_id__in=ids).values("initiative_id"))
+        qs = qs.filter(pk__in=goals.filter(goal_id__in=ids).values(owner))
+    if params.get("role"):
+        ids = list(
+            Role.objects.filter(slug__in=params.getlist("role")).values_list("pk", flat=True)
+        )
+        qs = qs.filter(pk__in=roles.filter(role_id__in=ids).values(owner))
     if params.get("group"):
         ids = list(
             Role.objects.filter(group__slug__in=params.getlist("group")).values_list(
                 "pk", flat=True
             )
         )
-        qs = qs.filter(pk__in=roles.filter(role_id__in=ids).values("initiative_id"))
+        qs = qs.filter(pk__in=roles.filter(role_id__in=ids).values(owner))
     if params.get("state"):
         qs = qs.filter(state__in=[s.upper() for s in params.getlist("state")])
     if params.get("scope"):
         qs = qs.filter(scope__in=params.getlist("scope"))
     if params.get("newcomers") == "true":
         qs = qs.filter(welcomes_newcomers=True)
-    order = [F("published_at").desc(nulls_last=True), "-pk"]
+    # As the app sorts each kind by default (plain DESC, as the index is built).
+    kind = model._meta.model_name
+    name = "name" if kind == "organization" else "title"
+    order = {
+        "initiative": ["-published_at", "-pk"],
+        "organization": ["name", "pk"],
+        "event": ["starts_at", "title", "pk"],
+    }[kind]
     if params.get("near"):
         place = lookup_zip(params["near"])
         if place is None:
             raise Http404
         qs = qs.near(place, float(params.get("radius") or 25))
-        order = [F("distance").asc(nulls_last=True), "title", "pk"]
+        order = [F("distance").asc(nulls_last=True), name, "pk"]
     if params.get("q"):
         if connection.vendor == "postgresql":
             query = SearchQuery(params["q"], search_type="websearch", config="english")
             qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-            order = ["-rank", "title", "pk"]
         else:
             qs = qs.search(params["q"])
-            order = ["-rank", "title", "pk"]
+        order = ["-rank", name, "pk"]
     return qs.order_by(*order)
 
 
-def _page(request, qs):
+def _page(request, qs, row=ROW):
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs.values(*ROW)[start : start + PAGE_SIZE])
+    rows = list(qs.values(*row)[start : start + PAGE_SIZE])
     return JsonResponse({"count": qs.count(), "page": page, "results": rows})
 
 
@@ -129,6 +172,19 @@ def home(request):
 
 def initiative_list(request):
     return _page(request, _filtered(request.GET))
+
+
+def organization_list(request):
+    from directory.models import Organization
+
+    return _page(request, _filtered(request.GET, Organization), ORG_ROW)
+
+
+def event_list(request):
+    """Upcoming events (the list's default), soonest first."""
+    from directory.models import Event
+
+    return _page(request, _filtered(request.GET, Event).upcoming(), EVENT_ROW)
 
 
 def _one(**lookup):
@@ -199,17 +255,30 @@ def changes(request):
 
 
 def coverage(request):
-    from directory.models import Initiative
+    """Role × goal and per-role counts of published initiatives and organizations (``?state=``
+    narrows both), as the coverage page counts them."""
+    from directory.models import Initiative, Organization
 
-    ids = _published().values("pk")
-    cells = list(
-        Initiative.roles.through.objects.filter(initiative__in=ids)
-        .exclude(initiative__goals=None)
-        .values("role_id", "initiative__goals")
-        .annotate(n=Count("initiative_id", distinct=True))
-        .order_by()
-    )
-    return JsonResponse({"cells": cells}, safe=False)
+    state = (request.GET.get("state") or "").upper()
+    out = {}
+    for model in (Initiative, Organization):
+        listings = _published(model)
+        if state:
+            listings = listings.filter(state=state)
+        owner = model._meta.model_name
+        linked = model.roles.through.objects.filter(**{f"{owner}__in": listings.values("pk")})
+        out[owner] = {
+            "cells": list(
+                linked.exclude(**{f"{owner}__goals": None})
+                .values("role_id", f"{owner}__goals")
+                .annotate(n=Count(f"{owner}_id", distinct=True))
+                .order_by()
+            ),
+            "roles": list(
+                linked.values("role_id").annotate(n=Count(f"{owner}_id", distinct=True)).order_by()
+            ),
+        }
+    return JsonResponse(out)
 
 
 urlpatterns = [
@@ -220,4 +289,6 @@ urlpatterns = [
     path("api/v1/initiatives/<uuid:uuid>/", api_detail),
     path("api/v1/changes/", changes),
     path("coverage/", coverage),
+    path("organizations/", organization_list),
+    path("events/", event_list),
 ]
