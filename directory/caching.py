@@ -14,6 +14,7 @@ answers again, so entries cached before the outage never outlive a write made du
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.utils import translation
 
 VERSION_KEY = "mpdb:data-version"
+CHANGED_AT_KEY = "mpdb:data-changed-at"  # when the version last moved (HTTP Last-Modified)
 TTL = 10 * 60  # seconds; entries of older versions expire on their own
 T = TypeVar("T")
 _bump_missed = False  # a bump failed to reach the cache (Redis down): make it when it is back
@@ -37,7 +39,17 @@ def _bump() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet (or evicted): any new value differs from the old one
         cache.add(VERSION_KEY, 2, timeout=None)
+    cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
     _bump_missed = not _reachable()
+
+
+def data_changed_at() -> float | None:
+    """When the data last changed (seconds since the epoch), as far as the cache knows."""
+    changed = cache.get(CHANGED_AT_KEY)
+    if changed is None:  # never bumped since the cache started: from now on, then
+        cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
+        changed = cache.get(CHANGED_AT_KEY)
+    return changed
 
 
 def data_version() -> int:

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "mpdb.middleware.QueryLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous public reads: ETag/Last-Modified from the data version, early 304s,
+    # Cache-Control for browsers and CDNs (mpdb/http_cache.py, docs/deploy.md).
+    "mpdb.http_cache.PublicCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -254,6 +257,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# How long a browser, proxy or CDN may reuse an anonymous public read before asking again
+# (seconds; it then revalidates with the ETag: mpdb/http_cache.py, docs/deploy.md).
+HTTP_CACHE_MAX_AGE = int(os.environ.get("HTTP_CACHE_MAX_AGE", "60"))
 
 # E-mail: console in development; SMTP from EMAIL_* variables in production.
 EMAIL_BACKEND = os.environ.get(

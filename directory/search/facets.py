@@ -15,7 +15,6 @@ from django.http import QueryDict
 from directory.caching import cached
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
-from directory.search.pagination import COUNT_CAP
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
@@ -31,6 +30,10 @@ class FacetOption:
 
 
 FACETS = ("goal", "group", "scope", "state", "language")
+#: Facets are counted while at most this many listings match (each count reads every match's
+#: links: a few milliseconds per thousand). Above it the choices come without counts, the page
+#: says so, and one more filter brings the counts back.
+FACET_CAP = 1_000
 # Counting a facet over hundreds of thousands of listings takes seconds; above the cap the
 # choices are offered without counts (the page says so) and the first filter brings them back.
 TOO_MANY = "too many"
@@ -78,23 +81,22 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
 def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
     """{facet: {value: matching listings}} for ``keys`` under ``queryset``; TOO_MANY above the cap.
 
-    One statement: the matching ids (at most COUNT_CAP + 1 of them) are a common table
-    expression that the total and every facet's GROUP BY read, so the filters run once and no
-    count ever looks at more than the cap. Written in SQL because the ORM cannot share one
-    subquery between the parts of a UNION (each part would run the filters again)."""
+    One statement: the matching rows (at most FACET_CAP + 1 of them, with their state and
+    scope) are a common table expression that the total and every facet's GROUP BY read, so
+    the filters run once and no count looks at more than the cap. Written in SQL because the
+    ORM cannot share one subquery between the parts of a UNION (each part would run the filters
+    again)."""
+    rows = queryset.order_by().values("pk", "state", "scope")[: FACET_CAP + 1]
     try:
-        ids_sql, params = queryset.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        rows_sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # e.g. a search with no searchable word
         return {key: {} for key in keys}
     model = queryset.model
-    table, owner = model._meta.db_table, f"{model._meta.model_name}_id"
+    owner = f"{model._meta.model_name}_id"
     parts = ["SELECT '', '', COUNT(*) FROM m"]
     for key in keys:
-        if key in ("scope", "state"):  # columns of the listing itself
-            parts.append(
-                f"SELECT '{key}', t.{key}, COUNT(*) FROM {table} t"
-                f" WHERE t.id IN (SELECT id FROM m) GROUP BY t.{key}"
-            )
+        if key in ("scope", "state"):  # columns of the listing itself, carried in m
+            parts.append(f"SELECT '{key}', m.{key}, COUNT(*) FROM m GROUP BY m.{key}")
             continue
         field, counted = {
             "goal": ("goals", "*"),
@@ -107,13 +109,13 @@ def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
             f"SELECT '{key}', {term}, COUNT({counted}) FROM {link} l {join}"
             f" WHERE l.{owner} IN (SELECT id FROM m) GROUP BY {term}"
         )
-    sql = f"WITH m(id) AS ({ids_sql}) " + " UNION ALL ".join(parts)
+    sql = f"WITH m(id, state, scope) AS ({rows_sql}) " + " UNION ALL ".join(parts)
     found: dict[str, dict] = {key: {} for key in keys}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for key, value, n in cursor.fetchall():
             if key == "":
-                if n > COUNT_CAP:
+                if n > FACET_CAP:
                     return dict.fromkeys(keys, TOO_MANY)
             elif value is not None:
                 found[key][value] = n

@@ -19,7 +19,7 @@ from django.views.generic import DetailView, TemplateView
 
 from directory.caching import TTL, cached, data_version, region_key, request_parts
 from directory.models import Event, Initiative, Membership, Organization, Scope
-from directory.search.facets import facet_counts, query_without
+from directory.search.facets import FACET_CAP, facet_counts, query_without
 from directory.search.filters import (
     DEFAULT_RADIUS,
     MAX_RADIUS,
@@ -95,6 +95,7 @@ class FilteredListView(TemplateView):
             query_string=query_without(request.GET, "page").lstrip("?"),
             max_radius=MAX_RADIUS,
             count_cap=COUNT_CAP,
+            facet_cap=FACET_CAP,
             default_radius=DEFAULT_RADIUS,
             states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
         )

@@ -359,7 +359,7 @@ def test_search_excludes_minus_words_and_ignores_or(client):
 def test_facet_counts_are_left_out_when_too_many_listings_match(client, monkeypatch):
     import directory.search.facets
 
-    monkeypatch.setattr(directory.search.facets, "COUNT_CAP", 2)
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
     goal = Goal.objects.get(slug="compromise")
     for _ in range(3):
         InitiativeFactory(goals=[goal], postal_code="80302")
@@ -412,3 +412,20 @@ def test_cached_results_region_follows_the_language_and_the_page(client, world):
     first = client.get(f"{URL}?page_size=1").content.decode()
     assert first.count('class="card"') == second.count('class="card"') == 1
     assert first.split('class="card"')[1][:200] != second.split('class="card"')[1][:200]
+
+
+def test_deep_pages_read_their_ids_first_and_keep_the_order(client, monkeypatch):
+    """Past DEFER_AFTER rows a page reads the ids (index only), then those rows: same page."""
+    import directory.search.pagination
+
+    for i in range(7):
+        InitiativeFactory(title=f"Deep {i}", postal_code="80302")
+    pages = {}
+    for defer_after in (10_000, 2):
+        monkeypatch.setattr(directory.search.pagination, "DEFER_AFTER", defer_after)
+        cache.clear()
+        pages[defer_after] = [
+            titles(client.get(f"{URL}?page_size=2&page={n}&sort=name")) for n in (1, 2, 3, 4)
+        ]
+    assert pages[2] == pages[10_000]
+    assert pages[2][1] == ["Deep 2", "Deep 3"] and pages[2][3] == ["Deep 6"]
