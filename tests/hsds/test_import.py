@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from directory.hsds.export import export_package
-from directory.hsds.importer import PackageError, import_hsds
+from directory.hsds.importer import import_hsds
+from directory.hsds.package import PackageError
 from directory.models import Event, Initiative, Language, Organization, SourceRecord
 from directory.services.curators import ensure_curators_group
 from goals.models import Goal
