@@ -324,6 +324,7 @@ def _listing(kind: str, slug: str):
     return get_object_or_404(model, slug=slug)
 
 
+PLACE_FIELDS = ("postal_code", "city", "state")
 HISTORY_FIELDS = {
     Organization: [
         "name",
@@ -331,9 +332,7 @@ HISTORY_FIELDS = {
         "description",
         "website",
         "email",
-        "postal_code",
-        "city",
-        "state",
+        *PLACE_FIELDS,
         "scope",
         "status",
         "is_network",
@@ -347,9 +346,7 @@ HISTORY_FIELDS = {
         "get_involved",
         "get_involved_url",
         "welcomes_newcomers",
-        "postal_code",
-        "city",
-        "state",
+        *PLACE_FIELDS,
         "scope",
         "status",
         "starts_on",
@@ -360,18 +357,10 @@ HISTORY_FIELDS = {
         "title",
         "summary",
         "description",
-        "starts_at",
-        "ends_at",
-        "all_day",
-        "timezone",
+        *Event.WHEN_FIELDS,
         "mode",
-        "join_url",
-        "registration_url",
-        "cost",
-        "accessibility",
-        "postal_code",
-        "city",
-        "state",
+        *Event.ATTENDING_FIELDS,
+        *PLACE_FIELDS,
         "status",
     ],
 }
