@@ -36,6 +36,7 @@ from directory.services.moderation import (
     decision_kind,
     reason_problem,
     unpublished_parent,
+    waiting_counts,
 )
 from directory.validators import CleanTextFormMixin
 
@@ -121,16 +122,7 @@ def _pending():
 
 @curator_required
 def curate_dashboard(request):
-    counts = {
-        "organizations": Organization.objects.filter(status=Status.PENDING).count(),
-        "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
-        "events": Event.objects.filter(status=Status.PENDING).count(),
-        "changes": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
-        "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
-        "reports": Report.objects.filter(state=Report.State.OPEN).count(),
-        "stale": Initiative.objects.published().stale().count()
-        + Organization.objects.published().stale().count(),
-    }
+    counts = waiting_counts()
     recent = ModerationDecision.objects.select_related("curator")[:20]
     return render(request, "curate/dashboard.html", {"counts": counts, "recent": recent})
 
