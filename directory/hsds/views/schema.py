@@ -110,21 +110,19 @@ TAG = ["hsds"]
 
 def list_schema(summary: str, operation_id: str, item: dict, parameters=PAGE_PARAMETERS):
     """The description of an endpoint that answers a ``Page`` of ``item`` (or NDJSON)."""
-    return extend_schema(
-        tags=TAG,
-        summary=summary,
-        operation_id=operation_id,
-        parameters=parameters,
-        responses=_list_responses(item),
-    )
+    return _endpoint(summary, operation_id, parameters, _list_responses(item))
 
 
 def detail_schema(summary: str, operation_id: str, item: dict, parameters=ID_PATH):
     """The description of an endpoint that answers one ``item`` by its id."""
+    return _endpoint(summary, operation_id, parameters, {200: item})
+
+
+def _endpoint(summary: str, operation_id: str, parameters: list, responses: dict):
     return extend_schema(
         tags=TAG,
         summary=summary,
         operation_id=operation_id,
         parameters=parameters,
-        responses={200: item},
+        responses=responses,
     )
