@@ -4,13 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from directory.api.languages import LanguageViewSet
-from directory.api.views import (
-    ChangesView,
-    EventViewSet,
-    InitiativeViewSet,
-    OrganizationViewSet,
-    SubmissionView,
-)
+from directory.api.listings import EventViewSet, InitiativeViewSet, OrganizationViewSet
+from directory.api.views import ChangesView, SubmissionView
 from directory.views.coverage import CoverageAPIView
 from directory.webhooks.api import WebhookEndpointViewSet
 from goals.api import GoalViewSet

@@ -9,6 +9,10 @@ from directory.admin.listings import decide_each
 from directory.models import ChangeRequest, ClaimRequest, Decision, Invitation, Membership
 from directory.services.edit_forms import change_request_diff
 
+#: Read-only: a request is decided by its admin action or in the curators' queue, both through
+#: moderation.decide, which records the decision.
+DECISION_FIELDS = ["created_at", "status", "decided_by", "decided_at"]
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -38,10 +42,7 @@ class ClaimRequestAdmin(admin.ModelAdmin):
         "work_email",
         "message",
         "email_verified_at",
-        "created_at",
-        "status",  # decided by "grant" or in the curators' queue (moderation.decide)
-        "decided_by",
-        "decided_at",
+        *DECISION_FIELDS,
     ]
     actions = ["grant"]
 
@@ -63,10 +64,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "submitted_by",
         "proposed",
         "diff",
-        "created_at",
-        "status",  # decided by "approve" or in the curators' queue (moderation.decide)
-        "decided_by",
-        "decided_at",
+        *DECISION_FIELDS,
     ]
     actions = ["approve"]
 

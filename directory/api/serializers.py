@@ -166,15 +166,9 @@ class EventSerializer(ListingSerializer):
             "title",
             "organization",
             "initiative",
-            "starts_at",
-            "ends_at",
-            "all_day",
-            "timezone",
+            *Event.WHEN_FIELDS,
             "mode",
-            "join_url",
-            "registration_url",
-            "cost",
-            "accessibility",
+            *Event.ATTENDING_FIELDS,
             *ListingSerializer.common_fields[3:],
         ]
 

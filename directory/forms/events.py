@@ -3,7 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms.listings import ListingForm, formfield_for
+from directory.forms.listings import (
+    CLASSIFICATION_FIELDS,
+    DESCRIPTION_LABELS,
+    ListingForm,
+    formfield_for,
+)
 from directory.models import Initiative, Organization, Status
 
 #: The zones most of the country lives in, by the names people know them by.
@@ -76,25 +81,16 @@ class EventForm(ListingForm):
             "title",
             "summary",
             "description",
-            "starts_at",
-            "ends_at",
-            "all_day",
-            "timezone",
+            *Event.WHEN_FIELDS,
             "mode",
             "postal_code",
-            "join_url",
-            "registration_url",
-            "cost",
-            "accessibility",
+            *Event.ATTENDING_FIELDS,
             "website",
-            "roles",
-            "goals",
-            "languages",
+            *CLASSIFICATION_FIELDS,
         ]
         labels = {
             "title": _("Title"),
-            "summary": _("Short summary"),
-            "description": _("Description"),
+            **DESCRIPTION_LABELS,
             "all_day": _("All day"),
             "timezone": _("Timezone"),
             "mode": _("Mode"),

@@ -130,6 +130,11 @@ class ListingForm(CleanTextFormMixin, HoneypotMixin, forms.ModelForm):
         return list(groups.items())
 
 
+#: How every listing form labels its description, and the checkboxes that classify a listing.
+DESCRIPTION_LABELS = {"summary": _("Short summary"), "description": _("Description")}
+CLASSIFICATION_FIELDS = ("roles", "goals", "languages")
+
+
 class OrganizationForm(ListingForm):
     networks = forms.ModelMultipleChoiceField(
         queryset=Organization.objects.published().filter(is_network=True).order_by("name"),
@@ -159,8 +164,7 @@ class OrganizationForm(ListingForm):
         ]
         labels = {
             "name": _("Organization name"),
-            "summary": _("Short summary"),
-            "description": _("Description"),
+            **DESCRIPTION_LABELS,
             "website": _("Website"),
             "scope": _("Scope"),
         }
@@ -200,14 +204,11 @@ class InitiativeForm(ListingForm):
             "ends_on",
             "postal_code",
             "scope",
-            "roles",
-            "goals",
-            "languages",
+            *CLASSIFICATION_FIELDS,
         ]
         labels = {
             "title": _("Title"),
-            "summary": _("Short summary"),
-            "description": _("Description"),
+            **DESCRIPTION_LABELS,
             "website": _("Website"),
             "welcomes_newcomers": _("Newcomers are welcome"),
             "starts_on": _("Starts on"),

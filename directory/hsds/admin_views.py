@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from directory.hsds.importer import PackageError, import_hsds, read_package
+from directory.hsds.importer import import_hsds
+from directory.hsds.package import PackageError, read_package
 from directory.models import Source
 
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from directory.hsds import mapping
-from directory.hsds.views import all_terms, organizations
+from directory.hsds.queries import all_terms, organizations
 
 
 def export_package(base: str | None = None) -> dict:

@@ -9,6 +9,8 @@ from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 
+from directory.hsds.package import PackageError
+
 NUMBERS = {"year_incorporated", "latitude", "longitude", "timezone"}
 #: table -> the columns we write (and read), in the specification's order
 COLUMNS = {
@@ -109,8 +111,6 @@ def _value(column: str, raw: str):
 
 def read_zip(raw: bytes) -> dict:
     """A zip of HSDS CSV files as ``{"organizations": [... nested ...], "services": [...]}``."""
-    from directory.hsds.importer import PackageError
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:

@@ -6,20 +6,24 @@ trailing slash, as in ``/api/v1/``, answer too (left out of the OpenAPI schema).
 
 from django.urls import path
 
-from directory.hsds import views
+from directory.hsds.views import listings, taxonomies
 
 app_name = "hsds"
 
 ENDPOINTS = [
-    ("organizations", views.OrganizationListView, views.OrganizationDetailView),
-    ("services", views.ServiceListView, views.ServiceDetailView),
-    ("service_at_locations", views.ServiceAtLocationListView, views.ServiceAtLocationDetailView),
-    ("locations", views.LocationListView, views.LocationDetailView),
-    ("taxonomies", views.TaxonomyListView, views.TaxonomyDetailView),
-    ("taxonomy_terms", views.TaxonomyTermListView, views.TaxonomyTermDetailView),
+    ("organizations", listings.OrganizationListView, listings.OrganizationDetailView),
+    ("services", listings.ServiceListView, listings.ServiceDetailView),
+    (
+        "service_at_locations",
+        listings.ServiceAtLocationListView,
+        listings.ServiceAtLocationDetailView,
+    ),
+    ("locations", listings.LocationListView, listings.LocationDetailView),
+    ("taxonomies", taxonomies.TaxonomyListView, taxonomies.TaxonomyDetailView),
+    ("taxonomy_terms", taxonomies.TaxonomyTermListView, taxonomies.TaxonomyTermDetailView),
 ]
 
-urlpatterns = [path("", views.RootView.as_view(), name="root")]
+urlpatterns = [path("", listings.RootView.as_view(), name="root")]
 for name, list_view, detail_view in ENDPOINTS:
     urlpatterns += [
         path(name, list_view.as_view(), name=name),

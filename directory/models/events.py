@@ -97,6 +97,11 @@ class Event(Listing):
         related_name="events",
         help_text="Languages the event is held in or interpreted into.",
     )
+    #: When it happens, and what attending takes: listed in this order by the event form, the
+    #: curators' history and the API.
+    WHEN_FIELDS = ("starts_at", "ends_at", "all_day", "timezone")
+    ATTENDING_FIELDS = ("join_url", "registration_url", "cost", "accessibility")
+
     history = HistoricalRecords(
         excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
     )

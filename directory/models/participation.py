@@ -71,6 +71,24 @@ class Decision(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+def decision_fields() -> tuple:
+    """A request's status and the curator's decision on it (who, when, why), and when it was
+    filed: new fields for each model, in the order they are listed there."""
+    return (
+        models.CharField(max_length=10, choices=Decision, default=Decision.PENDING),
+        models.ForeignKey(
+            settings.AUTH_USER_MODEL,
+            null=True,
+            blank=True,
+            on_delete=models.SET_NULL,
+            related_name="+",
+        ),
+        models.DateTimeField(null=True, blank=True),
+        models.TextField(blank=True),
+        models.DateTimeField(default=timezone.now),
+    )
+
+
 class ClaimRequest(models.Model):
     """Someone asks to manage a listed organization (e.g. one seeded from the paper)."""
 
@@ -87,17 +105,7 @@ class ClaimRequest(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    status, decided_by, decided_at, reason, created_at = decision_fields()
 
     class Meta:
         ordering = ["created_at"]
@@ -188,17 +196,7 @@ class ChangeRequest(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests"
     )
-    status = models.CharField(max_length=10, choices=Decision, default=Decision.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    status, decided_by, decided_at, reason, created_at = decision_fields()
 
     class Meta:
         ordering = ["created_at"]

@@ -1,4 +1,4 @@
-"""Curators' decisions: one path (`decide`) for the queue, bulk and the admin; compare-and-set, recorded, the submitter told."""
+"""Curators' decisions: one path (`decide`) for the queue, bulk and the admin; compare-and-set, recorded, the submitter told; and what is waiting for them (`waiting_counts`)."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -118,6 +118,21 @@ def changed_since_filed(change: ChangeRequest) -> list[str]:
         if then != now:
             fields.append(field.name)
     return fields
+
+
+def waiting_counts() -> dict[str, int]:
+    """What waits for curators, by kind (the dashboard and the daily digest): submissions,
+    edits, claims and reports to decide, and published listings not verified for a year."""
+    return {
+        "organizations": Organization.objects.filter(status=Status.PENDING).count(),
+        "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
+        "events": Event.objects.filter(status=Status.PENDING).count(),
+        "edits": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
+        "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
+        "reports": Report.objects.filter(state=Report.State.OPEN).count(),
+        "stale": Organization.objects.published().stale().count()
+        + Initiative.objects.published().stale().count(),
+    }
 
 
 def decision_kind(target) -> str:

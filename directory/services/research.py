@@ -260,25 +260,34 @@ class LoadResult:
     sources_added: int = 0
 
 
+def _add_new(model, records: list[dict], result: LoadResult, fields) -> None:
+    """Each record whose slug is not in the database yet, as a new listing (``fields(record)``:
+    its model's own fields); the others are kept as they are."""
+    existing = set(model.objects.values_list("slug", flat=True))
+    for record in records:
+        if record["slug"] in existing:
+            result.kept += 1
+            continue
+        _new_listing(model, record, **fields(record))
+        result.created += 1
+
+
 @transaction.atomic
 @override_settings(MPDB_TOUCH_ON_M2M=False)  # new rows: nothing to tell mirrors about twice
 def load(found: ResearchSet | None = None) -> LoadResult:
     """Add the set's listings that are not in the database yet (and their sources)."""
     found = found or ResearchSet.read()
     result = LoadResult()
-    existing = set(Organization.objects.values_list("slug", flat=True))
-    for record in found.organizations:
-        if record["slug"] in existing:
-            result.kept += 1
-            continue
-        _new_listing(
-            Organization,
-            record,
-            name=record["name"].strip(),
-            founded_year=record.get("founded_year"),
-            is_network=bool(record.get("is_network")),
-        )
-        result.created += 1
+    _add_new(
+        Organization,
+        found.organizations,
+        result,
+        lambda record: {
+            "name": record["name"].strip(),
+            "founded_year": record.get("founded_year"),
+            "is_network": bool(record.get("is_network")),
+        },
+    )
     by_slug = Organization.objects.in_bulk(field_name="slug")
     for record in found.organizations:
         wanted = [by_slug[s] for s in record.get("networks") or [] if s in by_slug]
@@ -286,19 +295,16 @@ def load(found: ResearchSet | None = None) -> LoadResult:
         missing = [n for n in wanted if not organization.networks.filter(pk=n.pk).exists()]
         if missing:
             organization.networks.add(*missing)
-    existing = set(Initiative.objects.values_list("slug", flat=True))
-    for record in found.initiatives:
-        if record["slug"] in existing:
-            result.kept += 1
-            continue
-        _new_listing(
-            Initiative,
-            record,
-            title=record["title"].strip(),
-            organization=by_slug[record["organization"]],
-            welcomes_newcomers=bool(record.get("welcomes_newcomers")),
-        )
-        result.created += 1
+    _add_new(
+        Initiative,
+        found.initiatives,
+        result,
+        lambda record: {
+            "title": record["title"].strip(),
+            "organization": by_slug[record["organization"]],
+            "welcomes_newcomers": bool(record.get("welcomes_newcomers")),
+        },
+    )
     for record in found.confirmations:
         listing = (
             Organization.objects.filter(slug=record["slug"]).first()

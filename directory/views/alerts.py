@@ -9,8 +9,7 @@ from django_ratelimit.decorators import ratelimit
 
 from directory.views.limits import (
     limit_mail_senders,
-    recipient_limited,
-    recipient_refused,
+    mail_form_status,
     site_url,
     write_rate,
 )
@@ -24,14 +23,7 @@ def alert_subscribe_view(request):
     from directory.services.alerts import alert_subscribe
 
     form = AlertForm(request.POST or None)
-    status = 400 if request.method == "POST" else 200
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and recipient_limited(request, "alert", form.cleaned_data["email"])
-    ):
-        recipient_refused(form)
-        status = 429
+    status = mail_form_status(request, form, "alert")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         _alert, sent = alert_subscribe(

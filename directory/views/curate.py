@@ -36,6 +36,7 @@ from directory.services.moderation import (
     decision_kind,
     reason_problem,
     unpublished_parent,
+    waiting_counts,
 )
 from directory.validators import CleanTextFormMixin
 
@@ -121,16 +122,7 @@ def _pending():
 
 @curator_required
 def curate_dashboard(request):
-    counts = {
-        "organizations": Organization.objects.filter(status=Status.PENDING).count(),
-        "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
-        "events": Event.objects.filter(status=Status.PENDING).count(),
-        "changes": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
-        "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
-        "reports": Report.objects.filter(state=Report.State.OPEN).count(),
-        "stale": Initiative.objects.published().stale().count()
-        + Organization.objects.published().stale().count(),
-    }
+    counts = waiting_counts()
     recent = ModerationDecision.objects.select_related("curator")[:20]
     return render(request, "curate/dashboard.html", {"counts": counts, "recent": recent})
 
@@ -324,6 +316,7 @@ def _listing(kind: str, slug: str):
     return get_object_or_404(model, slug=slug)
 
 
+PLACE_FIELDS = ("postal_code", "city", "state")
 HISTORY_FIELDS = {
     Organization: [
         "name",
@@ -331,9 +324,7 @@ HISTORY_FIELDS = {
         "description",
         "website",
         "email",
-        "postal_code",
-        "city",
-        "state",
+        *PLACE_FIELDS,
         "scope",
         "status",
         "is_network",
@@ -347,9 +338,7 @@ HISTORY_FIELDS = {
         "get_involved",
         "get_involved_url",
         "welcomes_newcomers",
-        "postal_code",
-        "city",
-        "state",
+        *PLACE_FIELDS,
         "scope",
         "status",
         "starts_on",
@@ -360,18 +349,10 @@ HISTORY_FIELDS = {
         "title",
         "summary",
         "description",
-        "starts_at",
-        "ends_at",
-        "all_day",
-        "timezone",
+        *Event.WHEN_FIELDS,
         "mode",
-        "join_url",
-        "registration_url",
-        "cost",
-        "accessibility",
-        "postal_code",
-        "city",
-        "state",
+        *Event.ATTENDING_FIELDS,
+        *PLACE_FIELDS,
         "status",
     ],
 }

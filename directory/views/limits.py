@@ -47,6 +47,17 @@ def recipient_refused(form, field: str = "email") -> None:
     )
 
 
+def mail_form_status(request, form, kind: str) -> int:
+    """The status of a page whose form e-mails the address typed in it: 200 shown, 400 not valid,
+    429 when that address has had enough mail today (the form then says so and is not valid)."""
+    if request.method != "POST":
+        return 200
+    if form.is_valid() and recipient_limited(request, kind, form.cleaned_data["email"]):
+        recipient_refused(form)
+        return 429
+    return 400
+
+
 def site_url(request) -> str:
     """The site's address as this request reached it (no trailing slash), for links in e-mail."""
     return request.build_absolute_uri("/").rstrip("/")

@@ -23,8 +23,7 @@ from directory.services.membership import (
 from directory.views.limits import (
     limit_mail_senders,
     limit_writes,
-    recipient_limited,
-    recipient_refused,
+    mail_form_status,
     site_url,
 )
 from directory.views.members import my_organizations
@@ -123,14 +122,7 @@ def invite(request, slug):
         )
         return redirect("directory:dashboard")
     form = InvitationForm(request.POST or None, organization=organization)
-    status = 400 if request.method == "POST" else 200
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and recipient_limited(request, "invitation", form.cleaned_data["email"])
-    ):
-        recipient_refused(form)
-        status = 429
+    status = mail_form_status(request, form, "invitation")
     if request.method == "POST" and form.is_valid():
         invitation, sent = invitation_create(
             by=request.user,

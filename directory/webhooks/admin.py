@@ -78,31 +78,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         )
 
 
+#: Where a delivery went, of what, and how it is going: in the list and on its page.
+DELIVERY_STATE = ("endpoint", "event", "state", "attempts", "last_status_code", "last_error")
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "endpoint",
-        "event",
-        "state",
-        "attempts",
-        "last_status_code",
-        "last_error",
-        "delivered_at",
-        "next_attempt_at",
-    ]
+    list_display = ["created_at", *DELIVERY_STATE, "delivered_at", "next_attempt_at"]
     list_filter = ["state", "event"]
     list_select_related = ["endpoint"]
     search_fields = ["endpoint__url", "uuid"]
     date_hierarchy = "created_at"
     fields = [
         "uuid",
-        "endpoint",
-        "event",
-        "state",
-        "attempts",
-        "last_status_code",
-        "last_error",
+        *DELIVERY_STATE,
         "created_at",
         "delivered_at",
         "next_attempt_at",

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from directory.api import views
+from directory.api import listings
 from directory.api.exports import fastrows
 from directory.api.exports import streams as exports
 from directory.api.exports.streams import serialized_rows
@@ -117,7 +117,7 @@ def test_fast_rows_equal_the_serializer_rows(varied, model, serializer_class):
     request = RequestFactory().get("/api/v1/")
     queryset = model.objects.published().for_list().prefetch_related("sources").order_by("pk")
     if model is Organization:
-        queryset = views.OrganizationViewSet(request=request).get_queryset().order_by("pk")
+        queryset = listings.OrganizationViewSet(request=request).get_queryset().order_by("pk")
     slow = _plain(serialized_rows(queryset, serializer_class, {"request": request}))
     fast = _plain(fastrows.fast_rows(queryset, serializer_class, request))
     assert len(fast) == len(slow) >= 4
@@ -156,16 +156,16 @@ def _export(client, url):
 )
 def test_exports_are_byte_for_byte_the_serializer_exports(client, varied, monkeypatch, url):
     copied = []
-    real_stream = views.copycsv.csv_stream
+    real_stream = listings.copycsv.csv_stream
     monkeypatch.setattr(
-        views.copycsv, "csv_stream", lambda *args: copied.append(1) or real_stream(*args)
+        listings.copycsv, "csv_stream", lambda *args: copied.append(1) or real_stream(*args)
     )
     fastest = _export(client, url)  # CSV of initiatives on PostgreSQL: written by COPY
     on_copy = connection.vendor == "postgresql" and "initiatives/?format=csv" in url
     assert copied == ([1] if on_copy else [])
-    monkeypatch.setattr(views.copycsv, "supports", lambda *args: False)
+    monkeypatch.setattr(listings.copycsv, "supports", lambda *args: False)
     fast = _export(client, url)
-    monkeypatch.setattr(views, "supports", lambda *args: False)
+    monkeypatch.setattr(listings, "supports", lambda *args: False)
     slow = _export(client, url)
     assert fast == slow
     assert fastest == slow
@@ -196,12 +196,12 @@ def test_an_export_left_early_leaves_the_connection_usable(varied, monkeypatch):
     """A reader who disconnects mid-export closes the stream; the connection serves on.
 
     On PostgreSQL psycopg then cancels the running COPY, which fails the statement."""
-    monkeypatch.setattr(views.copycsv, "PIECE", 1)  # a piece per row
+    monkeypatch.setattr(listings.copycsv, "PIECE", 1)  # a piece per row
     monkeypatch.setattr(exports, "BATCH", 1)
     request = RequestFactory().get("/api/v1/initiatives/?format=csv")
     queryset = Initiative.objects.published().for_list().order_by("pk")
     if connection.vendor == "postgresql":
-        stream = views.copycsv.csv_stream(queryset, InitiativeSerializer, request)
+        stream = listings.copycsv.csv_stream(queryset, InitiativeSerializer, request)
     else:
         stream = exports.csv_stream(fastrows.fast_rows(queryset, InitiativeSerializer, request))
     first = next(stream)
@@ -217,7 +217,7 @@ def test_a_copy_export_outlasts_the_deployments_statement_timeout(client, varied
     request = RequestFactory().get("/api/v1/initiatives/?format=csv")
     queryset = Initiative.objects.published().for_list()
     if connection.vendor != "postgresql":
-        assert not views.copycsv.supports(queryset, InitiativeSerializer, "csv")  # no COPY here
+        assert not listings.copycsv.supports(queryset, InitiativeSerializer, "csv")  # no COPY here
         return
     from django.db.models import TextField
     from django.db.models.expressions import RawSQL
@@ -226,7 +226,7 @@ def test_a_copy_export_outlasts_the_deployments_statement_timeout(client, varied
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = '100ms'")
     body = b"".join(
-        views.copycsv.csv_stream(slow.order_by("nap", "pk"), InitiativeSerializer, request)
+        listings.copycsv.csv_stream(slow.order_by("nap", "pk"), InitiativeSerializer, request)
     )
     rows = list(csv.reader(io.StringIO(body.decode())))
     assert len(rows) == 1 + queryset.count() >= 5  # the header and every row

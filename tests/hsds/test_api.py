@@ -1,13 +1,13 @@
 """The HSDS 3.0 read API (/api/hsds/): every endpoint type answers documents that the HSDS 3.0
 JSON schemas accept, with published data only, HSDS paging and the HSDS filters."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from directory.hsds import mapping
-from directory.models import Event, Language, SourceRecord
+from directory.models import Event, Language
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -20,63 +20,11 @@ API = "/api/hsds"
 
 
 @pytest.fixture
-def listed():
-    goal = Goal.objects.get(number=1)
-    role = Role.objects.select_related("group").first()
-    org = OrganizationFactory(
-        name="Valley Mediation Center",
-        slug="valley-mediation",
-        postal_code="80302",
-        website="https://valley.example.org/",
-        email="hello@valley.example.org",
-        founded_year=1994,
-        description="Longer text.\n\nWith paragraphs.",
-        roles=[role],
-        goals=[goal],
-        last_verified_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-    )
-    initiative = InitiativeFactory(
-        organization=org,
-        title="Neighbor mediation",
-        slug="neighbor-mediation",
-        postal_code="80302",
-        website="https://valley.example.org/mediation",
-        get_involved="Come to a training.",
-        roles=[role],
-        goals=[goal],
-        languages=[Language.objects.get(code="es")],
-    )
-    online = InitiativeFactory(organization=org, title="Online dialogues", scope="national")
-    SourceRecord.objects.create(
-        organization=org,
-        url="https://valley.example.org/about",
-        title="About us",
-        publisher="Valley Mediation Center",
-        seen_on=date(2026, 12, 1),
-        supports=["name", "website", "place", "founding_year"],
-    )
-    SourceRecord.objects.create(
-        initiative=initiative,
-        url="https://news.example.org/story",
-        publisher="Daily News",
-        seen_on=date(2026, 11, 30),
-        supports=["programs"],
-    )
-    starts = timezone.now() + timedelta(days=10)
-    Event.objects.create(
-        organization=org,
-        initiative=initiative,
-        title="Mediation training",
-        slug="training",
-        summary="Learn to mediate.",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        postal_code="80302",
-        status="published",
-    )
+def listed(valley):
+    """Valley Mediation Center (conftest), and an organization nobody has published yet."""
     hidden = OrganizationFactory(name="Pending group", status="pending")
     InitiativeFactory(organization=hidden, title="Hidden work")
-    return org, initiative, online
+    return valley
 
 
 def get(client, path, **params):
@@ -180,7 +128,7 @@ def test_a_service_carries_its_place_taxonomy_sources_and_events(client, listed)
     (schedule,) = service["schedules"]
     assert schedule["description"] == "Mediation training" and schedule["timezone"] in (-7, -6)
     assert schedule["attending_type"] == "in_person" and schedule["schedule_link"].endswith(
-        "/events/training/"
+        "/events/mediation-training/"
     )
 
 

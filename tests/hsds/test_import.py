@@ -5,7 +5,7 @@ HSDS, import into an empty database, export again, same documents."""
 import copy
 import json
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,11 +13,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from directory.hsds.export import export_package
-from directory.hsds.importer import PackageError, import_hsds
-from directory.models import Event, Initiative, Language, Organization, SourceRecord
+from directory.hsds.importer import import_hsds
+from directory.hsds.package import PackageError
+from directory.models import Event, Initiative, Organization, SourceRecord
 from directory.services.curators import ensure_curators_group
-from goals.models import Goal
-from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 from .schemas import assert_valid
@@ -27,60 +26,13 @@ BASE = "http://testserver"
 
 
 @pytest.fixture
-def directory():
-    goal, role = Goal.objects.get(number=3), Role.objects.get(number=20)
-    org = OrganizationFactory(
-        name="Valley Mediation Center",
-        slug="valley-mediation",
-        postal_code="80302",
-        website="https://valley.example.org/",
-        email="hello@valley.example.org",
-        founded_year=1994,
-        description="Founded by neighbours.",
-        roles=[role],
-        goals=[goal],
-        last_verified_at=datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC),
-    )
-    initiative = InitiativeFactory(
-        organization=org,
-        title="Neighbor mediation",
-        postal_code="80302",
-        website="https://valley.example.org/mediation",
-        get_involved="Come to a training.",
-        roles=[role],
-        goals=[goal],
-        languages=[Language.objects.get(code="es")],
-    )
-    InitiativeFactory(organization=org, title="Online dialogues", scope="national")
+def directory(valley):
+    """Valley Mediation Center (conftest), verified to the microsecond, and listings by state."""
+    org = valley[0]
+    org.last_verified_at = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    org.save()
     InitiativeFactory(organization=org, title="Colorado civics", scope="state", state="CO")
     OrganizationFactory(name="Statewide Voices", scope="state", state="OH")
-    SourceRecord.objects.create(
-        organization=org,
-        url="https://valley.example.org/about",
-        title="About us",
-        publisher="Valley Mediation Center",
-        seen_on=date(2026, 12, 1),
-        supports=["name", "website", "place", "founding_year"],
-    )
-    SourceRecord.objects.create(
-        initiative=initiative,
-        url="https://news.example.org/story",
-        publisher="Daily News",
-        seen_on=date(2026, 11, 30),
-        supports=["programs"],
-    )
-    starts = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
-    Event.objects.create(
-        organization=org,
-        initiative=initiative,
-        title="Mediation training",
-        slug="mediation-training",
-        summary="Learn to mediate.",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        postal_code="80302",
-        status="published",
-    )
     return org
 
 

@@ -5,16 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import (
-    ChangeRequest,
-    ClaimRequest,
-    Decision,
-    Event,
-    Initiative,
-    Organization,
-    Report,
-    Status,
-)
+from directory.services.moderation import waiting_counts
 from directory.services.notify import language_of, send
 
 
@@ -25,16 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, base_url: str = "http://127.0.0.1:8000", **options):
-        counts = {
-            "organizations": Organization.objects.filter(status=Status.PENDING).count(),
-            "initiatives": Initiative.objects.filter(status=Status.PENDING).count(),
-            "events": Event.objects.filter(status=Status.PENDING).count(),
-            "edits": ChangeRequest.objects.filter(status=Decision.PENDING).count(),
-            "claims": ClaimRequest.objects.filter(status=Decision.PENDING).count(),
-            "reports": Report.objects.filter(state=Report.State.OPEN).count(),
-            "stale listings": Organization.objects.published().stale().count()
-            + Initiative.objects.published().stale().count(),
-        }
+        counts = waiting_counts()
         if not any(counts.values()):
             self.stdout.write("Nothing waiting; no digest sent.")
             return

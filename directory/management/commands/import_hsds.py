@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.hsds.importer import PackageError, import_hsds, read_package
+from directory.hsds.importer import import_hsds
+from directory.hsds.package import PackageError, read_package
 from directory.models import Source
 
 
