@@ -89,7 +89,7 @@ bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts o
 	BENCH_COMMAND="make bench-smoke" $(PY) scripts/bench.py --smoke --db $(BENCH_SMOKE_DB) \
 		--initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} $(BENCH_ARGS)
 
-# Cold benchmark (docs/benchmarks-cold.md): distinct URLs of every kind, each requested once
+# Cold benchmark (docs/benchmarks-cold-100k.md, -1m.md): distinct URLs of every kind, each requested once
 # with the app's cache emptied, against the floor view and Datasette in the same run; plus an
 # after-write mix, queries per request and the slowest kinds' EXPLAIN ANALYZE plans.
 BENCH_COLD_INITIATIVES ?= 100000
@@ -98,7 +98,7 @@ BENCH_COLD_SMOKE_DB ?= mpdb_bench_cold_smoke
 BENCH_COLD_OUT ?= docs
 BENCH_COLD_ARGS ?=
 
-bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-cold.md (BENCH_REUSE=1: measure only)
+bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-cold-<size>.md (BENCH_REUSE=1: measure only)
 	BENCH_COMMAND="make bench-cold BENCH_COLD_INITIATIVES=$(BENCH_COLD_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
 	$(PY) scripts/bench_cold.py --db $(BENCH_COLD_DB) --initiatives $(BENCH_COLD_INITIATIVES) \
 		$(if $(BENCH_REUSE),--reuse) --out $(BENCH_COLD_OUT) $(BENCH_COLD_ARGS)

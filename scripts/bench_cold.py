@@ -19,7 +19,7 @@ view ``scripts/bench_baseline.py``; reference (b), Datasette on a SQLite export)
 4. SQL queries per request, uncached (Django's test client in a subprocess, ``cache.clear()``
    before each URL), and ``EXPLAIN (ANALYZE, BUFFERS)`` of the slowest statement of each kind's
    slowest URL;
-5. writes ``benchmarks-cold.md`` and ``benchmarks-cold.json`` to ``--out``.
+5. writes ``benchmarks-cold-<size>.md`` and ``.json`` to ``--out`` (``-100k``, ``-1m``, …).
 
 ``--smoke`` (CI): 5,000 initiatives, a few URLs per kind; fails when any request is not 200 or
 any kind's app p95 exceeds ``K`` times the floor view's p95 for the same kind in the same run.
@@ -790,6 +790,15 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 
+def size_label(initiatives: int) -> str:
+    """100000 -> "100k", 1000000 -> "1m", 5000 -> "5k" (the report's file name)."""
+    if initiatives >= 1_000_000 and initiatives % 1_000_000 == 0:
+        return f"{initiatives // 1_000_000}m"
+    if initiatives >= 1_000 and initiatives % 1_000 == 0:
+        return f"{initiatives // 1_000}k"
+    return str(initiatives)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="mpdb_bench_cold")
@@ -935,12 +944,13 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = round(time.monotonic() - started, 1)
 
     cfg.out.mkdir(parents=True, exist_ok=True)
-    json_path = cfg.out / "benchmarks-cold.json"
+    label = size_label(cfg.initiatives)
+    json_path = cfg.out / f"benchmarks-cold-{label}.json"
     results["json_name"] = (
         str(json_path.relative_to(ROOT)) if json_path.is_relative_to(ROOT) else str(json_path)
     )
     json_path.write_text(json.dumps(results, indent=1, default=str))
-    md_path = cfg.out / "benchmarks-cold.md"
+    md_path = cfg.out / f"benchmarks-cold-{label}.md"
     write_report(cfg, results, md_path)
     print("\n".join(kinds_table(results["per_kind"])))
     a = results["after_write"]
