@@ -8,6 +8,12 @@ app servers, so a write on one invalidates the others too. With the default loca
 each process has its own counter: fine for one process (``make run``); run several processes
 only with Redis (docs/deploy.md).
 
+The version is kept per kind of listing (``SCOPES``), so invalidation is scoped to what
+changed: a list, a total or a facet of one kind is keyed by the versions of the kinds it is
+built from (``READS``: an initiative's card shows its organization, an event's both), and a
+new event leaves the cached lists of initiatives and organizations alone. Pages that show
+several kinds (details, the home page, coverage, HTTP validators) use every scope.
+
 While Redis cannot be reached (``mpdb.cache.ResilientRedisCache``) nothing is cached and every
 count is computed; a bump that could not reach Redis is remembered and made as soon as Redis
 answers again, so entries cached before the outage never outlive a write made during it.
@@ -33,12 +39,32 @@ def _reachable() -> bool:
     return getattr(cache, "reachable", True)  # only ResilientRedisCache can be unreachable
 
 
-def _bump() -> None:
+#: the kinds of listing with a version each
+SCOPES = ("organization", "initiative", "event")
+#: what the lists, totals and facets of each kind are built from
+READS = {
+    "organization": ("organization",),
+    "initiative": ("initiative", "organization"),
+    "event": ("event", "initiative", "organization"),
+}
+
+
+def reads(model) -> tuple[str, ...]:
+    """The scopes a list of ``model`` depends on (every scope for anything else)."""
+    return READS.get(model._meta.model_name, SCOPES)
+
+
+def _key(scope: str) -> str:
+    return f"{VERSION_KEY}:{scope}"
+
+
+def _bump(scopes: tuple[str, ...] = SCOPES) -> None:
     global _bump_missed
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet (or evicted): any new value differs from the old one
-        cache.add(VERSION_KEY, 2, timeout=None)
+    for scope in scopes:
+        try:
+            cache.incr(_key(scope))
+        except ValueError:  # not set yet (or evicted): any new value differs from the old one
+            cache.add(_key(scope), 2, timeout=None)
     cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
     _bump_missed = not _reachable()
 
@@ -52,20 +78,25 @@ def data_changed_at() -> float | None:
     return changed
 
 
-def data_version() -> int:
+def data_version(*scopes: str) -> str:
+    """The version of the data in ``scopes`` (every scope when none is named), one string."""
     if _bump_missed:
-        _bump()
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+        _bump()  # every scope: which ones changed during the outage is not known
+    keys = [_key(scope) for scope in scopes or SCOPES]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, 1, timeout=None)
+            found[key] = cache.get(key, 1)
+    return ".".join(str(found[key]) for key in keys)
 
 
-def bump_data_version() -> None:
-    """Forget every cached count (after the current transaction commits, if any)."""
-    _bump()  # now, so this process never reads a count computed before the write…
-    transaction.on_commit(_bump)  # …and again once the write is visible to everyone else
+def bump_data_version(*scopes: str) -> None:
+    """Forget every cached answer built from ``scopes`` (every scope when none is named), now
+    and again after the current transaction commits, if any."""
+    scopes = scopes or SCOPES
+    _bump(scopes)  # now, so this process never reads a count computed before the write…
+    transaction.on_commit(lambda: _bump(scopes))  # …and once the write is visible to all
 
 
 def request_parts(request) -> tuple:
@@ -80,19 +111,26 @@ def request_parts(request) -> tuple:
     )
 
 
-def region_key(request) -> str:
-    """The ``{% cache %}`` key of a page region built only from the data and the request."""
-    return f"{data_version()}:{request_parts(request)}"
+def region_key(request, *scopes: str) -> str:
+    """The ``{% cache %}`` key of a page region built only from the data (``scopes``: every
+    kind when none is named) and the request."""
+    return f"{data_version(*scopes)}:{request_parts(request)}"
 
 
 def cached(
-    namespace: str, parts: object, compute: Callable[[], T], version: int | None = None
+    namespace: str,
+    parts: object,
+    compute: Callable[[], T],
+    version: str | None = None,
+    scopes: tuple[str, ...] = (),
 ) -> T:
-    """``compute()``'s value, cached under (namespace, parts, data version).
+    """``compute()``'s value, cached under (namespace, parts, the data version of ``scopes``;
+    every scope when none is named).
 
     ``version``: the data version the caller has just read (saves reading it again)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"mpdb:{namespace}:{data_version() if version is None else version}:{digest}"
+    version = data_version(*scopes) if version is None else version
+    key = f"mpdb:{namespace}:{version}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -103,7 +141,20 @@ def cached(
 def _on_listing_change(sender, **kwargs) -> None:
     if kwargs.get("raw"):  # loaddata: the loader bumps once at the end
         return
-    bump_data_version()
+    bump_data_version(_scope_of(sender, kwargs.get("instance")))
+
+
+def _scope_of(sender, instance) -> str:
+    """The kind of listing a saved, deleted or relinked row belongs to."""
+    name = sender._meta.model_name
+    if name in SCOPES:
+        return name
+    if name == "sourcerecord":  # a source counts as a change to its listing
+        return next(
+            (scope for scope in SCOPES if getattr(instance, f"{scope}_id", None)), "organization"
+        )
+    # A many-to-many link table (roles, goals, languages, networks): its owner's kind.
+    return next((scope for scope in SCOPES if name.startswith(scope)), SCOPES[0])
 
 
 def connect_signals() -> None:

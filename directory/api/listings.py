@@ -26,7 +26,7 @@ from directory.api.serializers import (
     OrganizationSerializer,
 )
 from directory.api.views import ERRORS, RememberingFilterBackend, StandardPagination
-from directory.caching import cached, request_parts
+from directory.caching import cached, reads, request_parts
 from directory.models import Event, Initiative, Organization
 from directory.search.filters import EventFilter, InitiativeFilter, OrganizationFilter
 
@@ -136,7 +136,8 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             headers = {k: v for k, v in response.items() if k in CACHED_HEADERS}
             return response.status_code, response.data, headers
 
-        status_code, data, headers = cached("api", parts, compute)
+        scopes = reads(self.filterset_class._meta.model)
+        status_code, data, headers = cached("api", parts, compute, scopes=scopes)
         return Response(data, status=status_code, headers=headers)
 
     def list(self, request, *args, **kwargs):

@@ -12,7 +12,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.http import QueryDict
 
-from directory.caching import cached
+from directory.caching import cached, reads
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
 from goals.models import Goal
@@ -66,6 +66,7 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
             "facets",
             (label, keys, others),
             functools.partial(_counts, queryset, keys),
+            scopes=reads(queryset.model),
         )
         counts.update(found)
     facets: dict[str, list[FacetOption]] = {}

@@ -11,7 +11,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from directory.caching import cached
+from directory.caching import cached, reads
 
 COUNT_CAP = 10_000
 #: Pages starting after this many rows read their rows' ids first (an index-only scan can skip
@@ -26,7 +26,7 @@ def capped_count(queryset, cap: int = COUNT_CAP) -> int:
         sql, params = limited.query.sql_with_params()
     except EmptyResultSet:  # e.g. .none(): a search with no searchable word
         return 0
-    return cached("count", (sql, params), limited.count)
+    return cached("count", (sql, params), limited.count, scopes=reads(queryset.model))
 
 
 class CappedPaginator(Paginator):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, TemplateView
 
-from directory.caching import TTL, cached, data_version, region_key, request_parts
+from directory.caching import TTL, cached, data_version, reads, region_key, request_parts
 from directory.models import Event, Initiative, Membership, Organization, Scope
 from directory.search.facets import FACET_CAP, facet_counts, query_without
 from directory.search.filters import (
@@ -108,7 +108,7 @@ class FilteredListView(TemplateView):
             filterset.form.cleaned_data.get("radius") if context["valid"] else None
         )
         context["region_ttl"] = self.region_ttl
-        context["region_key"] = region_key(request)
+        context["region_key"] = region_key(request, *reads(self.model))
         if not context["valid"]:
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context

@@ -429,3 +429,23 @@ def test_deep_pages_read_their_ids_first_and_keep_the_order(client, monkeypatch)
         ]
     assert pages[2] == pages[10_000]
     assert pages[2][1] == ["Deep 2", "Deep 3"] and pages[2][3] == ["Deep 6"]
+
+
+def test_invalidation_is_scoped_to_the_kind_of_listing_that_changed(
+    client, django_assert_num_queries
+):
+    """A new event leaves the cached initiative list alone; a change to an initiative or to an
+    organization (whose name the cards show) retires it."""
+    from tests.factories import EventFactory
+
+    work = InitiativeFactory(title="Scoped circle", postal_code="80302")
+    client.get(f"{URL}?state=CO")
+    EventFactory(organization=work.organization)
+    with django_assert_num_queries(0):
+        client.get(f"{URL}?state=CO")  # still cached: events are not part of this list
+    work.organization.name = "Renamed organization"
+    work.organization.save()
+    assert "Renamed organization" in client.get(f"{URL}?state=CO").content.decode()
+    work.title = "Scoped circle, renamed"
+    work.save()
+    assert "Scoped circle, renamed" in client.get(f"{URL}?state=CO").content.decode()
