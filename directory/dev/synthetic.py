@@ -584,20 +584,9 @@ class Generator:
             "email": "",
             "cross_partisan": rng.random() < 0.2,
             "is_network": rng.random() < 0.005,
-            "scope": scope,
-            "status": status,
-            "source": SOURCE,
-            "is_demo": True,
-            "submitted_by_id": None,
-            "stale_notice_sent_at": None,
-            **self._location(scope, place),
-            **self._times(status),
+            **self._lifecycle(scope, status, place),
         }
-        return (
-            row,
-            self._some(self.roles, self.role_weights),
-            self._some(self.goals, self.goal_weights),
-        )
+        return self._with_links(row)
 
     def initiative(
         self, index: int, org: tuple[int, Place | None, bool]
@@ -635,9 +624,16 @@ class Generator:
             else "",
             "starts_on": starts,
             "ends_on": ends,
+            "visible": status == Status.PUBLISHED and org_public,
+            **self._lifecycle(scope, status, place),
+        }
+        return self._with_links(row)
+
+    def _lifecycle(self, scope: str, status: str, place) -> dict:
+        """What every synthetic row shares: scope, status, origin, place and dates."""
+        return {
             "scope": scope,
             "status": status,
-            "visible": status == Status.PUBLISHED and org_public,
             "source": SOURCE,
             "is_demo": True,
             "submitted_by_id": None,
@@ -645,6 +641,9 @@ class Generator:
             **self._location(scope, place),
             **self._times(status),
         }
+
+    def _with_links(self, row: dict) -> tuple[dict, list[int], list[int]]:
+        """The row with the roles and goals it links to."""
         return (
             row,
             self._some(self.roles, self.role_weights),

@@ -3,13 +3,9 @@
 import calendar
 from datetime import date
 
-from csp.decorators import csp_replace
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView
 
 from directory.feeds import invalid_filters_response
@@ -17,7 +13,7 @@ from directory.ical import calendar_for, ics_response
 from directory.models import Event
 from directory.search.filters import EventFilter
 from directory.structured_data import event_jsonld
-from directory.views.public import FilteredListView
+from directory.views.public import EmbedMixin, FilteredListView
 
 FEED_SIZE = 500
 
@@ -119,14 +115,6 @@ def events_feed(request):
     return ics_response(calendar_for(events, request), "mpdb-events", download=False)
 
 
-@method_decorator(xframe_options_exempt, name="dispatch")
-@method_decorator(csp_replace({"frame-ancestors": ["*"]}), name="dispatch")
-class EventEmbedView(EventListView):
+class EventEmbedView(EmbedMixin, EventListView):
     template_name = "directory/embed_events.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["full_list_url"] = self.request.build_absolute_uri(
-            reverse("directory:event-list") + "?" + context["query_string"]
-        )
-        return context
+    full_list = "directory:event-list"

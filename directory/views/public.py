@@ -367,16 +367,25 @@ class OrganizationDetailView(DetailView):
         return context
 
 
-@method_decorator(xframe_options_exempt, name="dispatch")
-@method_decorator(csp_replace({"frame-ancestors": ["*"]}), name="dispatch")
-class InitiativeEmbedView(InitiativeListView):
-    """A small, self-contained list for partners' <iframe>s: the only page that may be framed."""
+class EmbedMixin:
+    """A small, self-contained list for partners' <iframe>s (the only pages that may be
+    framed), with a link to the same search on the full list (``full_list``, a route name)."""
 
-    template_name = "directory/embed.html"
+    full_list = ""
+
+    @method_decorator(xframe_options_exempt)
+    @method_decorator(csp_replace({"frame-ancestors": ["*"]}))
+    def dispatch(self, *args, **kwargs):
+        return super().dispatch(*args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["full_list_url"] = self.request.build_absolute_uri(
-            reverse("directory:initiative-list") + "?" + context["query_string"]
+            reverse(self.full_list) + "?" + context["query_string"]
         )
         return context
+
+
+class InitiativeEmbedView(EmbedMixin, InitiativeListView):
+    template_name = "directory/embed.html"
+    full_list = "directory:initiative-list"
