@@ -19,6 +19,7 @@ from tests.factories import EventFactory, InitiativeFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 #: URL (``{…}`` filled in per test) -> SQL queries it runs uncached, whatever the number of rows
+#: (per database where they differ)
 KINDS = {
     "/": 12,
     "/initiatives/": 11,
@@ -44,8 +45,9 @@ KINDS = {
     "{api_detail}": 5,
     "/api/v1/organizations/?state=CO": 7,
     "/api/v1/events/?state=CO": 6,
-    "/api/v1/changes/?limit=100": 28,
-    "/api/v1/initiatives/?format=csv&goal=reconciliation&state=CO": 9,
+    # PostgreSQL reads the feed's kinds together and writes the CSV itself (COPY): fewer queries.
+    "/api/v1/changes/?limit=100": {"sqlite": 28, "postgresql": 26},
+    "/api/v1/initiatives/?format=csv&goal=reconciliation&state=CO": {"sqlite": 9, "postgresql": 7},
 }
 
 
@@ -95,5 +97,8 @@ def test_queries_are_fixed_at_3_and_at_30_results(client, template):
     add_listings(27)
     cache.clear()
     many = queries(client, url)
-    assert (few, many) == (KINDS[template], KINDS[template]), url
+    expected = KINDS[template]
+    if isinstance(expected, dict):
+        expected = expected[connection.vendor]
+    assert (few, many) == (expected, expected), url
     assert queries(client, url) <= many  # cached: never more
