@@ -100,10 +100,10 @@ def _public() -> str:
 
 
 def _not_modified(request, etag: str, changed_at) -> bool:
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
-    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    since = parse_http_date_safe(request.headers.get("if-modified-since", ""))
     if since is None or changed_at is None or request.path.startswith(CLOCK_PREFIXES):
         return False
     return int(changed_at) <= since
