@@ -20,6 +20,7 @@ import hashlib
 
 from django.conf import settings
 from django.http import HttpResponseNotModified
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 
@@ -58,8 +59,6 @@ def is_public_read(request) -> bool:
 def etag_for(request) -> str:
     parts = (data_version(), request_parts(request))
     if request.path.startswith(CLOCK_PREFIXES):
-        from django.utils import timezone
-
         parts = (*parts, timezone.now().strftime("%Y%m%d%H%M"))
     return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
 
