@@ -18,6 +18,10 @@ class DirectoryConfig(AppConfig):
 
         connect_signals()  # any change to a listing invalidates the cached counts
 
+        from directory.search import taxonomy
+
+        taxonomy.connect_signals()  # an edit of the taxonomy: every process reads it again
+
         from directory.webhooks import events
 
         events.connect()  # changes to the public set become webhook deliveries, on commit

@@ -11,8 +11,8 @@ only with Redis (docs/deploy.md).
 The version is kept per kind of listing (``SCOPES``), so invalidation is scoped to what
 changed: a list, a total or a facet of one kind is keyed by the versions of the kinds it is
 built from (``READS``: an initiative's card shows its organization, an event's both), and a
-new event leaves the cached lists of initiatives and organizations alone. Pages that show
-several kinds (details, the home page, coverage, HTTP validators) use every scope.
+new event leaves the cached lists of initiatives and organizations alone. What shows several
+kinds (the home page's figures, coverage, most pages' HTTP validators) uses every scope.
 
 While Redis cannot be reached (``mpdb.cache.ResilientRedisCache``) nothing is cached and every
 count is computed; a bump that could not reach Redis is remembered and made as soon as Redis
@@ -109,12 +109,6 @@ def request_parts(request) -> tuple:
         sorted(request.GET.lists()),
         translation.get_language(),
     )
-
-
-def region_key(request, *scopes: str) -> str:
-    """The ``{% cache %}`` key of a page region built only from the data (``scopes``: every
-    kind when none is named) and the request."""
-    return f"{data_version(*scopes)}:{request_parts(request)}"
 
 
 def cached(

@@ -86,10 +86,11 @@ MIDDLEWARE = [
     "mpdb.middleware.QueryLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    # Anonymous public reads: ETag/Last-Modified from the data version, early 304s,
-    # Cache-Control for browsers and CDNs (mpdb/http_cache.py, docs/deploy.md).
-    "mpdb.http_cache.PublicCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Anonymous public reads: ETag/Last-Modified from the data version, early 304s,
+    # Cache-Control for browsers and CDNs, and the page store (mpdb/http_cache.py,
+    # docs/deploy.md). Inside CsrfViewMiddleware: it sets the cookie of a stored page's token.
+    "mpdb.http_cache.PublicCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -15,6 +15,7 @@ from django.http import QueryDict
 from directory.caching import cached, reads
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
+from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
@@ -42,7 +43,12 @@ TOO_MANY = "too many"
 def facet_counts(filterset) -> dict[str, list[FacetOption]]:
     """Every facet's counts from the request's one bound FilterSet, in one query per distinct
     set of "other filters": one for all the facets not filtered on, plus one per facet that is
-    (its own filter left out). Counts are cached until the data changes."""
+    (its own filter left out). Counts are cached until the data changes.
+
+    The first of those statements applies every filter. When it finds more than FACET_CAP
+    matches, leaving one filter out can only find more: no other statement runs. When it finds
+    fewer, its total is the list's exact total: it is kept on the FilterSet (``match_count``)
+    and the list's paginator counts nothing again."""
     data = filterset.data
     chosen = {
         key: {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
@@ -69,6 +75,13 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
             scopes=reads(queryset.model),
         )
         counts.update(found)
+        if keys[0] not in active:
+            if found[keys[0]] == TOO_MANY:
+                # Every filter together matches too many, so every filter but one matches at
+                # least as many: no other statement needs to run to know that.
+                counts.update(dict.fromkeys(FACETS, TOO_MANY))
+                break
+            filterset.match_count = found.get("")
     facets: dict[str, list[FacetOption]] = {}
     for key in FACETS:
         if counts[key] == TOO_MANY:  # (== : a cached copy is another str)
@@ -91,7 +104,7 @@ def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
     try:
         rows_sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # e.g. a search with no searchable word
-        return {key: {} for key in keys}
+        return {"": 0, **{key: {} for key in keys}}
     model = queryset.model
     owner = f"{model._meta.model_name}_id"
     parts = ["SELECT '', '', COUNT(*) FROM m"]
@@ -111,13 +124,14 @@ def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
             f" WHERE l.{owner} IN (SELECT id FROM m) GROUP BY {term}"
         )
     sql = f"WITH m(id, state, scope) AS ({rows_sql}) " + " UNION ALL ".join(parts)
-    found: dict[str, dict] = {key: {} for key in keys}
+    found: dict[str, dict | int] = {key: {} for key in keys}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for key, value, n in cursor.fetchall():
             if key == "":
                 if n > FACET_CAP:
                     return dict.fromkeys(keys, TOO_MANY)
+                found[""] = n  # every match, counted (the list's total when no filter is left out)
             elif value is not None:
                 found[key][value] = n
     return found
@@ -145,24 +159,14 @@ _TERMS = _terms()
 
 def _options(key: str, counts: dict, chosen: set[str]) -> list[FacetOption]:
     """Counted choices with labels in the reader's language."""
-    if key == "goal":
-        return [
-            FacetOption(g.slug, g.title, counts.get(g.slug, 0), g.slug in chosen)
-            for g in Goal.objects.order_by("number")
-        ]
-    if key == "group":
-        return [
-            FacetOption(g.slug, g.name, counts.get(g.slug, 0), g.slug in chosen)
-            for g in RoleGroup.objects.order_by("order")
-        ]
+    if key in ("goal", "group"):
+        terms = taxonomy().goals if key == "goal" else taxonomy().groups
+        return [FacetOption(t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen) for t in terms]
     if key == "language":
         # Only the languages some listing here declares (plus any chosen): a short list.
-        wanted = set(counts) | chosen
-        if not wanted:
-            return []
         return [
-            FacetOption(lang.code, lang.name, counts.get(lang.code, 0), lang.code in chosen)
-            for lang in Language.objects.filter(code__in=wanted).order_by("order", "code")
+            FacetOption(t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen)
+            for t in taxonomy().language_names(set(counts) | chosen)
         ]
     if key == "scope":
         return [FacetOption(v, label, counts.get(v, 0), v in chosen) for v, label in Scope.choices]
@@ -188,19 +192,13 @@ def query_without(data: QueryDict, key: str, value: str | None = None) -> str:
 
 
 def _options_without_counts(key: str, chosen: set[str]) -> list[FacetOption]:
-    if key == "goal":
-        return [FacetOption(g.slug, g.title, None, g.slug in chosen) for g in Goal.objects.all()]
-    if key == "group":
-        return [
-            FacetOption(g.slug, g.name, None, g.slug in chosen) for g in RoleGroup.objects.all()
-        ]
+    if key in ("goal", "group"):
+        terms = taxonomy().goals if key == "goal" else taxonomy().groups
+        return [FacetOption(t.slug, t.name, None, t.slug in chosen) for t in terms]
     if key == "scope":
         return [FacetOption(v, label, None, v in chosen) for v, label in Scope.choices]
     if key == "language":
-        return [
-            FacetOption(lang.code, lang.name, None, lang.code in chosen)
-            for lang in Language.objects.filter(code__in=chosen)
-        ]
+        return [FacetOption(t.slug, t.name, None, True) for t in taxonomy().language_names(chosen)]
     chosen = {c.upper() for c in chosen}
     return [
         FacetOption(code, name, None, code in chosen)

@@ -238,6 +238,8 @@ class ListingFilter(filters.FilterSet):
 
     #: False when a search matched too many listings to rank them by relevance
     ranked = True
+    #: every match, when the facet counts have counted them all (``facets.facet_counts``)
+    match_count: int | None = None
 
     @property
     def place(self) -> ZipInfo | None:

@@ -34,6 +34,13 @@ class CappedPaginator(Paginator):
 
     cap = COUNT_CAP
 
+    def __init__(self, object_list, per_page, *args, known_count: int | None = None, **kwargs):
+        """``known_count``: the exact number of rows, when the caller has already counted them
+        (the facet counts do, up to their cap): no COUNT runs then."""
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if known_count is not None:
+            self.raw_count = known_count
+
     @cached_property
     def raw_count(self) -> int:
         """Matching rows, counting no further than cap + 1 (cached until the data changes)."""

@@ -1,6 +1,7 @@
 """Who does the work: published listings for a role or a goal page, in a fixed number of queries."""
 
 from directory.models import Event, Initiative, Organization
+from directory.search.taxonomy import with_terms
 
 SHOWN = 8
 
@@ -10,7 +11,11 @@ def listings_for(*, field: str, obj) -> dict:
     initiatives = Initiative.objects.published().filter(**{field: obj})
     organizations = Organization.objects.published().filter(**{field: obj})
     return {
-        "initiatives": initiatives.for_list().order_by("-published_at", "-pk")[:SHOWN],
+        "initiatives": with_terms(
+            list(
+                initiatives.select_related("organization").order_by("-published_at", "-pk")[:SHOWN]
+            )
+        ),
         "initiative_total": initiatives.count(),
         "organizations": organizations.order_by("name")[:SHOWN],
         "organization_total": organizations.count(),

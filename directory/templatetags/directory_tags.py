@@ -83,10 +83,12 @@ def listing_kind_singular(obj) -> str:
 def other_languages(listing) -> list:
     """The languages a listing serves people in, when they are more than English alone.
 
-    Reads the prefetched ``languages`` (no query on list pages); names are in the reader's
-    language.
+    Reads the page's ``language_terms`` (``taxonomy.with_terms``) or else the prefetched
+    ``languages``: no query on list pages. Names are in the reader's language.
     """
-    languages = list(listing.languages.all())
-    if not languages or [language.code for language in languages] == ["en"]:
+    languages = getattr(listing, "language_terms", None)
+    if languages is None:
+        languages = list(listing.languages.all())
+    if not languages or [language.pk for language in languages] == ["en"]:
         return []
     return languages

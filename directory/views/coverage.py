@@ -9,11 +9,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.caching import region_key
 from directory.models import Organization, Scope
 from directory.search.geo import STATE_CHOICES, US_STATES
 from directory.services.coverage import coverage, coverage_json
-from directory.views.public import REGION_TTL
 
 
 class CoverageForm(forms.Form):
@@ -50,9 +48,6 @@ def coverage_page(request):
         "form": form,
         "state": state,
         "state_name": US_STATES.get(state or "", ""),
-        # The rendered matrix is cached per data version, language and query (coverage.html).
-        "region_key": region_key(request),
-        "region_ttl": REGION_TTL,
     }
     if valid:
         context.update(coverage(state=state, scopes=scopes))

@@ -27,7 +27,6 @@ class EventListView(FilteredListView):
     model = Event
     filterset_class = EventFilter
     template_name = "directory/event_list.html"
-    region_ttl = 0  # "upcoming" follows the clock, not only the data
 
     def get(self, request, *args, **kwargs):
         self.month = None

@@ -1,23 +1,16 @@
 """Public lists and detail pages: one FilterSet per list, facets, chips, map, cached regions."""
 
-from datetime import timedelta
-
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.decorators import method_decorator
-from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, TemplateView
 
-from directory.caching import TTL, cached, data_version, reads, region_key, request_parts
 from directory.models import Event, Initiative, Membership, Organization, Scope
 from directory.search.facets import FACET_CAP, facet_counts, query_without
 from directory.search.filters import (
@@ -29,9 +22,9 @@ from directory.search.filters import (
 )
 from directory.search.geo import US_STATES
 from directory.search.pagination import COUNT_CAP, CappedPaginator
+from directory.search.taxonomy import taxonomy, with_terms
 from directory.services.alerts import normalize_query
 from directory.structured_data import initiative_jsonld, organization_jsonld
-from roles.models import RoleGroup
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -43,9 +36,6 @@ MAP_LIMIT = 1000
 
 
 RADIUS_CHOICES = [5, 10, 25, 50, 100, 250, 500]
-
-
-REGION_TTL = 10 * 60  # seconds; a data change makes older regions unreachable at once
 
 
 def page_size_from(request) -> int:
@@ -65,8 +55,9 @@ class FilteredListView(TemplateView):
     #: ``noun`` is a value (URLs, alert kinds); these two are what people read
     noun_label = ""
     noun_plural = ""
-    #: seconds the rendered results region is cached (0: never; for lists that follow the clock)
-    region_ttl = REGION_TTL
+    #: the rows a card shows besides the listing's own (its roles and languages come as
+    #: taxonomy terms: ``taxonomy.with_terms``)
+    card_related: tuple[str, ...] = ("organization",)
 
     def get(self, request, *args, **kwargs):
         base = self.model.objects.published()
@@ -85,12 +76,13 @@ class FilteredListView(TemplateView):
             noun_label=self.noun_label,
             noun_plural=self.noun_plural,
             sort_choices=SORT_CHOICES,
-            role_groups=RoleGroup.objects.prefetch_related("roles"),
+            role_groups=taxonomy().groups,
             selected_roles=request.GET.getlist("role"),
             selected_modes=request.GET.getlist("mode"),
             event_modes=Event.Mode.choices,
             radius=request.GET.get("radius"),
-            facets=SimpleLazyObject(lambda: facet_counts(filterset)),
+            # First: when the facets count every match, the list knows its total (no COUNT).
+            facets=facet_counts(filterset),
             view=view,
             query_string=query_without(request.GET, "page").lstrip("?"),
             max_radius=MAX_RADIUS,
@@ -99,30 +91,25 @@ class FilteredListView(TemplateView):
             default_radius=DEFAULT_RADIUS,
             states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
         )
-        # The results region (filters with their counts, chips, the page of results, the map)
-        # depends only on the data, the URL and the language: it is rendered once per data
-        # version and served from the cache after that. Everything it needs is lazy below, so
-        # a cached region costs no query at all. The forms with a CSRF token stay outside it.
         context["valid"] = filterset.is_valid()
         context["radius_options"] = radius_options(
             filterset.form.cleaned_data.get("radius") if context["valid"] else None
         )
-        context["region_ttl"] = self.region_ttl
-        context["region_key"] = region_key(request, *reads(self.model))
         if not context["valid"]:
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context
-
-        def first_page():
-            paginator = CappedPaginator(filterset.qs.for_list(), page_size_from(request))
-            return paginator.get_page(request.GET.get("page"))
-
-        page = SimpleLazyObject(first_page)
+        paginator = CappedPaginator(
+            filterset.qs.select_related(*self.card_related),
+            page_size_from(request),
+            known_count=filterset.match_count,
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = with_terms(list(page.object_list))
         context.update(
             page_obj=page,
-            paginator=SimpleLazyObject(lambda: page.paginator),
-            object_list=SimpleLazyObject(lambda: page.object_list),
-            chips=SimpleLazyObject(lambda: self.chips(filterset)),
+            paginator=paginator,
+            object_list=page.object_list,
+            chips=self.chips(filterset),
             alert_query=normalize_query(request.GET, self.noun + "s")
             if self.model is not Organization
             else None,
@@ -133,9 +120,7 @@ class FilteredListView(TemplateView):
             near=filterset.form.cleaned_data.get("near"),
         )
         if view == "map":
-            # A callable: the template calls it only when it renders the region (json_script
-            # cannot encode a lazy proxy).
-            context["map_points"] = lambda: self.map_points(filterset.qs)
+            context["map_points"] = self.map_points(filterset.qs)
             context["map_limit"] = MAP_LIMIT
             context["map_tiles"] = {
                 "url": settings.MAP_TILE_URL,
@@ -174,6 +159,8 @@ class FilteredListView(TemplateView):
             "language": lambda o: o.name,
         }
         for key, field in filterset.form.fields.items():
+            if key not in filterset.data:  # not given (an unused taxonomy filter is a queryset)
+                continue
             value = data.get(key)
             if key in ("sort", "radius", "include_national") or value in (None, "", []):
                 continue
@@ -271,68 +258,55 @@ class OrganizationListView(FilteredListView):
     model = Organization
     filterset_class = OrganizationFilter
     template_name = "directory/organization_list.html"
+    card_related = ()
 
 
-class InitiativeDetailView(DetailView):
+def upcoming_events() -> Prefetch:
+    """A listing's next ten published events (``upcoming_events``), read with the listing."""
+    return Prefetch(
+        "events",
+        queryset=Event.objects.published().upcoming().order_by("starts_at")[:10],
+        to_attr="upcoming_events",
+    )
+
+
+class ListingDetailView(DetailView):
+    """A listing's page, with its schema.org JSON-LD (``structured_data``)."""
+
+    @staticmethod
+    def jsonld_of(listing, request) -> dict:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jsonld"] = self.jsonld_of(self.object, self.request)
+        return context
+
+
+class InitiativeDetailView(ListingDetailView):
     """An initiative: how to help first, then what it is, who runs it, and where."""
 
     template_name = "directory/initiative_detail.html"
     context_object_name = "initiative"
+    jsonld_of = staticmethod(initiative_jsonld)
 
     def get_queryset(self):
-        return Initiative.objects.published().for_list()
-
-    def get(self, request, *args, **kwargs):
-        # The page's parts built from the listing (title, description, JSON-LD, the article
-        # around the events) are rendered once and cached together per data version, URL and
-        # language, like the list regions; a missing listing is a 404 and is not cached. The
-        # upcoming events are cached on their own, until the clock passes the first one.
-        version = data_version()
-        parts = cached("initiative-page", request_parts(request), self.render_parts, version)
-        context = {"view": self, **parts, "upcoming_events": self.upcoming_events(version)}
-        return self.render_to_response(context)
-
-    def render_parts(self) -> dict:
-        """The page's parts built from the listing, rendered (a missing listing: 404)."""
-        initiative = self.get_object()
-        context = {"initiative": initiative, "jsonld": initiative_jsonld(initiative, self.request)}
-        return {
-            part: mark_safe(
-                render_to_string(
-                    "directory/partials/_initiative_parts.html",
-                    {**context, "part": part},
-                    request=self.request,
-                ).strip()
+        return (
+            Initiative.objects.published()
+            .for_list()
+            .prefetch_related(
+                "sources",  # the Sources section and the JSON-LD's sameAs
+                upcoming_events(),
             )
-            for part in ("title", "description", "head", "main", "end")
-        }
-
-    def upcoming_events(self, version: int) -> list:
-        """Its next events, cached until the data changes or the first of them is over.
-
-        An event never becomes upcoming by the passing of time, only by a write (which moves
-        the data version on), so the list is exact until its earliest event is over."""
-        key = f"mpdb:initiative-events:{version}:{self.kwargs['slug']}"
-        now = timezone.now()
-        entry = cache.get(key)
-        if entry is None or entry[0] <= now:
-            events = list(
-                Event.objects.published()
-                .upcoming(now)
-                .filter(initiative__slug=self.kwargs["slug"])
-                .order_by("starts_at")[:10]
-            )
-            until = min([now + timedelta(seconds=TTL), *(event.over_at for event in events)])
-            entry = (until, events)
-            cache.set(key, entry, TTL)
-        return entry[1]
+        )
 
 
-class OrganizationDetailView(DetailView):
+class OrganizationDetailView(ListingDetailView):
     """An organization with its published initiatives and the networks it belongs to."""
 
     template_name = "directory/organization_detail.html"
     context_object_name = "organization"
+    jsonld_of = staticmethod(organization_jsonld)
 
     def get_queryset(self):
         published = Organization.objects.published()
@@ -353,18 +327,9 @@ class OrganizationDetailView(DetailView):
                 Prefetch(
                     "members", queryset=published.order_by("name"), to_attr="published_members"
                 ),
-                Prefetch(
-                    "events",
-                    queryset=Event.objects.published().upcoming().order_by("starts_at")[:10],
-                    to_attr="upcoming_events",
-                ),
+                upcoming_events(),
             )
         )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["jsonld"] = organization_jsonld(self.object, self.request)
-        return context
 
 
 class EmbedMixin:

@@ -1,0 +1,176 @@
+"""The taxonomy (goals, role groups and their roles, languages) as plain data, read from the
+database and translated once per language and process, not on every request.
+
+Every list page shows the whole taxonomy (the filters form: goals, role groups, the role menu,
+languages). Read through the ORM that is four queries and about sixty model instances per
+request, every name translated again. It changes only when someone edits it (the admin, a
+fixture): every save or delete of a goal, role, role group or language moves a version kept in
+the shared cache, and each process rebuilds its snapshot when it sees a new version. Templates
+get tuples of frozen dataclasses: nothing in them runs a query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import signals
+from django.utils.translation import get_language
+
+VERSION_KEY = "mpdb:taxonomy-version"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A goal, role, role group or language, in the reader's language."""
+
+    pk: int | str
+    slug: str  # a language's code
+    name: str
+    #: a role's name with its group's when another role has the same name ("Mediators
+    #: (De-Escalators)", as ``Role.label``); the name for other terms
+    label: str = ""
+    url: str = ""  # a role's or goal's page
+    order: int = 0  # its place in its list
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def number(self) -> int:
+        """A goal's number in the paper (1–7)."""
+        return self.order
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    pk: int
+    slug: str
+    letter: str
+    name: str
+    roles: tuple[Term, ...]
+    kind: str = ""  # strategist or actor
+    kind_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    goals: tuple[Term, ...]  # in the paper's order
+    groups: tuple[Group, ...]  # A–K, each with its roles in the paper's order
+    languages: tuple[Term, ...]  # in the curators' order
+    roles: dict[int, Term] = field(default_factory=dict)  # by key
+    languages_by_code: dict[str, Term] = field(default_factory=dict)
+
+    def language_names(self, codes) -> tuple[Term, ...]:
+        """The languages with these codes, in the curators' order."""
+        return tuple(language for language in self.languages if language.slug in codes)
+
+
+_snapshots: dict[tuple[str, str], Taxonomy] = {}
+
+
+def taxonomy() -> Taxonomy:
+    """The current taxonomy in the active language (one cache read; a query only after a change)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:  # first use, or the cache was emptied: start a version of our own
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
+    key = (version, get_language() or "")
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        if len(_snapshots) > 16:  # old versions: nobody asks for them again
+            _snapshots.clear()
+        snapshot = _snapshots[key] = _read()
+    return snapshot
+
+
+def _read() -> Taxonomy:
+    from directory.models import Language
+    from goals.models import Goal
+    from roles.models import Role, RoleGroup
+
+    rows = list(Role.objects.with_label().order_by("number"))
+    by_group: dict[int, list[Term]] = defaultdict(list)
+    roles: dict[int, Term] = {}
+    for order, role in enumerate(rows):
+        term = Term(role.pk, role.slug, role.name, role.label, role.get_absolute_url(), order)
+        roles[role.pk] = term
+        by_group[role.group_id].append(term)
+    languages = tuple(
+        Term(lang.code, lang.code, lang.name, lang.name, "", order)
+        for order, lang in enumerate(Language.objects.order_by("order", "code"))
+    )
+    return Taxonomy(
+        goals=tuple(
+            Term(g.pk, g.slug, g.title, g.title, g.get_absolute_url(), g.number)
+            for g in Goal.objects.order_by("number")
+        ),
+        groups=tuple(
+            Group(
+                g.pk,
+                g.slug,
+                g.letter,
+                g.name,
+                tuple(by_group.get(g.pk, ())),
+                g.kind,
+                g.get_kind_display(),
+            )
+            for g in RoleGroup.objects.order_by("order")
+        ),
+        languages=languages,
+        roles=roles,
+        languages_by_code={term.slug: term for term in languages},
+    )
+
+
+def with_terms(rows: list) -> list:
+    """Give each listing of a page its roles and languages as terms of the taxonomy
+    (``role_terms``, ``language_terms``), in the taxonomy's order: one small query per link
+    table for the whole page, and no model instance for any role or language."""
+    if not rows:
+        return rows
+    model = type(rows[0])
+    owner = f"{model._meta.model_name}_id"
+    ids = [row.pk for row in rows]
+    snapshot = taxonomy()
+    found = {}
+    for name, column, terms in (
+        ("roles", "role_id", snapshot.roles),
+        ("languages", "language_id", snapshot.languages_by_code),
+    ):
+        through = model._meta.get_field(name).remote_field.through
+        linked = defaultdict(list)
+        pairs = through.objects.filter(**{f"{owner}__in": ids}).values_list(owner, column)
+        for row_pk, term_pk in pairs:
+            if term_pk in terms:
+                linked[row_pk].append(terms[term_pk])
+        found[name] = linked
+    for row in rows:
+        row.role_terms = sorted(found["roles"][row.pk], key=_order)
+        row.language_terms = sorted(found["languages"][row.pk], key=_order)
+    return rows
+
+
+def _order(term: Term) -> int:
+    return term.order
+
+
+def taxonomy_changed(**kwargs) -> None:
+    """Every process reads the taxonomy again: now, and once the change is committed."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def connect_signals() -> None:
+    from directory.models import Language
+    from goals.models import Goal
+    from roles.models import Role, RoleGroup
+
+    for model in (Goal, Role, RoleGroup, Language):
+        for signal in (signals.post_save, signals.post_delete):
+            signal.connect(
+                taxonomy_changed, sender=model, dispatch_uid=f"taxonomy-{signal}-{model}"
+            )

@@ -1,0 +1,112 @@
+"""The taxonomy as list pages show it (directory/search/taxonomy.py): read once per process and
+language, read again after any edit, and the same labels and links as the models give."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from directory.models import Language
+from directory.search.taxonomy import VERSION_KEY, taxonomy, with_terms
+from goals.models import Goal
+from roles.models import Role, RoleGroup
+from tests.factories import InitiativeFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_holds_the_whole_taxonomy_in_the_papers_order():
+    snapshot = taxonomy()
+    assert [goal.slug for goal in snapshot.goals] == list(
+        Goal.objects.order_by("number").values_list("slug", flat=True)
+    )
+    assert [goal.number for goal in snapshot.goals] == list(range(1, 8))
+    assert [group.letter for group in snapshot.groups] == list("ABCDEFGHIJK")
+    roles = [role for group in snapshot.groups for role in group.roles]
+    assert len(roles) == Role.objects.count() == 53
+    for term in roles:
+        role = Role.objects.get(pk=term.pk)
+        assert (term.slug, term.name, term.label, term.url) == (
+            role.slug,
+            role.name,
+            role.label,  # "Mediators (De-Escalators)": the label tells namesakes apart
+            role.get_absolute_url(),
+        )
+        assert term in next(g for g in snapshot.groups if g.pk == role.group_id).roles
+    assert [lang.slug for lang in snapshot.languages] == list(
+        Language.objects.order_by("order", "code").values_list("code", flat=True)
+    )
+
+
+def test_it_is_read_once_then_costs_no_query():
+    taxonomy()
+    with CaptureQueriesContext(connection) as captured:
+        taxonomy()
+        taxonomy()
+    assert len(captured.captured_queries) == 0
+
+
+def test_each_language_has_its_own_labels():
+    with translation.override("es"):
+        spanish = taxonomy()
+    english = taxonomy()
+    mediators = "de-escalation-mediators"
+    assert english.roles[Role.objects.get(slug=mediators).pk].label == "Mediators (De-Escalators)"
+    assert spanish.roles[Role.objects.get(slug=mediators).pk].label == "Mediadores (Desescaladores)"
+    assert english.goals[0].name != spanish.goals[0].name
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda: Goal.objects.filter(number=1).first().save(),
+        lambda: Role.objects.get(slug="facilitators").save(),
+        lambda: RoleGroup.objects.order_by("order").first().save(),
+        lambda: Language.objects.create(code="zz", name="Zedish", order=0),
+    ],
+    ids=["goal", "role", "group", "language"],
+)
+def test_an_edit_anywhere_in_the_taxonomy_is_seen_at_once(edit):
+    taxonomy()
+    before = cache.get(VERSION_KEY)
+    edit()
+    assert cache.get(VERSION_KEY) != before
+
+
+def test_a_renamed_role_shows_on_the_next_list_page(client):
+    role = Role.objects.get(slug="facilitators")
+    InitiativeFactory(title="Circle one", roles=[role])
+    assert "Facilitators</a>" in client.get("/initiatives/").content.decode()
+    role.name_en = "Meeting facilitators"
+    role.save()
+    html = client.get("/initiatives/?state=").content.decode()
+    assert "Meeting facilitators</a>" in html
+    assert '<option value="facilitators">Meeting facilitators</option>' in html
+
+
+def test_an_emptied_cache_makes_a_new_version_not_a_stale_one():
+    taxonomy()
+    Role.objects.filter(slug="facilitators").update(name_en="Renamed without a signal")
+    cache.clear()  # as after a Redis restart: the version is gone
+    assert taxonomy().roles[Role.objects.get(slug="facilitators").pk].name == (
+        "Renamed without a signal"
+    )
+
+
+def test_cards_get_their_roles_and_languages_as_terms_in_two_queries():
+    organization = OrganizationFactory()
+    roles = list(Role.objects.filter(slug__in=["mediators", "facilitators", "bridge-builders"]))
+    rows = [
+        InitiativeFactory(organization=organization, roles=roles, languages=["es", "en"])
+        for _ in range(3)
+    ]
+    taxonomy()
+    with CaptureQueriesContext(connection) as captured:
+        with_terms(rows)
+    assert len(captured.captured_queries) == 2  # one per link table, for the whole page
+    expected = sorted(roles, key=lambda role: role.number)
+    for row in rows:
+        assert [term.slug for term in row.role_terms] == [role.slug for role in expected]
+        assert [term.label for term in row.role_terms] == [role.label for role in expected]
+        assert [term.slug for term in row.language_terms] == ["en", "es"]
