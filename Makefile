@@ -103,7 +103,7 @@ bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-co
 	$(PY) scripts/bench_cold.py --db $(BENCH_COLD_DB) --initiatives $(BENCH_COLD_INITIATIVES) \
 		$(if $(BENCH_REUSE),--reuse) --out $(BENCH_COLD_OUT) $(BENCH_COLD_ARGS)
 
-bench-cold-smoke: bench-deps ## cold mix on 5,000 initiatives; fails if a kind's p95 exceeds K× the floor's
+bench-cold-smoke: bench-deps ## cold mix on 5,000 initiatives; fails if a kind's p95 exceeds its limit × the floor's
 	BENCH_COMMAND="make bench-cold-smoke" $(PY) scripts/bench_cold.py --smoke \
 		--db $(BENCH_COLD_SMOKE_DB) --initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} \
 		$(BENCH_COLD_ARGS)
