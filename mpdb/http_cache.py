@@ -178,7 +178,8 @@ def _store(key: str, response, request) -> None:
         for name, value in vars(response).items()
         if name.startswith("_csp") or name == "xframe_options_exempt"
     }
-    cache.set(key, (body, list(response.items()), has_token, attributes), TTL)
+    headers = [(k, v) for k, v in response.items() if k.lower() != "content-length"]
+    cache.set(key, (body, headers, has_token, attributes), TTL)
 
 
 def _from_store(stored, request) -> HttpResponse:

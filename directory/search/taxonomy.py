@@ -159,9 +159,13 @@ def _order(term: Term) -> int:
 
 
 def taxonomy_changed(**kwargs) -> None:
-    """Every process reads the taxonomy again: now, and once the change is committed."""
+    """Every process reads the taxonomy again, now and once the change is committed; and every
+    page, count and answer cached before it is retired (they show the taxonomy's names)."""
+    from directory.caching import bump_data_version
+
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    bump_data_version()
 
 
 def connect_signals() -> None:
