@@ -110,3 +110,24 @@ def test_cards_get_their_roles_and_languages_as_terms_in_two_queries():
         assert [term.slug for term in row.role_terms] == [role.slug for role in expected]
         assert [term.label for term in row.role_terms] == [role.label for role in expected]
         assert [term.slug for term in row.language_terms] == ["en", "es"]
+
+
+def test_every_page_of_cards_shows_their_role_tags(client):
+    """Cards read ``role_terms`` (``with_terms``): each page that shows cards must give them."""
+    from tests.factories import EventFactory
+
+    role = Role.objects.get(slug="facilitators")
+    goal = Goal.objects.get(slug="compromise")
+    organization = OrganizationFactory(roles=[role], goals=[goal])
+    InitiativeFactory(organization=organization, roles=[role], goals=[goal])
+    EventFactory(organization=organization, roles=[role], goals=[goal])
+    tag = f'<a class="tag" href="{role.get_absolute_url()}">Facilitators</a>'
+    for url in (
+        "/",
+        "/initiatives/",
+        "/organizations/",
+        "/events/",
+        role.get_absolute_url(),
+        goal.get_absolute_url(),
+    ):
+        assert tag in client.get(url).content.decode(), url
