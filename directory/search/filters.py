@@ -188,6 +188,18 @@ class ListingFilter(filters.FilterSet):
         form = ListingFilterForm
         fields: list[str] = []
 
+    #: each FilterSet class's form class, built once (``get_form_class``)
+    _form_classes: dict[type, type] = {}
+
+    def get_form_class(self):
+        """The form class, built once per FilterSet class: django-filter builds it, and a form
+        field for every filter, on every request. The fields hold nothing of a request (their
+        choices are querysets, copied with each form as Django copies every form's fields)."""
+        form_class = ListingFilter._form_classes.get(type(self))
+        if form_class is None:
+            form_class = ListingFilter._form_classes[type(self)] = super().get_form_class()
+        return form_class
+
     def __init__(self, data=None, *args, **kwargs):
         # As in an HTML form, an empty value ("state=", "role=") means "not given".
         if data is not None and hasattr(data, "getlist"):
