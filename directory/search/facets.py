@@ -55,7 +55,8 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
         for key in FACETS
     }
     if not filterset.is_valid():
-        return {key: _options_without_counts(key, chosen[key]) for key in FACETS}
+        snapshot = taxonomy()
+        return {key: _options(key, None, chosen[key], snapshot) for key in FACETS}
     active = [key for key in FACETS if key in data]
     groups = [[key for key in FACETS if key not in active], *([key] for key in active)]
     counts: dict[str, dict | str] = {}
@@ -82,14 +83,13 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
                 counts.update(dict.fromkeys(FACETS, TOO_MANY))
                 break
             filterset.match_count = found.get("")
-    facets: dict[str, list[FacetOption]] = {}
-    for key in FACETS:
-        if counts[key] == TOO_MANY:  # (== : a cached copy is another str)
-            # The other filters match too many listings to count cheaply: no counts.
-            facets[key] = _options_without_counts(key, chosen[key])
-        else:
-            facets[key] = _options(key, counts[key], chosen[key])
-    return facets
+    snapshot = taxonomy()
+    return {
+        # TOO_MANY: the other filters match too many listings to count cheaply: no counts.
+        # (== : a cached copy is another str)
+        key: _options(key, None if counts[key] == TOO_MANY else counts[key], chosen[key], snapshot)
+        for key in FACETS
+    }
 
 
 def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
@@ -157,25 +157,29 @@ def _terms() -> dict[str, tuple[str, str]]:
 _TERMS = _terms()
 
 
-def _options(key: str, counts: dict, chosen: set[str]) -> list[FacetOption]:
-    """Counted choices with labels in the reader's language."""
-    if key in ("goal", "group"):
-        terms = taxonomy().goals if key == "goal" else taxonomy().groups
-        return [FacetOption(t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen) for t in terms]
-    if key == "language":
-        # Only the languages some listing here declares (plus any chosen): a short list.
+def _options(key: str, counts: dict | None, chosen: set[str], snapshot) -> list[FacetOption]:
+    """A facet's choices, labelled in the reader's language, each with its count (``counts``
+    None: not counted)."""
+
+    def count(value: str) -> int | None:
+        return None if counts is None else counts.get(value, 0)
+
+    if key == "state":
+        chosen = {c.upper() for c in chosen}
+        # Counted: the states some listing here is in; not counted: every state.
+        codes = US_STATES if counts is None else [code for code in counts if code in US_STATES]
         return [
-            FacetOption(t.slug, t.name, counts.get(t.slug, 0), t.slug in chosen)
-            for t in taxonomy().language_names(set(counts) | chosen)
+            FacetOption(code, US_STATES[code], count(code), code in chosen)
+            for code in sorted(codes, key=US_STATES.get)
         ]
     if key == "scope":
-        return [FacetOption(v, label, counts.get(v, 0), v in chosen) for v, label in Scope.choices]
-    chosen = {c.upper() for c in chosen}
-    return [
-        FacetOption(code, US_STATES[code], n, code in chosen)
-        for code, n in sorted(counts.items(), key=lambda kv: US_STATES.get(kv[0], ""))
-        if code in US_STATES
-    ]
+        pairs = Scope.choices
+    elif key == "language":
+        # Only the languages some listing here declares (plus any chosen): a short list.
+        pairs = [(t.slug, t.name) for t in snapshot.language_names(set(counts or ()) | chosen)]
+    else:
+        pairs = [(t.slug, t.name) for t in (snapshot.goals if key == "goal" else snapshot.groups)]
+    return [FacetOption(value, label, count(value), value in chosen) for value, label in pairs]
 
 
 def query_without(data: QueryDict, key: str, value: str | None = None) -> str:
@@ -189,18 +193,3 @@ def query_without(data: QueryDict, key: str, value: str | None = None) -> str:
                 continue
             kept.append((k, v))
     return "?" + urlencode(kept) if kept else "?"
-
-
-def _options_without_counts(key: str, chosen: set[str]) -> list[FacetOption]:
-    if key in ("goal", "group"):
-        terms = taxonomy().goals if key == "goal" else taxonomy().groups
-        return [FacetOption(t.slug, t.name, None, t.slug in chosen) for t in terms]
-    if key == "scope":
-        return [FacetOption(v, label, None, v in chosen) for v, label in Scope.choices]
-    if key == "language":
-        return [FacetOption(t.slug, t.name, None, True) for t in taxonomy().language_names(chosen)]
-    chosen = {c.upper() for c in chosen}
-    return [
-        FacetOption(code, name, None, code in chosen)
-        for code, name in sorted(US_STATES.items(), key=lambda kv: kv[1])
-    ]

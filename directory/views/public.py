@@ -1,4 +1,4 @@
-"""Public lists and detail pages: one FilterSet per list, facets, chips, map, cached regions."""
+"""Public lists and detail pages: one FilterSet per list, facets, chips, map, cards."""
 
 from csp.decorators import csp_replace
 from django.conf import settings

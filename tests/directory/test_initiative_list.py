@@ -382,6 +382,54 @@ def test_facet_counts_are_left_out_when_too_many_listings_match(client, monkeypa
     assert scopes["local"] == 1
 
 
+def test_above_the_cap_one_facet_statement_runs_and_below_it_no_count_runs(client, monkeypatch):
+    """Every filter together matching too many: leaving one out matches more, so the facets of
+    the active filters are not counted at all. Matching few: that statement's total is the
+    list's, and the paginator counts nothing again."""
+    import directory.search.facets
+    import directory.search.pagination
+
+    statements, counts = [], []
+    facet_counts = directory.search.facets._counts
+    capped_count = directory.search.pagination.capped_count
+    monkeypatch.setattr(
+        directory.search.facets,
+        "_counts",
+        lambda queryset, keys: statements.append(keys) or facet_counts(queryset, keys),
+    )
+    monkeypatch.setattr(
+        directory.search.pagination,
+        "capped_count",
+        lambda *args, **kwargs: counts.append(1) or capped_count(*args, **kwargs),
+    )
+    goal = Goal.objects.get(slug="compromise")
+    for _ in range(3):
+        InitiativeFactory(goals=[goal], postal_code="80302")
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
+    wide = client.get(f"{URL}?state=CO&goal=compromise")
+    assert len(statements) == 1  # not one more per active filter (state, goal)
+    assert all(option.count is None for option in wide.context["facets"]["state"])
+    assert counts  # the list counted its total itself
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1_000)
+    cache.clear()  # counts cached under the other cap
+    statements.clear(), counts.clear()
+    narrow = client.get(f"{URL}?state=CO&goal=compromise")
+    assert len(statements) == 3  # all the others, then without state, then without goal
+    assert not counts and narrow.context["paginator"].count == 3
+
+
+def test_each_filterset_class_builds_its_form_class_once():
+    from django.http import QueryDict
+
+    from directory.search.filters import InitiativeFilter, OrganizationFilter
+
+    first, second = (InitiativeFilter(QueryDict("state=CO")) for _ in range(2))
+    assert first.get_form_class() is second.get_form_class()
+    assert first.form is not second.form and first.form.fields is not second.form.fields
+    assert OrganizationFilter().get_form_class() is not first.get_form_class()
+    assert "newcomers" in first.form.fields and "newcomers" not in OrganizationFilter().form.fields
+
+
 def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monkeypatch):
     import directory.search.filters
 
