@@ -1,6 +1,7 @@
 """The partner API v1 beside the listings (``listings.py``): pagination, the change feed and
 submissions."""
 
+import functools
 from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
@@ -49,6 +50,13 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     django_paginator_class = CappedPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """As DRF's; when the view's FilterSet has already counted the matches (to choose
+        how to sort them), the paginator takes that count and runs no COUNT."""
+        known = getattr(getattr(view, "filterset", None), "match_count", None)
+        self.django_paginator_class = functools.partial(CappedPaginator, known_count=known)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
         return Response(

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from directory.models import Event, Initiative, Language, Organization, Scope
 from directory.search.geo import US_STATES, ZipInfo, lookup_zip
 from directory.search.pagination import COUNT_CAP, capped_count
+from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
 
@@ -233,11 +234,22 @@ class ListingFilter(filters.FilterSet):
     def filter_role(self, queryset, name, value):
         return self._linked(queryset, "roles", "role_id__in", self._pks(value))
 
+    # A group or kind of role is the list of its roles' keys, read from the taxonomy snapshot:
+    # the statement names them, so PostgreSQL estimates how many links match (a join to the
+    # roles table hid that, and it chose plans that read every link of the group first).
     def filter_group(self, queryset, name, value):
-        return self._linked(queryset, "roles", "role__group_id__in", self._pks(value))
+        chosen = set(self._pks(value))
+        roles = [r.pk for g in taxonomy().groups if g.pk in chosen for r in g.roles]
+        return self._linked_roles(queryset, roles)
 
     def filter_kind(self, queryset, name, value):
-        return self._linked(queryset, "roles", "role__group__kind", value)
+        roles = [r.pk for g in taxonomy().groups if g.kind == value for r in g.roles]
+        return self._linked_roles(queryset, roles)
+
+    def _linked_roles(self, queryset, roles: list[int]):
+        if not roles:  # a group without roles: nothing is linked to it
+            return queryset.none()
+        return self._linked(queryset, "roles", "role_id__in", roles)
 
     def filter_language(self, queryset, name, value):
         return self._linked(queryset, "languages", "language_id__in", self._pks(value))
@@ -250,7 +262,9 @@ class ListingFilter(filters.FilterSet):
 
     #: False when a search matched too many listings to rank them by relevance
     ranked = True
-    #: every match, when the facet counts have counted them all (``facets.facet_counts``)
+    #: how many listings match, counted up to COUNT_CAP + 1 (the paginator's ``raw_count``),
+    #: when something has already counted them: the facets (``facets.facet_counts``, when
+    #: every match was counted) or the relevance sort (``order``)
     match_count: int | None = None
 
     @property
@@ -291,11 +305,15 @@ class ListingFilter(filters.FilterSet):
         )
         if sort == "relevance" and not data.get("q"):
             sort = "distance" if place else self.default_sort
-        if sort == "relevance" and capped_count(queryset) > COUNT_CAP:
-            # Ranking hundreds of thousands of matches takes seconds; the newest of them come
-            # back in a millisecond. The page and the API say so (``ranked`` is False).
-            sort = "distance" if place else self.default_sort
-            self.ranked = False
+        if sort == "relevance":
+            # Counted before ranking; the list's paginator counts nothing again.
+            if self.match_count is None:
+                self.match_count = capped_count(queryset)
+            if self.match_count > COUNT_CAP:
+                # Ranking hundreds of thousands of matches takes seconds; the newest of them
+                # come back in a millisecond. The page and the API say so (``ranked`` False).
+                sort = "distance" if place else self.default_sort
+                self.ranked = False
         return queryset.order_by(*self.ordering_for(sort))
 
     def ordering_for(self, sort: str) -> list:

@@ -11,8 +11,6 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from directory.caching import cached, reads
-
 COUNT_CAP = 10_000
 #: Pages starting after this many rows read their rows' ids first (an index-only scan can skip
 #: the OFFSET rows cheaply), then only those rows: a "deferred join".
@@ -20,13 +18,14 @@ DEFER_AFTER = 200
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:
-    """How many rows match, counting no further than ``cap + 1`` (cached until data changes)."""
+    """How many rows match, counting no further than ``cap + 1``. Not cached: a page asked
+    again comes from the HTTP page store or the API's answers (docs/deploy.md)."""
     limited = queryset.order_by().values("pk")[: cap + 1]  # no sort, no annotations: cheap
     try:
-        sql, params = limited.query.sql_with_params()
+        limited.query.sql_with_params()
     except EmptyResultSet:  # e.g. .none(): a search with no searchable word
         return 0
-    return cached("count", (sql, params), limited.count, scopes=reads(queryset.model))
+    return limited.count()
 
 
 class CappedPaginator(Paginator):
@@ -43,7 +42,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def raw_count(self) -> int:
-        """Matching rows, counting no further than cap + 1 (cached until the data changes)."""
+        """Matching rows, counting no further than cap + 1."""
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return min(len(queryset), self.cap + 1)

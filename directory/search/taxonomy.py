@@ -11,6 +11,7 @@ get tuples of frozen dataclasses: nothing in them runs a query.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -72,12 +73,36 @@ class Taxonomy:
 _snapshots: dict[tuple[str, str], Taxonomy] = {}
 
 
-def taxonomy() -> Taxonomy:
-    """The current taxonomy in the active language (one cache read; a query only after a change)."""
+#: within a request, the version read at its first use (a list asks for the taxonomy four
+#: times: one cache read is enough); outside requests it is read every time
+_request = threading.local()
+
+
+def _version() -> str:
+    version = getattr(_request, "version", None)
+    if version is not None:
+        return version
     version = cache.get(VERSION_KEY)
     if version is None:  # first use, or the cache was emptied: start a version of our own
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(VERSION_KEY) or ""
+    if getattr(_request, "active", False):
+        _request.version = version
+    return version
+
+
+def _request_started(**kwargs) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _request.active, _request.version = False, None
+
+
+def taxonomy() -> Taxonomy:
+    """The current taxonomy in the active language (one cache read per request; a query only
+    after a change)."""
+    version = _version()
     key = (version, get_language() or "")
     snapshot = _snapshots.get(key)
     if snapshot is None:
@@ -165,10 +190,18 @@ def taxonomy_changed(**kwargs) -> None:
 
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    _request.version = None  # an edit inside a request: read the new version from here on
+    transaction.on_commit(_forget_request_version)
     bump_data_version()
 
 
+def _forget_request_version() -> None:
+    _request.version = None
+
+
 def connect_signals() -> None:
+    from django.core.signals import request_finished, request_started
+
     from directory.models import Language
     from goals.models import Goal
     from roles.models import Role, RoleGroup
@@ -178,3 +211,5 @@ def connect_signals() -> None:
             signal.connect(
                 taxonomy_changed, sender=model, dispatch_uid=f"taxonomy-{signal}-{model}"
             )
+    request_started.connect(_request_started, dispatch_uid="taxonomy-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="taxonomy-request-finished")

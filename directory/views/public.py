@@ -58,6 +58,14 @@ class FilteredListView(TemplateView):
     #: the rows a card shows besides the listing's own (its roles and languages come as
     #: taxonomy terms: ``taxonomy.with_terms``)
     card_related: tuple[str, ...] = ("organization",)
+    #: the long columns no card shows (its full text and search vector are most of a row's
+    #: bytes): left out of the list's query
+    card_deferred: tuple[str, ...] = (
+        "description",
+        "search_vector",
+        "organization__description",
+        "organization__search_vector",
+    )
 
     def get(self, request, *args, **kwargs):
         base = self.model.objects.published()
@@ -99,7 +107,7 @@ class FilteredListView(TemplateView):
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context
         paginator = CappedPaginator(
-            filterset.qs.select_related(*self.card_related),
+            filterset.qs.select_related(*self.card_related).defer(*self.card_deferred),
             page_size_from(request),
             known_count=filterset.match_count,
         )
@@ -259,6 +267,7 @@ class OrganizationListView(FilteredListView):
     filterset_class = OrganizationFilter
     template_name = "directory/organization_list.html"
     card_related = ()
+    card_deferred = ("description", "search_vector")
 
 
 def upcoming_events() -> Prefetch:

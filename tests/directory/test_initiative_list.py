@@ -253,7 +253,7 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
         InitiativeFactory(roles=roles, goals=goals, postal_code="80302")
     for size in (5, 50):
         cache.clear()  # cold: counts and facets computed afresh (and the taxonomy read again)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.context["object_list"]) == size
 
@@ -300,7 +300,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 
@@ -501,3 +501,58 @@ def test_invalidation_is_scoped_to_the_kind_of_listing_that_changed(
     work.title = "Scoped circle, renamed"
     work.save()
     assert "Scoped circle, renamed" in client.get(f"{URL}?state=CO").content.decode()
+
+
+def test_above_the_cap_the_facets_read_only_the_matching_keys(client, monkeypatch):
+    """The first of a facet set's two statements stops at the cap; above it, the counting
+    statement never runs. Below it, both run and count every match."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import directory.search.facets
+    from directory.search.facets import _counts
+
+    goal = Goal.objects.get(slug="compromise")
+    for _ in range(3):
+        InitiativeFactory(goals=[goal], postal_code="80302")
+    matches = Initiative.objects.published().filter(goals=goal)
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
+    with CaptureQueriesContext(connection) as above:
+        assert _counts(matches, ["state", "goal"]) == {"state": "too many", "goal": "too many"}
+    assert len(above.captured_queries) == 1
+    assert "LIMIT 3" in above.captured_queries[0]["sql"]  # the cap + 1, no more
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1_000)
+    with CaptureQueriesContext(connection) as below:
+        found = _counts(matches, ["state", "goal"])
+    assert len(below.captured_queries) == 2
+    assert found == {"": 3, "state": {"CO": 3}, "goal": {"compromise": 3}}
+
+
+def test_a_role_group_without_roles_matches_nothing(client, world):
+    from roles.models import RoleGroup
+
+    empty = RoleGroup.objects.create(
+        slug="empty-group", letter="Z", name="Empty", order=99, kind="actor", summary="None yet."
+    )
+    assert titles(client.get(f"{URL}?group={empty.slug}")) == []
+    linked = Role.objects.get(slug="bridge-builders").group.slug
+    assert titles(client.get(f"{URL}?group={linked}"))  # a group with roles still matches
+
+
+def test_the_cards_query_leaves_out_the_long_columns(client, world):
+    """No card shows a listing's description or search vector: the list does not read them,
+    and reading the cards runs no query per card for them either (test_query_counts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{URL}?state=CO")
+    assert titles(response)
+    cards = [
+        q["sql"] for q in captured.captured_queries if '"directory_initiative"."title"' in q["sql"]
+    ]
+    assert cards
+    for sql in cards:
+        assert '"directory_initiative"."description"' not in sql
+        assert '"directory_initiative"."search_vector"' not in sql
+        assert '"directory_organization"."description"' not in sql

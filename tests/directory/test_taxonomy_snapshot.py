@@ -131,3 +131,39 @@ def test_every_page_of_cards_shows_their_role_tags(client):
         goal.get_absolute_url(),
     ):
         assert tag in client.get(url).content.decode(), url
+
+
+def test_a_request_reads_the_version_once_and_sees_an_edit_made_during_it(client, monkeypatch):
+    """A list asks for the taxonomy several times; the version behind it is one cache read per
+    request. Outside a request every call reads it; an edit inside one is seen at once."""
+    import directory.search.taxonomy as module
+
+    reads = []
+    get = module.cache.get
+    monkeypatch.setattr(
+        module.cache,
+        "get",
+        lambda key, *a, **k: reads.append(key) or get(key, *a, **k),
+        raising=False,
+    )
+    taxonomy()  # a version exists from here on
+    reads.clear()
+    taxonomy(), taxonomy()
+    assert reads.count(VERSION_KEY) == 2  # no request: read each time
+    reads.clear()
+    # The filters' role menu, the facets, the cards and the group filter all use it.
+    assert client.get("/initiatives/?group=grassroots-citizens").status_code == 200
+    assert reads.count(VERSION_KEY) == 1
+    module._request_started()  # what the request_started signal runs
+    try:
+        first = taxonomy()
+        goal = Goal.objects.get(number=1)
+        goal.title = "Renamed in this request"
+        goal.save()
+        assert taxonomy() is not first
+        assert taxonomy().goals[0].name == "Renamed in this request"
+    finally:
+        module._request_finished()
+    reads.clear()
+    taxonomy()
+    assert reads.count(VERSION_KEY) == 1  # the request is over: read again
