@@ -7,11 +7,13 @@ results each other goal would add — the usual meaning of facet counts.
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.http import QueryDict
 
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
+from directory.search.pagination import COUNT_CAP
 from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role, RoleGroup
@@ -38,14 +40,14 @@ TOO_MANY = "too many"
 
 
 def facet_counts(filterset) -> dict[str, list[FacetOption]]:
-    """Every facet's counts from the request's one bound FilterSet, in one query per distinct
-    set of "other filters": one for all the facets not filtered on, plus one per facet that is
-    (its own filter left out). Counts are cached until the data changes.
+    """Every facet's counts from the request's one bound FilterSet, for each distinct set of
+    "other filters": one for all the facets not filtered on, plus one per facet that is (its own
+    filter left out).
 
-    The first of those statements applies every filter. When it finds more than FACET_CAP
-    matches, leaving one filter out can only find more: no other statement runs. When it finds
-    fewer, its total is the list's exact total: it is kept on the FilterSet (``match_count``)
-    and the list's paginator counts nothing again."""
+    The first set applies every filter, and counts the list's matches as it reads their keys
+    (up to the list's cap, COUNT_CAP): the total is kept on the FilterSet (``match_count``)
+    and the list's paginator counts nothing again. When they are more than FACET_CAP, leaving
+    one filter out can only match more: no other statement runs."""
     data = filterset.data
     chosen = {
         key: {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
@@ -64,15 +66,16 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
             queryset = filterset.without(keys[0])
         else:
             queryset = filterset.apply(filterset.queryset.all())
-        found = _counts(queryset, keys)
+        every = keys[0] not in active  # every filter applies: the list's own matches
+        found = _counts(queryset, keys, total_up_to=COUNT_CAP if every else None)
         counts.update(found)
-        if keys[0] not in active:
+        if every:
+            filterset.match_count = found[""]  # the list's total, counted up to its cap
             if found[keys[0]] == TOO_MANY:
                 # Every filter together matches too many, so every filter but one matches at
                 # least as many: no other statement needs to run to know that.
                 counts.update(dict.fromkeys(FACETS, TOO_MANY))
                 break
-            filterset.match_count = found.get("")
     snapshot = taxonomy()
     return {
         # TOO_MANY: the other filters match too many listings to count cheaply: no counts.
@@ -82,7 +85,7 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
     }
 
 
-def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
+def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[str, dict | str]:
     """{facet: {value: matching listings}} for ``keys`` under ``queryset``; TOO_MANY above the cap.
 
     Two statements. The first reads the matching keys, at most FACET_CAP + 1 of them: only the
@@ -91,11 +94,27 @@ def _counts(queryset, keys: list[str]) -> dict[str, dict | str]:
     those keys: the listings' state and scope, and a GROUP BY per link table, joined in a
     UNION ALL. Written in SQL because the ORM builds no UNION of GROUP BYs over other tables.
     (One statement with the matches as a common table expression read the rows, not the
-    indexes, to carry their state and scope: three times slower at 100,000 listings.)"""
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: FACET_CAP + 1])
+    indexes, to carry their state and scope: three times slower at 100,000 listings.)
+
+    ``total_up_to``: the first statement also counts the matches, up to this many plus one
+    (a window count over them, in the same scan), and ``""`` holds that count even above the
+    cap: the list's capped total, so no COUNT of its own runs."""
+    limit = FACET_CAP + 1 if total_up_to is None else total_up_to + 1
+    keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
+    try:
+        sql, sql_params = keyed.query.sql_with_params()
+    except EmptyResultSet:  # e.g. a search with no searchable word
+        return {"": 0, **{key: {} for key in keys}}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.*, COUNT(*) OVER () FROM ({sql}) m LIMIT {FACET_CAP + 1}", sql_params
+        )
+        rows = cursor.fetchall()
+    ids = [row[0] for row in rows]
+    total = rows[0][-1] if rows else 0
     if len(ids) > FACET_CAP:
-        return dict.fromkeys(keys, TOO_MANY)
-    found: dict[str, dict | int] = {"": len(ids), **{key: {} for key in keys}}
+        return {**dict.fromkeys(keys, TOO_MANY), "": total}
+    found: dict[str, dict | int] = {"": total, **{key: {} for key in keys}}
     if not ids:
         return found
     model = queryset.model

@@ -395,7 +395,7 @@ def test_above_the_cap_one_facet_statement_runs_and_below_it_no_count_runs(clien
     monkeypatch.setattr(
         directory.search.facets,
         "_counts",
-        lambda queryset, keys: statements.append(keys) or facet_counts(queryset, keys),
+        lambda queryset, keys, **kw: statements.append(keys) or facet_counts(queryset, keys, **kw),
     )
     monkeypatch.setattr(
         directory.search.pagination,
@@ -409,7 +409,8 @@ def test_above_the_cap_one_facet_statement_runs_and_below_it_no_count_runs(clien
     wide = client.get(f"{URL}?state=CO&goal=compromise")
     assert len(statements) == 1  # not one more per active filter (state, goal)
     assert all(option.count is None for option in wide.context["facets"]["state"])
-    assert counts  # the list counted its total itself
+    # The facets' first statement counted the list's matches too (up to the list's cap).
+    assert not counts and wide.context["paginator"].count == 3
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1_000)
     cache.clear()  # counts cached under the other cap
     statements.clear(), counts.clear()
@@ -518,9 +519,15 @@ def test_above_the_cap_the_facets_read_only_the_matching_keys(client, monkeypatc
     matches = Initiative.objects.published().filter(goals=goal)
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
     with CaptureQueriesContext(connection) as above:
-        assert _counts(matches, ["state", "goal"]) == {"state": "too many", "goal": "too many"}
+        found = _counts(matches, ["state", "goal"])
+    assert found == {"state": "too many", "goal": "too many", "": 3}
     assert len(above.captured_queries) == 1
     assert "LIMIT 3" in above.captured_queries[0]["sql"]  # the cap + 1, no more
+    # Asked for the list's total too, the same one statement counts every match up to that
+    # cap, past the facets' own.
+    with CaptureQueriesContext(connection) as total:
+        assert _counts(matches, ["state"], total_up_to=5) == {"state": "too many", "": 3}
+    assert len(total.captured_queries) == 1
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1_000)
     with CaptureQueriesContext(connection) as below:
         found = _counts(matches, ["state", "goal"])
