@@ -1,16 +1,20 @@
 """One FilterSet per listing. The HTML pages and the API use the same classes, so they agree."""
 
+from collections.abc import Callable
+
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelMultipleChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from directory.models import Event, Initiative, Language, Organization, Scope
 from directory.search.geo import US_STATES, ZipInfo, lookup_zip
 from directory.search.pagination import COUNT_CAP, capped_count
-from directory.search.taxonomy import taxonomy
+from directory.search.taxonomy import Taxonomy, taxonomy
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
 
@@ -24,9 +28,45 @@ SORT_CHOICES = [
 ]
 
 
+class TermsField(ModelMultipleChoiceField):
+    """Slugs of taxonomy terms, checked against the process's taxonomy snapshot (no query, no
+    model instance): its cleaned value is the chosen terms (``taxonomy.Term``, ``Group``),
+    which the filters and the chips read. The errors are Django's own."""
+
+    def __init__(self, *args, terms: Callable[[Taxonomy], dict], **kwargs):
+        self.terms = terms  # the snapshot's terms of this kind, by slug
+        super().__init__(*args, **kwargs)
+
+    def _check_values(self, value):
+        try:
+            value = frozenset(value)
+        except TypeError:  # a list of lists, say
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for slug in value:
+            self.validate_no_null_characters(slug)
+        known = self.terms(taxonomy())
+        for slug in value:
+            if str(slug) not in known:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": slug},
+                )
+        return [known[str(slug)] for slug in value]
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class SlugsFilter(filters.ModelMultipleChoiceFilter):
-    """One or more slugs of a taxonomy term (repeat the parameter for "any of")."""
+    """One or more slugs of a taxonomy term (repeat the parameter for "any of"). ``terms``: the
+    taxonomy snapshot's terms of this kind, by slug (``TermsField``)."""
+
+    field_class = TermsField
+
+    def __init__(self, *args, terms: Callable[[Taxonomy], dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["terms"] = terms
 
 
 def _unknown(message) -> dict:
@@ -136,6 +176,7 @@ class ListingFilter(filters.FilterSet):
     goal = SlugsFilter(
         queryset=Goal.objects.all(),
         to_field_name="slug",
+        terms=lambda snapshot: {term.slug: term for term in snapshot.goals},
         method="filter_goal",
         error_messages=_unknown(_("There is no goal “%(value)s”.")),
         label=_("Goal"),
@@ -143,6 +184,7 @@ class ListingFilter(filters.FilterSet):
     role = SlugsFilter(
         queryset=Role.objects.with_label(),
         to_field_name="slug",
+        terms=lambda snapshot: {term.slug: term for term in snapshot.roles.values()},
         method="filter_role",
         error_messages=_unknown(_("There is no role “%(value)s”.")),
         label=_("Role"),
@@ -150,6 +192,7 @@ class ListingFilter(filters.FilterSet):
     group = SlugsFilter(
         queryset=RoleGroup.objects.all(),
         to_field_name="slug",
+        terms=lambda snapshot: {group.slug: group for group in snapshot.groups},
         method="filter_group",
         error_messages=_unknown(_("There is no role group “%(value)s”.")),
         label=_("Role group"),
@@ -175,6 +218,7 @@ class ListingFilter(filters.FilterSet):
     language = SlugsFilter(
         queryset=Language.objects.all(),
         to_field_name="code",
+        terms=lambda snapshot: snapshot.languages_by_code,
         method="filter_language",
         error_messages={"invalid_choice": _("There is no language with the code “%(value)s”.")},
         label=_("Serves people in"),
@@ -225,7 +269,7 @@ class ListingFilter(filters.FilterSet):
 
     @staticmethod
     def _pks(value) -> list:
-        """The chosen terms' keys: the form has already read them, so no lookup runs again."""
+        """The chosen terms' keys (``TermsField``): nothing is looked up again."""
         return [term.pk for term in value]
 
     def filter_goal(self, queryset, name, value):

@@ -158,8 +158,9 @@ class FilteredListView(TemplateView):
         data = filterset.form.cleaned_data
         request = self.request
         chips = []
+        # goal, role, group, language: the taxonomy's terms (``filters.TermsField``)
         labels = {
-            "goal": lambda o: o.title,
+            "goal": lambda o: o.name,
             "role": lambda o: o.label,
             "group": lambda o: o.name,
             "organization": lambda o: o.name,
@@ -177,7 +178,7 @@ class FilteredListView(TemplateView):
                     chips.append(
                         {
                             "label": _chip(field.label, labels[key](obj)),
-                            "url": query_without(request.GET, key, obj.natural_key()[0]),
+                            "url": query_without(request.GET, key, obj.slug),
                         }
                     )
             elif key in ("state", "scope", "mode"):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 
 from goals.models import Goal
@@ -281,8 +282,10 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
     for _ in range(55):
         InitiativeFactory(roles=roles, goals=list(Goal.objects.all()[:2]))
     for size in (5, 50):
-        cache.clear()  # cold: the capped count is computed afresh
-        with django_assert_num_queries(6):  # count, page, roles, goals, languages, sources
+        cache.clear()  # cold: the capped count is computed afresh, the taxonomy read again (4)
+        # count, the page's keys, its rows (on SQLite, then roles, goals, languages), sources
+        expected = 4 + (4 if connection.vendor == "postgresql" else 7)
+        with django_assert_num_queries(expected):
             response = client.get(f"{API}?page_size={size}")
         assert len(response.json()["results"]) == size
     with django_assert_num_queries(0):  # warm: the whole answer comes from the cache

@@ -300,7 +300,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 
@@ -563,3 +563,34 @@ def test_the_cards_query_leaves_out_the_long_columns(client, world):
         assert '"directory_initiative"."description"' not in sql
         assert '"directory_initiative"."search_vector"' not in sql
         assert '"directory_organization"."description"' not in sql
+
+
+def test_taxonomy_filters_are_checked_against_the_snapshot_without_a_query():
+    """goal, role, group and language are validated against the taxonomy snapshot: no query,
+    Django's own messages, exact slugs only; the cleaned values are the snapshot's terms."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from directory.search.filters import InitiativeFilter
+    from directory.search.taxonomy import taxonomy
+
+    taxonomy()  # read once per process (and version)
+    query = "goal=compromise&role=bridge-builders&group=grassroots-citizens&language=es"
+    with CaptureQueriesContext(connection) as captured:
+        valid = InitiativeFilter(QueryDict(query))
+        assert valid.is_valid(), valid.errors
+    assert len(captured.captured_queries) == 0
+    data = valid.form.cleaned_data
+    assert [t.slug for t in data["goal"]] == ["compromise"]
+    assert [t.label for t in data["role"]] == [Role.objects.get(slug="bridge-builders").label]
+    assert [g.slug for g in data["group"]] == ["grassroots-citizens"]
+    assert [t.slug for t in data["language"]] == ["es"]
+    bad = InitiativeFilter(QueryDict("goal=Compromise&role=nobody&language=xx&group=none"))
+    assert not bad.is_valid()
+    assert bad.errors["goal"] == ["There is no goal “Compromise”."]
+    assert bad.errors["role"] == ["There is no role “nobody”."]
+    assert bad.errors["group"] == ["There is no role group “none”."]
+    assert bad.errors["language"] == ["There is no language with the code “xx”."]
+    nul = InitiativeFilter(QueryDict("goal=comp%00romise"))
+    assert not nul.is_valid() and "goal" in nul.errors

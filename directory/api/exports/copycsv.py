@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.api.exports.fastrows import LINKS, taxonomy_lookup
+from directory.api.exports.fastrows import LINKS, snapshot_lookup
 from directory.api.exports.streams import FORMULA_START
 from directory.models import Initiative, SourceRecord
 
@@ -125,7 +125,7 @@ def _by_id(values: dict[int, object]) -> list:
 def _link_columns() -> dict:
     """The roles, goals and languages columns, with the taxonomy (and its order) as it is now:
     fastrows' look-up tables, which hold the order the serializers give."""
-    taxonomy = taxonomy_lookup()
+    taxonomy = snapshot_lookup()
     columns = {}
     for name, other in LINKS.items():
         table = connections["default"].ops.quote_name(

@@ -21,9 +21,7 @@ from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import Initiative, Language, Organization, SourceRecord
-from goals.models import Goal
-from roles.models import Role
+from directory.models import Initiative, Organization, SourceRecord
 
 CHUNK = 2000
 _SLUG = "__slug__"
@@ -92,21 +90,27 @@ def supports(queryset, serializer_class) -> bool:
     return kind is not None and serializer_class.Meta.model is queryset.model
 
 
-def taxonomy_lookup() -> dict[str, dict[int, tuple]]:
-    """id -> (sort position, value as a listing carries it), in the current language."""
-    roles = Role.objects.select_related("group").order_by("number")
-    goals = Goal.objects.order_by("number")
-    languages = Language.objects.all()  # its own ordering, as the prefetch uses
+def snapshot_lookup() -> dict[str, dict[int, tuple]]:
+    """id -> (sort position, value as a listing carries it), in the current language, from the
+    process's taxonomy snapshot (search/taxonomy.py): no query. The serializers' order and
+    values: roles and goals by number, languages in their own order."""
+    from directory.search.taxonomy import taxonomy
+
+    snapshot = taxonomy()
+    roles = sorted(
+        ((role, group.slug) for group in snapshot.groups for role in group.roles),
+        key=lambda pair: pair[0].order,
+    )
     return {
         "roles": {
-            r.pk: (i, {"slug": r.slug, "name": r.name, "group": r.group.slug})
-            for i, r in enumerate(roles)
+            role.pk: (i, {"slug": role.slug, "name": role.name, "group": group})
+            for i, (role, group) in enumerate(roles)
         },
         "goals": {
-            g.pk: (i, {"slug": g.slug, "number": g.number, "title": g.title})
-            for i, g in enumerate(goals)
+            goal.pk: (i, {"slug": goal.slug, "number": goal.number, "title": goal.name})
+            for i, goal in enumerate(snapshot.goals)
         },
-        "languages": {lang.pk: (i, lang.code) for i, lang in enumerate(languages)},
+        "languages": {lang.pk: (i, lang.slug) for i, lang in enumerate(snapshot.languages)},
     }
 
 
@@ -189,8 +193,13 @@ def _sources(kind: _Kind, ids: list) -> dict[int, list[dict]]:
     return grouped
 
 
-def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
-    """The rows ``serializer_class`` would give for ``queryset``, without building models."""
+def fast_rows(
+    queryset, serializer_class, request, *, page: bool = False
+) -> Iterator[dict] | dict[int, dict]:
+    """The rows ``serializer_class`` would give for ``queryset``, without building models.
+
+    ``page``: a page of the API's list, not an export: the rows come at once (no server-side
+    cursor), and the answer is {key: row}."""
     kind = KINDS[queryset.model]
     fields = serializer_class.Meta.fields
     has_distance = "distance" in queryset.query.annotations
@@ -208,7 +217,7 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
     position = {name: i for i, name in enumerate(columns)}
     absolute = request.build_absolute_uri(reverse(kind.url_name, args=[_SLUG]))
     url_prefix, url_suffix = absolute.split(_SLUG)
-    taxonomy = taxonomy_lookup()
+    taxonomy = snapshot_lookup()
     zone = timezone.get_current_timezone()  # once: looking it up costs more than the format
     in_rows = connections[queryset.db].vendor == "postgresql"
     if in_rows:
@@ -269,6 +278,13 @@ def fast_rows(queryset, serializer_class, request) -> Iterator[dict]:
             for row in batch:
                 yield build(row, linked)
 
+    if page:
+        batch = list(rows)
+        return dict(zip((row[0] for row in batch), generate(iter(batch)), strict=True))
+    return _stream(rows, generate, in_rows)
+
+
+def _stream(rows, generate, in_rows: bool) -> Iterator[dict]:
     if in_rows:
         # A server-side cursor inside a read transaction streams (see exports.serialized_rows).
         with transaction.atomic(using=rows.db):
