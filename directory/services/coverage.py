@@ -6,6 +6,7 @@ states or listings), so the page and its JSON stay cheap as the directory grows.
 
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count
 
 from directory.caching import cached
@@ -17,20 +18,26 @@ THIN = 10
 
 
 def _cells(model, listings) -> tuple[dict, dict]:
-    """({(role_id, goal_id): n}, {role_id: n}) for one kind of listing."""
-    through = model.roles.through
-    owner = model._meta.model_name  # "initiative" / "organization"
-    linked = through.objects.filter(**{f"{owner}__in": listings.values("pk")})
-    by_cell = {
-        (row["role_id"], row[f"{owner}__goals"]): row["n"]
-        for row in linked.exclude(**{f"{owner}__goals": None})
-        .values("role_id", f"{owner}__goals")
-        .annotate(n=Count(f"{owner}_id", distinct=True))
-        .order_by()
-    }
-    by_role = dict(
-        linked.values_list("role_id").annotate(n=Count(f"{owner}_id", distinct=True)).order_by()
-    )
+    """({(role_id, goal_id): n}, {role_id: n}) for one kind of listing.
+
+    A listing is linked to a role, and to a goal, at most once (the link tables' unique
+    pairs), so joining its role links to its goal links gives each (listing, role, goal) once:
+    a plain COUNT, with no DISTINCT and no join to the listings' own table. The ORM would join
+    the listings' table and count DISTINCT, half again as slow; hence the SQL."""
+    roles = model.roles.through._meta.db_table
+    goals = model.goals.through._meta.db_table
+    owner = f"{model._meta.model_name}_id"  # "initiative_id" / "organization_id"
+    chosen, params = listings.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.role_id, g.goal_id, COUNT(*) FROM {roles} r"
+            f" JOIN {goals} g ON g.{owner} = r.{owner}"
+            f" WHERE r.{owner} IN ({chosen}) GROUP BY r.role_id, g.goal_id",
+            params,
+        )
+        by_cell = {(role, goal): n for role, goal, n in cursor.fetchall()}
+    linked = model.roles.through.objects.filter(**{f"{owner}__in": listings.values("pk")})
+    by_role = dict(linked.values_list("role_id").annotate(n=Count(owner)).order_by())
     return by_cell, by_role
 
 

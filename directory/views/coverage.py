@@ -3,6 +3,7 @@
 from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -51,7 +52,27 @@ def coverage_page(request):
     }
     if valid:
         context.update(coverage(state=state, scopes=scopes))
+        _say_cells(context["rows"])
     return render(request, "directory/coverage.html", context, status=200 if valid else 400)
+
+
+def _say_cells(rows) -> None:
+    """Each cell's words for screen readers ("2 organizations, 1 initiative"), translated once
+    per distinct number: the matrix has 371 cells, and two plural blocks in each cost the
+    template more than the rest of the page."""
+    organizations, initiatives = {}, {}
+    for row in rows:
+        for cell in row["cells"]:
+            o, i = cell["organizations"], cell["initiatives"]
+            if o not in organizations:
+                organizations[o] = ngettext(
+                    "%(counter)s organization", "%(counter)s organizations", o
+                ) % {"counter": o}
+            if i not in initiatives:
+                initiatives[i] = ngettext(
+                    "%(counter)s initiative", "%(counter)s initiatives", i
+                ) % {"counter": i}
+            cell["said"] = f"{organizations[o]}, {initiatives[i]}"
 
 
 class CoverageAPIView(APIView):

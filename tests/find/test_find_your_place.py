@@ -228,3 +228,14 @@ def test_the_cached_coverage_page_follows_a_new_listing(client, coverage_world):
     after = table("/coverage/?state=NY")
     assert after != before
     assert after.count('class="heat-0"') == before.count('class="heat-0"') - 1  # its one cell
+
+
+def test_each_coverage_cell_says_its_counts_to_screen_readers_in_the_readers_language(
+    client, coverage_world
+):
+    html = client.get("/coverage/").content.decode()
+    # mediators × compromise: 2 organizations, 2 initiatives; × reconciliation: 0 and 1
+    assert '4<span class="visually-hidden"> (2 organizations, 2 initiatives)</span>' in html
+    assert '1<span class="visually-hidden"> (0 organizations, 1 initiative)</span>' in html
+    spanish = client.get("/coverage/?lang=es").content.decode()
+    assert '4<span class="visually-hidden"> (2 organizaciones, 2 iniciativas)</span>' in spanish
