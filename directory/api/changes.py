@@ -137,9 +137,8 @@ def public_objects(type_name: str, ids: list[str], context: dict) -> dict[str, d
     serializer_class = SERIALIZERS[type_name]
     if supports(queryset, serializer_class):
         # The exports' fast path: the same dicts, without DRF's per-object cost.
-        return {
-            data["id"]: data for data in fast_rows(queryset, serializer_class, context["request"])
-        }
+        found = fast_rows(queryset, serializer_class, context["request"], page=True)
+        return {data["id"]: data for data in found.values()}
     serializer = serializer_class(context=context)
     return {
         str(obj.uuid): serializer.to_representation(obj)
