@@ -56,36 +56,42 @@ from bench import PY, ROOT, TARGETS, Config, log, psql
 # The smoke run fails when, for any kind, app p95 > LIMITS[kind] × max(floor p95, FLOOR_MIN_MS),
 # both measured in the same run: a ratio, never an absolute time.
 #
-# How the limits were set (this 2-core machine, 2026-12-05, the code that closed issue 20's
-# rework: cold HTML lists 17-85 ms at 5,000 initiatives): four smoke runs as CI runs them (a
-# copy of the warm benchmark smoke's database, `--template`), 40 URLs per kind (so p95 is the
+# How the limits were set (this 2-core machine, 2026-12-05, re-measured after the facets read
+# index-only keys and the API pages came from plain rows; the kinds got faster, so their old
+# limits would no longer have caught a 3× regression): four smoke runs as CI runs them (a copy
+# of the warm benchmark smoke's database, `--template`), 40 URLs per kind (so p95 is the
 # third-slowest request and two stray slow requests cannot fail a run; with 24, two did once),
 # three on an idle machine and one with both cores kept busy by two `yes > /dev/null`.
 # CALIBRATION holds, per kind, the ratio's median m over the four runs and the highest seen h.
-# Each limit is the larger of 2.5 m and 1.6 h, rounded: at least 60% above anything seen (no
-# flakes), yet under 3 m, so a 3× slower uncached path for any kind fails the run (checked
-# below). A kind that gets faster keeps its limit until it is re-measured: re-run the four smoke
-# runs and update CALIBRATION.
+# Each limit is the larger of 2.2 m and 1.6 h, to a tenth: at least 60% above anything seen (no
+# flakes; across the four runs every ratio stayed within 0.78-1.18 m), yet well under 3 m. Not
+# 3 m itself: part of a request's time is the server's own, so when the app's own time triples
+# the smallest kinds' ratio grows by less (API detail: 2.7 → 6.4, 2.4×). Proof: in a smoke
+# run with a throwaway middleware that tripled every app request's time, all 15 kinds came
+# out over these limits (the closest, API detail, 6.4 of 5.9); in the four unchanged runs no
+# kind reached 0.55 of its limit. A kind
+# that gets faster keeps its limit until it is re-measured: re-run the four smoke runs and
+# update CALIBRATION.
 CALIBRATION = {  # kind: (median, highest) of app p95 ÷ floor p95
-    "state_goal": (5.9, 6.1),
-    "goal_role": (4.4, 5.0),
-    "group_scope": (5.8, 6.2),
-    "keyword": (5.2, 5.3),
-    "keyword_state": (6.7, 8.1),
-    "near": (4.0, 4.1),
-    "deep": (2.5, 2.8),
-    "state": (7.0, 7.4),
-    "api_list": (5.2, 6.2),
-    "detail": (3.6, 4.1),
-    "api_detail": (2.8, 3.0),
-    "changes": (8.5, 9.6),
-    "coverage": (3.8, 4.6),
-    "organizations": (5.3, 6.1),
-    "events": (3.0, 3.2),
+    "state_goal": (4.6, 4.9),
+    "goal_role": (3.7, 4.1),
+    "group_scope": (4.4, 4.7),
+    "keyword": (4.8, 5.3),
+    "keyword_state": (5.0, 5.1),
+    "near": (3.4, 3.5),
+    "deep": (2.4, 2.6),
+    "state": (5.7, 5.8),
+    "api_list": (2.5, 2.8),
+    "detail": (3.1, 3.5),
+    "api_detail": (2.7, 2.7),
+    "changes": (5.6, 6.6),
+    "coverage": (2.3, 2.4),
+    "organizations": (4.1, 4.7),
+    "events": (2.6, 2.7),
 }
-LIMITS = {kind: round(max(2.5 * m, 1.6 * h)) for kind, (m, h) in CALIBRATION.items()}
+LIMITS = {kind: round(max(2.2 * m, 1.6 * h), 1) for kind, (m, h) in CALIBRATION.items()}
 # A limit that a 3× regression would not cross is no guard: recalibrate (more URLs per kind).
-assert all(LIMITS[kind] < 3 * m for kind, (m, _h) in CALIBRATION.items()), LIMITS
+assert all(LIMITS[kind] <= 2.4 * m for kind, (m, _h) in CALIBRATION.items()), LIMITS
 #: URLs per kind in the smoke run (p95 of 40 is the third-slowest)
 SMOKE_PER_KIND = 40
 # The floor view answers some kinds in about a millisecond; a ratio to that would swing with
