@@ -18,8 +18,6 @@ from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
-IGNORED_FOR_FACETS = ("sort", "page", "page_size", "view")
-
 
 @dataclass
 class FacetOption:
