@@ -229,9 +229,10 @@ def test_map_pins_on_the_same_spot_are_clustered_and_each_can_be_opened(
         expect(popup_links).to_have_count(1)
         expect(popup_links).to_have_text(title)
         # Closed again with its own button, so it covers no pin (an open popup can lie over the
-        # other pin of the spot and take its click). Once, in a fully loaded CI run, the popup
-        # was still open 5 s after one click on its button (alone, the test passed 10 times in
-        # 10; the cause was not found): the button is clicked again while the popup is there.
+        # other pin of the spot and take its click). Once, in a fully loaded CI run on
+        # PostgreSQL, the popup was still open 5 s after one click on its button (alone, both
+        # cases passed four runs in four; the cause was not found): the button is clicked again
+        # while the popup is there.
         close = page.locator(".leaflet-popup-close-button")
         for _ in range(5):
             if not close.count():
