@@ -77,7 +77,6 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
     snapshot = taxonomy()
     return {
         # TOO_MANY: the other filters match too many listings to count cheaply: no counts.
-        # (== : a cached copy is another str)
         key: _options(key, None if counts[key] == TOO_MANY else counts[key], chosen[key], snapshot)
         for key in FACETS
     }

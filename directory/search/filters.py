@@ -282,9 +282,8 @@ class ListingFilter(filters.FilterSet):
     # the statement names them, so PostgreSQL estimates how many links match (a join to the
     # roles table hid that, and it chose plans that read every link of the group first).
     def filter_group(self, queryset, name, value):
-        chosen = set(self._pks(value))
-        roles = [r.pk for g in taxonomy().groups if g.pk in chosen for r in g.roles]
-        return self._linked_roles(queryset, roles)
+        # The chosen groups are the snapshot's (``TermsField``): they carry their roles.
+        return self._linked_roles(queryset, [role.pk for group in value for role in group.roles])
 
     def filter_kind(self, queryset, name, value):
         roles = [r.pk for g in taxonomy().groups if g.kind == value for r in g.roles]

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Initiative, Organization, SourceRecord
+from directory.search.taxonomy import taxonomy
 
 CHUNK = 2000
 _SLUG = "__slug__"
@@ -94,8 +95,6 @@ def snapshot_lookup() -> dict[str, dict[int, tuple]]:
     """id -> (sort position, value as a listing carries it), in the current language, from the
     process's taxonomy snapshot (search/taxonomy.py): no query. The serializers' order and
     values: roles and goals by number, languages in their own order."""
-    from directory.search.taxonomy import taxonomy
-
     snapshot = taxonomy()
     roles = sorted(
         ((role, group.slug) for group in snapshot.groups for role in group.roles),
