@@ -403,3 +403,17 @@ def test_a_malformed_id_is_a_json_404(client):
     response = client.get(f"{API}%C2%84/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_ranked_api_list_counts_its_matches_once(client):
+    """The relevance sort counts the matches (to know whether it may rank them); the paginator
+    takes that count (``StandardPagination.paginate_queryset``) and runs no COUNT of its own."""
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        InitiativeFactory(title=f"Harbour clean-up {i}", summary="Volunteers clean the harbour.")
+    with CaptureQueriesContext(connection) as captured:
+        data = client.get(f"{API}?q=harbour").json()
+    assert data["count"] == 3
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1, counts

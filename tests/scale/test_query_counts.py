@@ -111,3 +111,17 @@ def test_queries_are_fixed_at_3_and_at_30_results(client, template):
         expected = expected[connection.vendor]
     assert (few, many) == (expected, expected), url
     assert queries(client, url) <= many  # cached: never more
+
+
+def test_link_tables_are_indexed_by_term_then_listing():
+    """Migration 0021: a goal, role or language filter reads (term, listing) from an index."""
+    for owner in ("initiative", "organization", "event"):
+        for field, term in (
+            ("goals", "goal_id"),
+            ("roles", "role_id"),
+            ("languages", "language_id"),
+        ):
+            table = f"directory_{owner}_{field}"
+            with connection.cursor() as cursor:
+                indexes = connection.introspection.get_constraints(cursor, table).values()
+            assert [term, f"{owner}_id"] in [i["columns"] for i in indexes if i["index"]], table
