@@ -1,4 +1,5 @@
 from directory.models.alerts import Alert
+from directory.models.coverage import CoverageChange, CoverageCount
 from directory.models.events import Event
 from directory.models.kinds import LISTING_KINDS, LISTING_TYPES, listing_kind
 from directory.models.languages import Language, UserLanguage
@@ -32,6 +33,8 @@ __all__ = [
     "ChangeRequest",
     "ClaimRequest",
     "ClassifiedBy",
+    "CoverageChange",
+    "CoverageCount",
     "Decision",
     "Event",
     "Fact",

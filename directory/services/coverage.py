@@ -1,64 +1,129 @@
 """Coverage: how many published organizations and initiatives work in each role × goal cell.
 
-Counts come from a fixed number of aggregate queries (six, whatever the number of roles, goals,
-states or listings), so the page and its JSON stay cheap as the directory grows.
+The counts are kept by the database (``directory.models.coverage``): triggers on the listings
+and their links append each change, and the page adds up at most a few thousand rows, whatever
+the number of listings: one query for both kinds, all roles and all goals. Nothing is cached.
 """
 
-from collections import defaultdict
+import logging
+from collections import Counter, defaultdict
 
-from django.db import connection
-from django.db.models import Count
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
-from directory.caching import cached
-from directory.models import Initiative, Organization
+from directory.models.coverage import ALL_STATES, ROLE_TOTAL, CoverageChange, CoverageCount, Kind
 from goals.models import Goal
 from roles.models import Role
 
+logger = logging.getLogger(__name__)
+
 THIN = 10
 
+#: changes left unfolded before a read folds them (``fold_changes``): a read adds them up
+#: one by one, so this bounds its cost (a bulk load's changes are folded by its command)
+FOLD_AFTER = 2000
 
-def _cells(model, listings) -> tuple[dict, dict]:
-    """({(role_id, goal_id): n}, {role_id: n}) for one kind of listing.
+COUNT = CoverageCount._meta.db_table
+CHANGE = CoverageChange._meta.db_table
+KEY = "state, scope, kind, role_id, goal_id"
 
-    A listing is linked to a role, and to a goal, at most once (the link tables' unique
-    pairs), so joining its role links to its goal links gives each (listing, role, goal) once:
-    a plain COUNT, with no DISTINCT and no join to the listings' own table. The ORM would join
-    the listings' table and count DISTINCT, half again as slow; hence the SQL."""
-    roles = model.roles.through._meta.db_table
-    goals = model.goals.through._meta.db_table
-    owner = f"{model._meta.model_name}_id"  # "initiative_id" / "organization_id"
-    chosen, params = listings.values("pk").query.sql_with_params()
+
+def _read(state: str | None, scopes: list[str] | None) -> tuple[dict, int]:
+    """({(kind, role_id, goal_id): n}, how many unfolded changes were added in)."""
+    where, params = ["state = %s"], [state or ALL_STATES]
+    if scopes:
+        where.append(f"scope IN ({', '.join(['%s'] * len(scopes))})")
+        params += scopes
+    # The changes carry real states only: for every state, all of them.
+    change_where = where[1:] if not state else where
+    change_params = params[1:] if not state else params
+    counts = " AND ".join(where)
+    changes = " AND ".join(change_where) or "TRUE"
+    connection = connections[router.db_for_read(CoverageCount)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.role_id, g.goal_id, COUNT(*) FROM {roles} r"
-            f" JOIN {goals} g ON g.{owner} = r.{owner}"
-            f" WHERE r.{owner} IN ({chosen}) GROUP BY r.role_id, g.goal_id",
-            params,
+            "SELECT kind, role_id, goal_id, SUM(n), SUM(pending) FROM ("
+            f"SELECT kind, role_id, goal_id, n, 0 AS pending FROM {COUNT} WHERE {counts}"
+            f" UNION ALL SELECT kind, role_id, goal_id, delta, 1 FROM {CHANGE} WHERE {changes}"
+            ") c GROUP BY kind, role_id, goal_id",
+            params + change_params,
         )
-        by_cell = {(role, goal): n for role, goal, n in cursor.fetchall()}
-    linked = model.roles.through.objects.filter(**{f"{owner}__in": listings.values("pk")})
-    by_role = dict(linked.values_list("role_id").annotate(n=Count(owner)).order_by())
-    return by_cell, by_role
+        rows = cursor.fetchall()
+    return {(kind, role, goal): n for kind, role, goal, n, _ in rows}, sum(r[4] for r in rows)
+
+
+def fold_changes(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Move the triggers' changes into the counts (each state's rows and the all-states rows);
+    how many were moved. Safe beside writers and other folds: each change is claimed by
+    deleting it, in the same transaction that counts it; on PostgreSQL a fold already running
+    makes this one return 0 at once, and rows are updated in one order (no deadlock)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [CHANGE])
+            if not cursor.fetchone()[0]:
+                return 0
+        cursor.execute(f"DELETE FROM {CHANGE} RETURNING {KEY}, delta")
+        changes = cursor.fetchall()
+        sums: Counter = Counter()
+        for state, scope, kind, role, goal, delta in changes:
+            sums[(state, scope, kind, role, goal)] += delta
+            sums[(ALL_STATES, scope, kind, role, goal)] += delta
+        cursor.executemany(
+            f"INSERT INTO {COUNT} ({KEY}, n) VALUES (%s, %s, %s, %s, %s, %s)"
+            f" ON CONFLICT ({KEY}) DO UPDATE SET n = {COUNT}.n + excluded.n",
+            [(*key, n) for key, n in sorted(sums.items()) if n],
+        )
+    return len(changes)
+
+
+def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Count every cell again from the listings and their links (after a bulk load that left
+    the triggers off, or to check them: ``manage.py rebuild_coverage``)."""
+    connection = connections[using]
+    selects = []
+    for kind, table, owner, public in (
+        (Kind.INITIATIVE, "directory_initiative", "initiative_id", "l.visible"),
+        (Kind.ORGANIZATION, "directory_organization", "organization_id", "l.status = 'published'"),
+    ):
+        roles, goals = f"{table}_roles", f"{table}_goals"
+        selects += [
+            f"SELECT l.state, l.scope, '{kind}', r.role_id, {ROLE_TOTAL}, COUNT(*)"
+            f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id WHERE {public}"
+            " GROUP BY l.state, l.scope, r.role_id",
+            f"SELECT l.state, l.scope, '{kind}', r.role_id, g.goal_id, COUNT(*)"
+            f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id"
+            f" JOIN {goals} g ON g.{owner} = l.id WHERE {public}"
+            " GROUP BY l.state, l.scope, r.role_id, g.goal_id",
+        ]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Writers wait (their triggers' inserts) until the new counts are in: a change made
+            # meanwhile is then added to them, never counted twice or lost.
+            cursor.execute(f"LOCK TABLE {CHANGE} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {CHANGE}")
+        cursor.execute(f"DELETE FROM {COUNT}")
+        cursor.execute(f"INSERT INTO {COUNT} ({KEY}, n) {' UNION ALL '.join(selects)}")
+        cursor.execute(
+            f"INSERT INTO {COUNT} ({KEY}, n) SELECT %s, scope, kind, role_id, goal_id, SUM(n)"
+            f" FROM {COUNT} WHERE state <> %s GROUP BY scope, kind, role_id, goal_id",
+            [ALL_STATES, ALL_STATES],
+        )
 
 
 def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> dict:
-    initiatives = Initiative.objects.published()
-    organizations = Organization.objects.published()
-    if state:
-        initiatives, organizations = (
-            initiatives.filter(state=state),
-            organizations.filter(state=state),
-        )
-    if scopes:
-        initiatives = initiatives.filter(scope__in=scopes)
-        organizations = organizations.filter(scope__in=scopes)
-    # The aggregates are the costly part: cached until a listing changes.
-    ini_cells, ini_roles = cached(
-        "coverage", ("initiative", state, scopes), lambda: _cells(Initiative, initiatives)
-    )
-    org_cells, org_roles = cached(
-        "coverage", ("organization", state, scopes), lambda: _cells(Organization, organizations)
-    )
+    counts, pending = _read(state, scopes)
+    if pending > FOLD_AFTER:  # the next read adds up fewer rows; this one's numbers stand
+        try:
+            fold_changes(router.db_for_write(CoverageCount))
+        except DatabaseError:  # read-only, or busy: a later read folds them
+            logger.warning("coverage: could not fold %s changes", pending, exc_info=True)
+    ini_cells, ini_roles, org_cells, org_roles = {}, {}, {}, {}
+    for (kind, role, goal), n in counts.items():
+        initiative = kind == Kind.INITIATIVE
+        if goal == ROLE_TOTAL:
+            (ini_roles if initiative else org_roles)[role] = n
+        else:
+            (ini_cells if initiative else org_cells)[(role, goal)] = n
     goals = list(Goal.objects.all())
     roles = list(Role.objects.with_label())
     peak = max([*ini_cells.values(), 0]) + max([*org_cells.values(), 0]) or 1

@@ -121,3 +121,39 @@ def test_two_members_editing_one_listing_at_once_make_one_waiting_edit():
         assert (len(made), len(refused)) == (1, 1), results
         assert ChangeRequest.objects.filter(status="pending").count() == 1
         assert refused[0].change is None or refused[0].change.pk == made[0].pk
+
+
+def test_simultaneous_edits_keep_the_coverage_counts_right_and_never_deadlock():
+    """Four writers relink listings of one state and scope, so their coverage changes fall on
+    the same cells, while a fifth folds the changes again and again: no writer waits for
+    another's cells, nothing fails, and the counts equal a count from scratch."""
+    from django.core.management import call_command
+
+    from directory.services import coverage
+    from goals.models import Goal
+    from roles.models import Role
+    from tests.find.test_coverage_counts import assert_counts_right
+
+    call_command("loaddata", "goals", "roles", verbosity=0)
+    roles, goals = list(Role.objects.order_by("number")[:4]), list(Goal.objects.all()[:4])
+    org = Organization.objects.create(name="Host", slug="host", summary="x", status="published")
+    listings = [
+        InitiativeFactory(organization=org, postal_code="80302", roles=roles, goals=goals)
+        for _ in range(4)
+    ]
+
+    def work(i):
+        if i == 4:
+            return sum(coverage.fold_changes() for _ in range(30))
+        listing = Initiative.objects.get(pk=listings[i].pk)
+        for turn in range(15):
+            # each writer in its own order, so two of them lock cells in opposite orders
+            chosen = roles[turn % 4 :] + roles[: turn % 4]
+            listing.roles.set(chosen[: 1 + (turn + i) % 4])
+            listing.goals.set(list(reversed(goals))[: 1 + turn % 4])
+        return "done"
+
+    for _ in range(2):
+        results = in_threads(5, work)
+        assert results[:4] == ["done"] * 4 and isinstance(results[4], int), results
+        assert_counts_right()

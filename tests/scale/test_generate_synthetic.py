@@ -149,3 +149,25 @@ def test_synthetic_text_is_searchable(on_postgres):
         assert not synthetic(Organization).filter(search_vector=None).exists()
     found = Initiative.objects.filter(pk__in=synthetic(Initiative).values("pk")).search("community")
     assert found.count() > 50
+
+
+def test_the_coverage_counts_follow_both_ways_of_loading_and_removing(monkeypatch, on_postgres):
+    """A small load leaves the coverage triggers on; a bulk load (PostgreSQL, from
+    ``BULK_INDEX_THRESHOLD`` rows) turns them off, counts every cell once, and turns them on."""
+    from django.db import connection
+
+    from directory.dev.synthetic import writing
+    from tests.find.test_coverage_counts import assert_counts_right
+
+    generate(seed=1)
+    assert_counts_right()
+    if on_postgres:
+        monkeypatch.setattr(writing, "BULK_INDEX_THRESHOLD", 1)
+        assert "rebuilt index" in generate(seed=2)  # the bulk path
+        assert_counts_right()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname LIKE 'coverage%'")
+            triggers = dict(cursor.fetchall())
+        assert len(triggers) == 12 and set(triggers.values()) == {"O"}  # O: on again
+    call_command("generate_synthetic", "--remove", stdout=StringIO())
+    assert_counts_right()

@@ -42,8 +42,8 @@ KINDS = {
     "{organization}": 9,
     "/events/?state=CO": 11,
     "{event}": 5,
-    "/coverage/": 6,
-    "/coverage/?state=CO": 6,
+    "/coverage/": 3,
+    "/coverage/?state=CO": 3,
     # API lists: the page's keys, then its rows (PostgreSQL: with their links; SQLite: one
     # query per link table), the sources and (organizations) networks; and the taxonomy (4).
     "/api/v1/initiatives/?goal=reconciliation&state=CO&newcomers=true": {

@@ -3,7 +3,8 @@
 Taxonomy, listings (organizations, initiatives, events), memberships, claims, change requests,
 reports, moderation decisions, alerts, accounts and verified e-mail addresses, partner API keys
 and the full history of every listing. Content types, permissions and groups are recreated by
-`migrate`, so they are referred to by natural key; everything else keeps its primary key.
+`migrate`, so they are referred to by natural key; everything else keeps its primary key. The
+coverage counts are left out: the database keeps them, and import_data counts them again.
 """
 
 from django.core.management import call_command
@@ -26,5 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("path", help="Where to write the backup (e.g. backup.json).")
 
     def handle(self, *args, path: str, **options):
-        call_command("dumpdata", *APPS, natural_foreign=True, output=path, verbosity=0)
+        call_command(
+            "dumpdata",
+            *APPS,
+            exclude=["directory.CoverageCount", "directory.CoverageChange"],
+            natural_foreign=True,
+            output=path,
+            verbosity=0,
+        )
         self.stdout.write(f"Backup written to {path}")

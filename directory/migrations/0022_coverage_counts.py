@@ -1,0 +1,179 @@
+"""Coverage counts kept by the database (``directory.models.coverage``).
+
+Twelve triggers, six per kind of listing, append a +1 or -1 to ``directory_coverage_change`` for
+each (state, scope, role, goal) cell a write affects; ``goal_id`` 0 is a role's own total:
+- a role link added or removed: the role's total, and the cell of each of the listing's goals;
+- a goal link added or removed: the cell of each of the listing's roles;
+- a listing's state, scope or visibility changed: all its cells, out of the old place and into the
+  new one;
+- a listing deleted: all its cells (Django deletes the links first, so usually none are left).
+A cell needs both links, so it is counted by whichever of the two comes second. Only public
+listings count: initiatives that are ``visible`` (published, of a published organization) and
+published organizations. The statements are the same in both databases; only the wrapping
+differs (a PL/pgSQL function on PostgreSQL, a trigger body on SQLite). Then the counts are
+built once from the rows already there (``coverage.rebuild_counts``).
+
+The SQL is written out here, not imported, so that this migration keeps doing what it did.
+"""
+
+from django.db import migrations, models
+
+CHANGE = "directory_coverage_change (state, scope, kind, role_id, goal_id, delta)"
+
+#: kind: its table, the links' column naming it, and "is public" for a row of it
+LISTINGS = {
+    "i": ("directory_initiative", "initiative_id", "{row}.visible", "visible"),
+    "o": ("directory_organization", "organization_id", "{row}.status = 'published'", "status"),
+}
+
+
+def _statements(kind: str) -> dict[str, tuple[str, str, str, list[str]]]:
+    """name: (table, event, WHEN condition or "", statements) for one kind's six triggers."""
+    table, owner, public, flag = LISTINGS[kind]
+    roles, goals = f"{table}_roles", f"{table}_goals"
+
+    def role_link(row, sign):
+        return (
+            f"INSERT INTO {CHANGE}"
+            f" SELECT l.state, l.scope, '{kind}', {row}.role_id, 0, {sign} FROM {table} l"
+            f" WHERE l.id = {row}.{owner} AND {public.format(row='l')}"
+            f" UNION ALL SELECT l.state, l.scope, '{kind}', {row}.role_id, g.goal_id, {sign}"
+            f" FROM {table} l JOIN {goals} g ON g.{owner} = l.id"
+            f" WHERE l.id = {row}.{owner} AND {public.format(row='l')}"
+        )
+
+    def goal_link(row, sign):
+        return (
+            f"INSERT INTO {CHANGE}"
+            f" SELECT l.state, l.scope, '{kind}', r.role_id, {row}.goal_id, {sign}"
+            f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id"
+            f" WHERE l.id = {row}.{owner} AND {public.format(row='l')}"
+        )
+
+    def listing(row, sign):
+        return (
+            f"INSERT INTO {CHANGE}"
+            f" SELECT {row}.state, {row}.scope, '{kind}', r.role_id, 0, {sign} FROM {roles} r"
+            f" WHERE r.{owner} = {row}.id AND {public.format(row=row)}"
+            f" UNION ALL SELECT {row}.state, {row}.scope, '{kind}', r.role_id, g.goal_id, {sign}"
+            f" FROM {roles} r JOIN {goals} g ON g.{owner} = r.{owner}"
+            f" WHERE r.{owner} = {row}.id AND {public.format(row=row)}"
+        )
+
+    moved = " OR ".join(f"OLD.{c} <> NEW.{c}" for c in ("state", "scope", flag))
+    short = table.removeprefix("directory_")
+    return {
+        f"coverage_{short}_role_added": (roles, "INSERT", "", [role_link("NEW", 1)]),
+        f"coverage_{short}_role_removed": (roles, "DELETE", "", [role_link("OLD", -1)]),
+        f"coverage_{short}_goal_added": (goals, "INSERT", "", [goal_link("NEW", 1)]),
+        f"coverage_{short}_goal_removed": (goals, "DELETE", "", [goal_link("OLD", -1)]),
+        f"coverage_{short}_moved": (
+            table,
+            f"UPDATE OF state, scope, {flag}",
+            moved,
+            [listing("OLD", -1), listing("NEW", 1)],
+        ),
+        f"coverage_{short}_deleted": (table, "DELETE", "", [listing("OLD", -1)]),
+    }
+
+
+TRIGGERS = {name: spec for kind in LISTINGS for name, spec in _statements(kind).items()}
+
+
+def create_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for name, (table, event, when, statements) in TRIGGERS.items():
+        condition = f" WHEN ({when})" if when else ""
+        body = "; ".join(statements)
+        if vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+                f" BEGIN {body}; RETURN NULL; END $$"
+            )
+            schema_editor.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}"
+                f" EXECUTE FUNCTION {name}()"
+            )
+        else:
+            schema_editor.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}"
+                f" BEGIN {body}; END"
+            )
+
+
+def drop_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for name, (table, *_rest) in TRIGGERS.items():
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def count_what_is_there(apps, schema_editor):
+    from directory.services.coverage import rebuild_counts
+
+    rebuild_counts(using=schema_editor.connection.alias)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("directory", "0021_link_indexes_by_term"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="CoverageChange",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("state", models.CharField(max_length=2)),
+                ("scope", models.CharField(max_length=10)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("i", "initiative"), ("o", "organization")], max_length=1
+                    ),
+                ),
+                ("role_id", models.IntegerField()),
+                ("goal_id", models.IntegerField()),
+                ("delta", models.SmallIntegerField()),
+            ],
+            options={
+                "db_table": "directory_coverage_change",
+            },
+        ),
+        migrations.CreateModel(
+            name="CoverageCount",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.CharField(max_length=2)),
+                ("scope", models.CharField(max_length=10)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("i", "initiative"), ("o", "organization")], max_length=1
+                    ),
+                ),
+                ("role_id", models.IntegerField()),
+                ("goal_id", models.IntegerField()),
+                ("n", models.IntegerField(default=0)),
+            ],
+            options={
+                "db_table": "directory_coverage_count",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("state", "scope", "kind", "role_id", "goal_id"),
+                        name="coverage_count_key",
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(create_triggers, drop_triggers),
+        migrations.RunPython(count_what_is_there, migrations.RunPython.noop),
+    ]
