@@ -305,6 +305,8 @@ class ListingFilter(filters.FilterSet):
 
     #: False when a search matched too many listings to rank them by relevance
     ranked = True
+    #: the order the list came out in (``order``): "relevance", "distance", "name" or the default
+    sorted_by = ""
     #: how many listings match, counted up to COUNT_CAP + 1 (the paginator's ``raw_count``),
     #: when something has already counted them: the facets (``facets.facet_counts``, when
     #: every match was counted) or the relevance sort (``order``)
@@ -357,7 +359,14 @@ class ListingFilter(filters.FilterSet):
                 # come back in a millisecond. The page and the API say so (``ranked`` False).
                 sort = "distance" if place else self.default_sort
                 self.ranked = False
+        self.sorted_by = sort
         return queryset.order_by(*self.ordering_for(sort))
+
+    @property
+    def computed_order(self) -> bool:
+        """Whether the list's order is computed for each row (a distance, a relevance) rather
+        than read from an index: the database then sorts every match to find a page."""
+        return self.sorted_by in ("relevance", "distance")
 
     def ordering_for(self, sort: str) -> list:
         tie = [self.name_field, "pk"]

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
+from directory.models import Initiative, Organization
 from directory.models.coverage import ALL_STATES, ROLE_TOTAL, CoverageChange, CoverageCount, Kind
 from goals.models import Goal
 from roles.models import Role
@@ -80,21 +81,23 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
     """Count every cell again from the listings and their links (after a bulk load that left
     the triggers off, or to check them: ``manage.py rebuild_coverage``)."""
     connection = connections[using]
-    selects = []
-    for kind, table, owner, public in (
-        (Kind.INITIATIVE, "directory_initiative", "initiative_id", "l.visible"),
-        (Kind.ORGANIZATION, "directory_organization", "organization_id", "l.status = 'published'"),
-    ):
-        roles, goals = f"{table}_roles", f"{table}_goals"
+    selects, params = [], []
+    for kind, model in ((Kind.INITIATIVE, Initiative), (Kind.ORGANIZATION, Organization)):
+        table, owner = model._meta.db_table, f"{model._meta.model_name}_id"
+        roles, goals = model.roles.through._meta.db_table, model.goals.through._meta.db_table
+        public, public_params = (
+            model.objects.using(using).published().values("pk").query.sql_with_params()
+        )
         selects += [
             f"SELECT l.state, l.scope, '{kind}', r.role_id, {ROLE_TOTAL}, COUNT(*)"
-            f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id WHERE {public}"
+            f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id WHERE l.id IN ({public})"
             " GROUP BY l.state, l.scope, r.role_id",
             f"SELECT l.state, l.scope, '{kind}', r.role_id, g.goal_id, COUNT(*)"
             f" FROM {table} l JOIN {roles} r ON r.{owner} = l.id"
-            f" JOIN {goals} g ON g.{owner} = l.id WHERE {public}"
+            f" JOIN {goals} g ON g.{owner} = l.id WHERE l.id IN ({public})"
             " GROUP BY l.state, l.scope, r.role_id, g.goal_id",
         ]
+        params += [*public_params, *public_params]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Writers wait (their triggers' inserts) until the new counts are in: a change made
@@ -102,7 +105,7 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
             cursor.execute(f"LOCK TABLE {CHANGE} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {CHANGE}")
         cursor.execute(f"DELETE FROM {COUNT}")
-        cursor.execute(f"INSERT INTO {COUNT} ({KEY}, n) {' UNION ALL '.join(selects)}")
+        cursor.execute(f"INSERT INTO {COUNT} ({KEY}, n) {' UNION ALL '.join(selects)}", params)
         cursor.execute(
             f"INSERT INTO {COUNT} ({KEY}, n) SELECT %s, scope, kind, role_id, goal_id, SUM(n)"
             f" FROM {COUNT} WHERE state <> %s GROUP BY scope, kind, role_id, goal_id",

@@ -110,6 +110,7 @@ class FilteredListView(TemplateView):
             filterset.qs.select_related(*self.card_related).defer(*self.card_deferred),
             page_size_from(request),
             known_count=filterset.match_count,
+            keys_first=filterset.computed_order,
         )
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = with_terms(list(page.object_list))

@@ -300,7 +300,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 
@@ -594,3 +594,27 @@ def test_taxonomy_filters_are_checked_against_the_snapshot_without_a_query():
     assert bad.errors["language"] == ["There is no language with the code “xx”."]
     nul = InitiativeFilter(QueryDict("goal=comp%00romise"))
     assert not nul.is_valid() and "goal" in nul.errors
+
+
+@pytest.mark.parametrize("query", ["near=80302&radius=100", "q=listening"])
+def test_a_list_sorted_per_row_sorts_its_keys_before_reading_rows(client, world, query):
+    """Sorted by distance or relevance, the database sorts every match: it sorts their keys
+    (PostgreSQL: the initiatives alone), then reads the page's rows with their organizations."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200 and titles(response)
+    keys = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "directory_initiative"."id" AS "pk" FROM')
+        and "ORDER BY" in q["sql"]
+    ]
+    assert len(keys) == 1, [q["sql"][:80] for q in queries]
+    if connection.vendor == "postgresql" or "near" in query:  # SQLite ranks by org name too
+        assert '"directory_organization"' not in keys[0]
+    rows = [q["sql"] for q in queries if 'INNER JOIN "directory_organization"' in q["sql"]]
+    rows = [sql for sql in rows if '"directory_initiative"."id" IN (' in sql]
+    assert len(rows) == 1 and " LIMIT " not in rows[0]

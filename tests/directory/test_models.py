@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch
 
 from directory.models import Initiative
 from directory.search.geo import haversine_miles, lookup_zip
@@ -105,3 +106,28 @@ def test_renaming_an_organization_updates_the_search_for_its_initiatives(client)
     org.save()
     found = [i.title for i in client.get("/initiatives/?q=harbor").context["object_list"]]
     assert found == ["Summer forum"]
+
+
+def test_detail_links_are_what_reverse_gives_under_any_prefix_and_language():
+    from django.urls import reverse, set_script_prefix
+    from django.utils import translation
+
+    from directory.models.listings import detail_url
+
+    initiative, org = InitiativeFactory(slug="porch-talks_2"), OrganizationFactory(slug="x")
+    try:
+        for prefix in ("/", "/directory/"):
+            set_script_prefix(prefix)
+            for language in ("en", "es"):
+                with translation.override(language):
+                    assert initiative.get_absolute_url() == reverse(
+                        "directory:initiative-detail", args=["porch-talks_2"]
+                    )
+                    assert org.get_absolute_url() == reverse(
+                        "directory:organization-detail", args=["x"]
+                    )
+            assert initiative.get_absolute_url().startswith(prefix)
+    finally:
+        set_script_prefix("/")
+    with pytest.raises(NoReverseMatch):  # what is no slug fails as reverse() does
+        detail_url("directory:initiative-detail", "not a slug")
