@@ -126,3 +126,23 @@ def test_link_tables_are_indexed_by_term_then_listing():
             with connection.cursor() as cursor:
                 indexes = connection.introspection.get_constraints(cursor, table).values()
             assert [term, f"{owner}_id"] in [i["columns"] for i in indexes if i["index"]], table
+
+
+def test_the_visible_initiatives_have_the_indexes_their_searches_read():
+    """Migrations 0023 and 0024: visible keys alone, statewide work by state, and (PostgreSQL)
+    full text over the visible rows only; each partial, over ``visible``."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "directory_initiative")
+        definitions = {}
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+                ["directory_initiative"],
+            )
+            definitions = dict(cursor.fetchall())
+    assert found["ini_visible_id"]["columns"] == ["id"]
+    assert found["ini_visible_state_scope"]["columns"] == ["state", "scope"]
+    if connection.vendor == "postgresql":
+        for name in ("ini_visible_id", "ini_visible_state_scope", "ini_visible_search_gin"):
+            assert definitions[name].endswith("WHERE visible"), definitions[name]
+        assert "USING gin (search_vector)" in definitions["ini_visible_search_gin"]
