@@ -28,7 +28,7 @@ SECURE_SSL_REDIRECT = False
 
 # --- views (imported lazily by Django through urlpatterns below) ---------------------------
 
-from django.db.models import Count  # noqa: E402
+from django.db.models import Sum  # noqa: E402
 from django.http import Http404, JsonResponse, StreamingHttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
@@ -256,28 +256,19 @@ def changes(request):
 
 def coverage(request):
     """Role × goal and per-role counts of published initiatives and organizations (``?state=``
-    narrows both), as the coverage page counts them."""
-    from directory.models import Initiative, Organization
+    narrows both), as the coverage page reads them: the counts the database keeps, plus the
+    changes not folded into them yet (``directory.services.coverage``)."""
+    from directory.models import CoverageChange, CoverageCount
+    from directory.models.coverage import ALL_STATES
 
     state = (request.GET.get("state") or "").upper()
+    counted = CoverageCount.objects.filter(state=state or ALL_STATES)
+    changes = CoverageChange.objects.filter(state=state) if state else CoverageChange.objects.all()
     out = {}
-    for model in (Initiative, Organization):
-        listings = _published(model)
-        if state:
-            listings = listings.filter(state=state)
-        owner = model._meta.model_name
-        linked = model.roles.through.objects.filter(**{f"{owner}__in": listings.values("pk")})
-        out[owner] = {
-            "cells": list(
-                linked.exclude(**{f"{owner}__goals": None})
-                .values("role_id", f"{owner}__goals")
-                .annotate(n=Count(f"{owner}_id", distinct=True))
-                .order_by()
-            ),
-            "roles": list(
-                linked.values("role_id").annotate(n=Count(f"{owner}_id", distinct=True)).order_by()
-            ),
-        }
+    for name, rows, value in ((("counts", counted, "n"), ("changes", changes, "delta"))):
+        out[name] = list(
+            rows.values("kind", "role_id", "goal_id").annotate(n=Sum(value)).order_by()
+        )
     return JsonResponse(out)
 
 
