@@ -265,7 +265,7 @@ def coverage(request):
     counted = CoverageCount.objects.filter(state=state or ALL_STATES)
     changes = CoverageChange.objects.filter(state=state) if state else CoverageChange.objects.all()
     out = {}
-    for name, rows, value in ((("counts", counted, "n"), ("changes", changes, "delta"))):
+    for name, rows, value in (("counts", counted, "n"), ("changes", changes, "delta")):
         out[name] = list(
             rows.values("kind", "role_id", "goal_id").annotate(n=Sum(value)).order_by()
         )
