@@ -12,7 +12,7 @@ The version is kept per kind of listing (``SCOPES``), so invalidation is scoped 
 changed: a list, a total or a facet of one kind is keyed by the versions of the kinds it is
 built from (``READS``: an initiative's card shows its organization, an event's both), and a
 new event leaves the cached lists of initiatives and organizations alone. What shows several
-kinds (the home page's figures, coverage, most pages' HTTP validators) uses every scope.
+kinds (the home page's figures, most pages' HTTP validators) uses every scope.
 
 While Redis cannot be reached (``mpdb.cache.ResilientRedisCache``) nothing is cached and every
 count is computed; a bump that could not reach Redis is remembered and made as soon as Redis

@@ -7,10 +7,13 @@ each (state, scope, role, goal) cell a write affects; ``goal_id`` 0 is a role's 
 - a listing's state, scope or visibility changed: all its cells, out of the old place and into the
   new one;
 - a listing deleted: all its cells (Django deletes the links first, so usually none are left).
-A cell needs both links, so it is counted by whichever of the two comes second. Only public
-listings count: initiatives that are ``visible`` (published, of a published organization) and
-published organizations. The statements are the same in both databases; only the wrapping
-differs (a PL/pgSQL function on PostgreSQL, a trigger body on SQLite). Then the counts are
+A cell needs both links, so it is counted by whichever of the two comes second. On PostgreSQL
+a link trigger first locks its listing's row, so that two transactions changing one listing at
+once (a link and its visibility, or a role and a goal) take turns and each sees the other's.
+Only public listings count: initiatives that are ``visible`` (published, of a published
+organization) and published organizations. The statements are the same in both databases but
+for that lock; the wrapping differs (a PL/pgSQL function on PostgreSQL, a trigger body on
+SQLite). Then the counts are
 built once from the rows already there (``coverage.rebuild_counts``).
 
 The SQL is written out here, not imported, so that this migration keeps doing what it did.
@@ -27,8 +30,9 @@ LISTINGS = {
 }
 
 
-def _statements(kind: str) -> dict[str, tuple[str, str, str, list[str]]]:
-    """name: (table, event, WHEN condition or "", statements) for one kind's six triggers."""
+def _statements(kind: str) -> dict[str, tuple[str, str, str, list[str], str]]:
+    """name: (table, event, WHEN condition or "", statements, PostgreSQL's lock first or "")
+    for one kind's six triggers."""
     table, owner, public, flag = LISTINGS[kind]
     roles, goals = f"{table}_roles", f"{table}_goals"
 
@@ -60,20 +64,41 @@ def _statements(kind: str) -> dict[str, tuple[str, str, str, list[str]]]:
             f" WHERE r.{owner} = {row}.id AND {public.format(row=row)}"
         )
 
+    def lock(row):
+        # PostgreSQL: a link trigger reads the listing and its other links as committed. Without
+        # this, a link added while another transaction changes the listing (or adds the other
+        # kind of link) would be counted by neither. Locking the listing's row first makes the
+        # two wait for each other; the trigger's next statement then sees what the other
+        # committed. (SQLite runs one writer at a time.)
+        return f"PERFORM 1 FROM {table} WHERE id = {row}.{owner} FOR NO KEY UPDATE"
+
     moved = " OR ".join(f"OLD.{c} <> NEW.{c}" for c in ("state", "scope", flag))
     short = table.removeprefix("directory_")
     return {
-        f"coverage_{short}_role_added": (roles, "INSERT", "", [role_link("NEW", 1)]),
-        f"coverage_{short}_role_removed": (roles, "DELETE", "", [role_link("OLD", -1)]),
-        f"coverage_{short}_goal_added": (goals, "INSERT", "", [goal_link("NEW", 1)]),
-        f"coverage_{short}_goal_removed": (goals, "DELETE", "", [goal_link("OLD", -1)]),
+        f"coverage_{short}_role_added": (roles, "INSERT", "", [role_link("NEW", 1)], lock("NEW")),
+        f"coverage_{short}_role_removed": (
+            roles,
+            "DELETE",
+            "",
+            [role_link("OLD", -1)],
+            lock("OLD"),
+        ),
+        f"coverage_{short}_goal_added": (goals, "INSERT", "", [goal_link("NEW", 1)], lock("NEW")),
+        f"coverage_{short}_goal_removed": (
+            goals,
+            "DELETE",
+            "",
+            [goal_link("OLD", -1)],
+            lock("OLD"),
+        ),
         f"coverage_{short}_moved": (
             table,
             f"UPDATE OF state, scope, {flag}",
             moved,
             [listing("OLD", -1), listing("NEW", 1)],
+            "",  # the UPDATE holds the row's lock already
         ),
-        f"coverage_{short}_deleted": (table, "DELETE", "", [listing("OLD", -1)]),
+        f"coverage_{short}_deleted": (table, "DELETE", "", [listing("OLD", -1)], ""),
     }
 
 
@@ -82,10 +107,11 @@ TRIGGERS = {name: spec for kind in LISTINGS for name, spec in _statements(kind).
 
 def create_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for name, (table, event, when, statements) in TRIGGERS.items():
+    for name, (table, event, when, statements, pg_lock) in TRIGGERS.items():
         condition = f" WHEN ({when})" if when else ""
         body = "; ".join(statements)
         if vendor == "postgresql":
+            body = f"{pg_lock}; {body}" if pg_lock else body
             schema_editor.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
                 f" BEGIN {body}; RETURN NULL; END $$"

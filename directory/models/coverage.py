@@ -2,8 +2,9 @@
 role, and in each role × goal cell, per state and scope (``directory.services.coverage``).
 
 Triggers on the listings and their role and goal links (migration ``0022``) append a change of
-+1 or -1 to ``CoverageChange`` for every cell a write affects: inserts only, so concurrent writers
-never wait on one another. ``coverage.fold_changes`` moves the changes into ``CoverageCount``,
++1 or -1 to ``CoverageChange`` for every cell a write affects: inserts only, so writers of
+different listings never wait on one another (two transactions changing one listing take turns:
+its row's lock). ``coverage.fold_changes`` moves the changes into ``CoverageCount``,
 adding them to the state's rows and to the all-states rows (``ALL_STATES``). A count is always the
 folded rows plus the changes not folded yet, so it is exact whatever has been folded.
 """

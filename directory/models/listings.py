@@ -7,6 +7,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import pre_save
@@ -29,6 +30,12 @@ _PLACEHOLDER = "mpdb-slug"
 @lru_cache(maxsize=32)
 def _detail_pattern(route: str, prefix: str, urlconf, language) -> str:
     return reverse(route, args=[_PLACEHOLDER], urlconf=urlconf)
+
+
+@receiver(setting_changed, dispatch_uid="detail-url-patterns")
+def _forget_detail_patterns(*, setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":  # as Django's own URL caches (tests' override_settings)
+        _detail_pattern.cache_clear()
 
 
 def detail_url(route: str, slug: str) -> str:

@@ -6,7 +6,7 @@ the number of listings: one query for both kinds, all roles and all goals. Nothi
 """
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
@@ -52,34 +52,56 @@ def _read(state: str | None, scopes: list[str] | None) -> tuple[dict, int]:
     return {(kind, role, goal): n for kind, role, goal, n, _ in rows}, sum(r[4] for r in rows)
 
 
+def _sums(changes: str) -> str:
+    """The changes in ``changes`` added up per cell: per state, and over every state."""
+    return (
+        f"SELECT {KEY}, SUM(delta) AS n FROM {changes} GROUP BY {KEY}"
+        f" UNION ALL SELECT '{ALL_STATES}', scope, kind, role_id, goal_id, SUM(delta)"
+        f" FROM {changes} GROUP BY scope, kind, role_id, goal_id"
+    )
+
+
+#: what an insert of a counted cell does when the cell is there already
+ADD_TO_CELL = f"ON CONFLICT ({KEY}) DO UPDATE SET n = {COUNT}.n + excluded.n"
+
+
 def fold_changes(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Move the triggers' changes into the counts (each state's rows and the all-states rows);
-    how many were moved. Safe beside writers and other folds: each change is claimed by
-    deleting it, in the same transaction that counts it; on PostgreSQL a fold already running
-    makes this one return 0 at once, and rows are updated in one order (no deadlock)."""
+    """Move the triggers' changes into the counts (each state's rows and the all-states rows),
+    in SQL; how many were moved. Safe beside writers and other folds. PostgreSQL: one statement
+    claims the changes by deleting them and adds them up, so a change is counted exactly once
+    (one committed after the statement began waits for the next fold); cells are updated in
+    one order, so two folds never deadlock, and a fold already running makes this one return 0
+    at once. SQLite: one writer at a time, so adding up, then deleting, in one transaction."""
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [CHANGE])
             if not cursor.fetchone()[0]:
                 return 0
-        cursor.execute(f"DELETE FROM {CHANGE} RETURNING {KEY}, delta")
-        changes = cursor.fetchall()
-        sums: Counter = Counter()
-        for state, scope, kind, role, goal, delta in changes:
-            sums[(state, scope, kind, role, goal)] += delta
-            sums[(ALL_STATES, scope, kind, role, goal)] += delta
-        cursor.executemany(
-            f"INSERT INTO {COUNT} ({KEY}, n) VALUES (%s, %s, %s, %s, %s, %s)"
-            f" ON CONFLICT ({KEY}) DO UPDATE SET n = {COUNT}.n + excluded.n",
-            [(*key, n) for key, n in sorted(sums.items()) if n],
-        )
-    return len(changes)
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {CHANGE} RETURNING {KEY}, delta),"
+                f" added AS (INSERT INTO {COUNT} ({KEY}, n) SELECT * FROM ({_sums('moved')}) s"
+                f" WHERE n <> 0 ORDER BY {KEY} {ADD_TO_CELL})"
+                " SELECT COUNT(*) FROM moved"
+            )
+            return cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM {CHANGE}")
+        moved = cursor.fetchone()[0]
+        if moved:
+            # "WHERE TRUE": SQLite's parser needs a WHERE before an upsert's ON CONFLICT.
+            cursor.execute(
+                f"INSERT INTO {COUNT} ({KEY}, n) SELECT * FROM ({_sums(CHANGE)}) s"
+                f" WHERE n <> 0 {ADD_TO_CELL}"
+            )
+            cursor.execute(f"DELETE FROM {CHANGE}")
+        return moved
 
 
-def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
+def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> int:
     """Count every cell again from the listings and their links (after a bulk load that left
-    the triggers off, or to check them: ``manage.py rebuild_coverage``)."""
+    the triggers off, or to check them: ``manage.py rebuild_coverage``); how many cells the
+    counts kept until now had differently. Writers wait while it counts (PostgreSQL: their
+    triggers' inserts; SQLite: every write), seconds at a million listings."""
     connection = connections[using]
     selects, params = [], []
     for kind, model in ((Kind.INITIATIVE, Initiative), (Kind.ORGANIZATION, Organization)):
@@ -103,6 +125,12 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
             # Writers wait (their triggers' inserts) until the new counts are in: a change made
             # meanwhile is then added to them, never counted twice or lost.
             cursor.execute(f"LOCK TABLE {CHANGE} IN EXCLUSIVE MODE")
+        # What the counts said until now, pending changes included (none can come meanwhile).
+        cursor.execute(
+            f"SELECT {KEY}, SUM(n) FROM (SELECT {KEY}, n FROM {COUNT}"
+            f" UNION ALL SELECT * FROM ({_sums(CHANGE)}) s) c GROUP BY {KEY}"
+        )
+        before = {tuple(row[:5]): row[5] for row in cursor.fetchall() if row[5]}
         cursor.execute(f"DELETE FROM {CHANGE}")
         cursor.execute(f"DELETE FROM {COUNT}")
         cursor.execute(f"INSERT INTO {COUNT} ({KEY}, n) {' UNION ALL '.join(selects)}", params)
@@ -111,6 +139,9 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> None:
             f" FROM {COUNT} WHERE state <> %s GROUP BY scope, kind, role_id, goal_id",
             [ALL_STATES, ALL_STATES],
         )
+        cursor.execute(f"SELECT {KEY}, n FROM {COUNT} WHERE n <> 0")
+        after = {tuple(row[:5]): row[5] for row in cursor.fetchall()}
+    return sum(before.get(key) != after.get(key) for key in before.keys() | after.keys())
 
 
 def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> dict:

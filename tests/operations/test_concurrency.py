@@ -157,3 +157,40 @@ def test_simultaneous_edits_keep_the_coverage_counts_right_and_never_deadlock():
         results = in_threads(5, work)
         assert results[:4] == ["done"] * 4 and isinstance(results[4], int), results
         assert_counts_right()
+
+
+def test_one_listing_changed_by_several_at_once_keeps_its_coverage_counts():
+    """One writer takes an initiative out of view and back (its organization's status), others
+    relink the same initiative at the same moment: each trigger sees what the others
+    committed (PostgreSQL: a link's trigger locks the listing's row first), so no cell is lost
+    or counted twice."""
+    from django.core.management import call_command
+
+    from goals.models import Goal
+    from roles.models import Role
+    from tests.find.test_coverage_counts import assert_counts_right
+
+    call_command("loaddata", "goals", "roles", verbosity=0)
+    roles, goals = list(Role.objects.order_by("number")[:4]), list(Goal.objects.all()[:4])
+    org = Organization.objects.create(name="Host", slug="host", summary="x", status="published")
+    listing = InitiativeFactory(organization=org, postal_code="80302", roles=roles, goals=goals)
+
+    def work(i):
+        if i == 0:
+            host = Organization.objects.get(pk=org.pk)
+            for turn in range(20):
+                host.status = "pending" if turn % 2 == 0 else "published"
+                host.save()
+            return "done"
+        mine = Initiative.objects.get(pk=listing.pk)
+        for turn in range(20):
+            if i == 1:
+                mine.roles.set(roles[: 1 + (turn % 4)])
+            else:
+                mine.goals.set(goals[(turn % 4) :])
+        return "done"
+
+    for _ in range(3):
+        results = in_threads(3, work)
+        assert results == ["done"] * 3, results
+        assert_counts_right()

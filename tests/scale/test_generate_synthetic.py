@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from directory.dev.synthetic import MARKER_SENTENCE, SLUG_PREFIX, STATE_POPULATION
-from directory.models import Initiative, Organization, Report, Source, Status
+from directory.models import CoverageChange, Initiative, Organization, Report, Source, Status
 from directory.search.geo import lookup_zip
 from tests.factories import InitiativeFactory, OrganizationFactory
 
@@ -171,3 +171,4 @@ def test_the_coverage_counts_follow_both_ways_of_loading_and_removing(monkeypatc
         assert len(triggers) == 12 and set(triggers.values()) == {"O"}  # O: on again
     call_command("generate_synthetic", "--remove", stdout=StringIO())
     assert_counts_right()
+    assert not CoverageChange.objects.exists()  # folded after each batch, none left to add up

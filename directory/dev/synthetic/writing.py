@@ -141,15 +141,20 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
     report = GenerationReport()
     started = time.monotonic()
     pg = connection.vendor == "postgresql"
-    rebuild = pg and plan.drop_indexes and plan.initiatives >= BULK_INDEX_THRESHOLD
-    if rebuild and connection.in_atomic_block:
+    bulk = pg and plan.initiatives >= BULK_INDEX_THRESHOLD
+    rebuild = bulk and plan.drop_indexes
+    if bulk and connection.in_atomic_block:
         # (tests) Foreign keys checked at commit would leave events pending, and PostgreSQL
         # alters no table with events pending: check each row as it comes instead.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     dropped = _drop_secondary_indexes([Organization, Initiative], log) if rebuild else []
-    # The coverage triggers would write a change per cell of every row: counted once at the end.
-    quiet = _coverage_triggers(enabled=False) if rebuild else []
+    # The coverage triggers would write a change per cell of every row: off for a bulk load,
+    # and every cell counted once at the end, whatever happened (rows of a load that failed
+    # half-way are counted too; ``manage.py rebuild_coverage`` turns them on if this process
+    # was killed).
+    quiet = _coverage_triggers(enabled=False) if bulk else []
+    phase = 0.0
     try:
         _generate_rows(plan, gen, report, log)
     finally:
@@ -157,13 +162,12 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
             phase = time.monotonic()
             _recreate_indexes(dropped, log)
             report.phases["indexes"] = time.monotonic() - phase
+        phase = time.monotonic()
         if quiet:
             _coverage_triggers(enabled=True, tables=quiet)
-    phase = time.monotonic()
-    if quiet:
-        rebuild_counts()
-    else:
-        fold_changes()
+            rebuild_counts()
+        else:
+            fold_changes()
     report.phases["coverage"] = time.monotonic() - phase
     if pg:
         phase = time.monotonic()
