@@ -144,6 +144,32 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> int:
     return sum(before.get(key) != after.get(key) for key in before.keys() | after.keys())
 
 
+def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
+    """(table, trigger) of the coverage triggers (PostgreSQL; all named ``coverage_…``), or of
+    those turned off. SQLite has no way to turn a trigger off: always none."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            r"""SELECT tgrelid::regclass::text, tgname FROM pg_trigger
+                WHERE tgname LIKE 'coverage\_%%' AND NOT tgisinternal
+                  AND (tgenabled = 'D' OR NOT %s) ORDER BY 1, 2""",
+            [only_off],
+        )
+        return cursor.fetchall()
+
+
+def switch_triggers(pairs: list[tuple[str, str]], *, on: bool) -> None:
+    """Turn these (table, trigger) pairs on or off (a bulk load turns them off, then counts
+    every cell once with ``rebuild_counts``)."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        for table, trigger in pairs:
+            cursor.execute(
+                f'ALTER TABLE {table} {"ENABLE" if on else "DISABLE"} TRIGGER "{trigger}"'
+            )
+
+
 def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> dict:
     counts, pending = _read(state, scopes)
     if pending > FOLD_AFTER:  # the next read adds up fewer rows; this one's numbers stand

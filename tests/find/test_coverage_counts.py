@@ -5,7 +5,7 @@ import random
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from directory.models import CoverageChange, CoverageCount, Initiative, Organization
@@ -207,3 +207,43 @@ def test_the_coverage_page_reads_the_counts_in_one_query(client, terms, django_a
         data = client.get("/api/v1/coverage/?state=CO").json()
     row = next(r for r in data["roles"] if r["slug"] == roles[0].slug)
     assert row["initiatives"] == 6 and row["by_goal"][goals[0].slug]["initiatives"] == 6
+
+
+def test_the_command_turns_back_on_triggers_a_stopped_load_left_off(terms, capsys, on_postgres):
+    """A bulk load killed half-way leaves the triggers off (PostgreSQL): the command turns them
+    on and counts what they missed. SQLite cannot turn a trigger off: nothing to say."""
+    from django.db import connection
+
+    roles, goals = terms
+    left = service.triggers()[:1] if on_postgres else []
+    service.switch_triggers(left, on=False)
+    InitiativeFactory(postal_code="80302", roles=roles[:2], goals=goals[:2])
+    with connection.cursor() as cursor:  # (a test's transaction) no foreign key check pending
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE" if on_postgres else "SELECT 1")
+    call_command("rebuild_coverage")
+    out = capsys.readouterr().out
+    assert ("1 coverage triggers were turned off" in out) is on_postgres
+    assert service.triggers(only_off=True) == []
+    assert len(service.triggers()) == (12 if on_postgres else 0)
+    assert_counts_right()
+
+
+def test_a_load_that_fails_half_way_still_counts_what_it_wrote(terms, monkeypatch, on_postgres):
+    """PostgreSQL's bulk path turns the triggers off; whatever happens, they come back on and
+    every cell is counted (SQLite: the changes are folded)."""
+    from directory.dev.synthetic import writing
+
+    roles, goals = terms
+
+    def half_way(*args):
+        InitiativeFactory(postal_code="80302", roles=roles[:2], goals=goals[:2])
+        raise RuntimeError("the load stops here")
+
+    monkeypatch.setattr(writing, "BULK_INDEX_THRESHOLD", 1)
+    monkeypatch.setattr(writing, "_generate_rows", half_way)
+    with pytest.raises(CommandError, match="stops here"):  # the command says what stopped it
+        call_command("generate_synthetic", "--initiatives", 10, "--organizations", 2)
+    assert service.triggers(only_off=True) == []
+    assert not CoverageChange.objects.exists()
+    assert kept()[("i", roles[0].pk, goals[0].pk)] == 1
+    assert_counts_right()

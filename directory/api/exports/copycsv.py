@@ -27,14 +27,13 @@ from django.db import connections, transaction
 from django.db.models import F, Func, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
-from django.urls import reverse
 from django.utils import timezone
 
 from directory.api.exports.fastrows import LINKS, snapshot_lookup
 from directory.api.exports.streams import FORMULA_START
 from directory.models import Initiative, SourceRecord
+from directory.models.listings import detail_url_parts
 
-_SLUG = "__slug__"
 PIECE = 256 * 1024  # bytes relayed to the socket at a time
 
 
@@ -166,8 +165,8 @@ def supports(queryset, serializer_class, fmt: str) -> bool:
 
 def _columns(queryset, fields, request) -> list[tuple[str, object]]:
     """(CSV header, SQL expression) per column, in the Python path's order (exports._flatten)."""
-    absolute = request.build_absolute_uri(reverse("directory:initiative-detail", args=[_SLUG]))
-    prefix, suffix = absolute.split(_SLUG)
+    path_prefix, suffix = detail_url_parts("directory:initiative-detail")
+    prefix = request.build_absolute_uri(path_prefix)
     has_distance = "distance" in queryset.query.annotations
     links = _link_columns()
     columns = []

@@ -18,14 +18,13 @@ from operator import itemgetter
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, transaction
 from django.db.models import OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Initiative, Organization, SourceRecord
+from directory.models.listings import detail_url_parts
 from directory.search.taxonomy import taxonomy
 
 CHUNK = 2000
-_SLUG = "__slug__"
 
 _LOCATION = ("city", "state", "postal_code", "county", "latitude", "longitude")
 _TIMES = ("published_at", "last_verified_at", "created_at", "updated_at")
@@ -214,8 +213,8 @@ def fast_rows(
     if has_distance:
         columns.append("distance")
     position = {name: i for i, name in enumerate(columns)}
-    absolute = request.build_absolute_uri(reverse(kind.url_name, args=[_SLUG]))
-    url_prefix, url_suffix = absolute.split(_SLUG)
+    path_prefix, url_suffix = detail_url_parts(kind.url_name)
+    url_prefix = request.build_absolute_uri(path_prefix)
     taxonomy = snapshot_lookup()
     zone = timezone.get_current_timezone()  # once: looking it up costs more than the format
     in_rows = connections[queryset.db].vendor == "postgresql"

@@ -13,7 +13,7 @@ from directory.dev.synthetic.places import Place
 from directory.dev.synthetic.rows import Generator, Plan
 from directory.dev.synthetic.vocabulary import BULK_INDEX_THRESHOLD
 from directory.models import Initiative, Organization, Status
-from directory.services.coverage import fold_changes, rebuild_counts
+from directory.services import coverage
 from goals.models import Goal
 from roles.models import Role
 
@@ -153,8 +153,8 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
     # and every cell counted once at the end, whatever happened (rows of a load that failed
     # half-way are counted too; ``manage.py rebuild_coverage`` turns them on if this process
     # was killed).
-    quiet = _coverage_triggers(enabled=False) if bulk else []
-    phase = 0.0
+    quiet = coverage.triggers() if bulk else []
+    coverage.switch_triggers(quiet, on=False)
     try:
         _generate_rows(plan, gen, report, log)
     finally:
@@ -164,10 +164,10 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
             report.phases["indexes"] = time.monotonic() - phase
         phase = time.monotonic()
         if quiet:
-            _coverage_triggers(enabled=True, tables=quiet)
-            rebuild_counts()
+            coverage.switch_triggers(quiet, on=True)
+            coverage.rebuild_counts()
         else:
-            fold_changes()
+            coverage.fold_changes()
     report.phases["coverage"] = time.monotonic() - phase
     if pg:
         phase = time.monotonic()
@@ -304,23 +304,6 @@ def _write_part(kind: str, start: int, count: int, seed: int) -> tuple[int, int,
     finally:
         pool.shutdown(cancel_futures=True)
     return done, links, made
-
-
-def _coverage_triggers(*, enabled: bool, tables: list | None = None) -> list[tuple[str, str]]:
-    """Turn the coverage triggers (``directory.models.coverage``, all named ``coverage_…``) off,
-    or ``tables`` (what turning them off returned) on again; the (table, trigger) pairs."""
-    if tables is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                r"""SELECT tgrelid::regclass::text, tgname FROM pg_trigger
-                    WHERE tgname LIKE 'coverage\_%' AND NOT tgisinternal ORDER BY 1, 2"""
-            )
-            tables = cursor.fetchall()
-    with connection.cursor() as cursor:
-        for table, trigger in tables:
-            state = "ENABLE" if enabled else "DISABLE"
-            cursor.execute(f'ALTER TABLE {table} {state} TRIGGER "{trigger}"')
-    return tables
 
 
 def _drop_secondary_indexes(models, log) -> list[tuple[str, str]]:

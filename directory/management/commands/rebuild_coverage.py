@@ -7,32 +7,17 @@ PostgreSQL it also turns back on coverage triggers that a bulk load stopped half
 """
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 
 from directory.models import CoverageCount
-from directory.services.coverage import rebuild_counts
-
-
-def _triggers_left_off() -> list[tuple[str, str]]:
-    """(table, trigger) of the coverage triggers turned off (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            r"""SELECT tgrelid::regclass::text, tgname FROM pg_trigger
-                WHERE tgname LIKE 'coverage\_%' AND NOT tgisinternal AND tgenabled = 'D'"""
-        )
-        return cursor.fetchall()
+from directory.services.coverage import rebuild_counts, switch_triggers, triggers
 
 
 class Command(BaseCommand):
     help = "Count the coverage cells again from the listings; report how many differed."
 
     def handle(self, *args, **options):
-        off = _triggers_left_off()
-        with connection.cursor() as cursor:
-            for table, trigger in off:
-                cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
+        off = triggers(only_off=True)
+        switch_triggers(off, on=True)
         if off:
             self.stdout.write(
                 f"{len(off)} coverage triggers were turned off (a bulk load stopped half-way?):"
