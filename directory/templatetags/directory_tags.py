@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from directory import models as kinds
 from directory import validators
+from directory.search.cards import badges
 
 register = template.Library()
 
@@ -79,16 +80,7 @@ def listing_kind_singular(obj) -> str:
     return obj._meta.model_name
 
 
-@register.filter
-def other_languages(listing) -> list:
-    """The languages a listing serves people in, when they are more than English alone.
-
-    Reads the page's ``language_terms`` (``taxonomy.with_terms``) or else the prefetched
-    ``languages``: no query on list pages. Names are in the reader's language.
-    """
-    languages = getattr(listing, "language_terms", None)
-    if languages is None:
-        languages = list(listing.languages.all())
-    if not languages or [language.pk for language in languages] == ["en"]:
-        return []
-    return languages
+@register.filter("badges")
+def listing_badges(listing) -> list[dict]:
+    """The badges a listing shows (``directory.search.cards.badges``)."""
+    return badges(listing)

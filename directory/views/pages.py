@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 
 from directory.caching import cached
 from directory.models import Initiative, Organization, Status
+from directory.search.cards import listing_cards
 from directory.search.geo import US_STATES
 from directory.search.taxonomy import taxonomy, with_terms
 from goals.models import Goal
@@ -66,8 +67,12 @@ def home(request):
         "stats": home_stats(),
         "goals": taxonomy().goals,
         "groups": taxonomy().groups,
-        "newest": with_terms(
-            list(initiatives.select_related("organization").order_by("-published_at", "-pk")[:6])
+        "newest": listing_cards(
+            with_terms(
+                list(
+                    initiatives.select_related("organization").order_by("-published_at", "-pk")[:6]
+                )
+            )
         ),
     }
     return render(request, "home.html", context)

@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, TemplateView
 
 from directory.models import Event, Initiative, Membership, Organization, Scope
+from directory.search.cards import listing_cards
 from directory.search.facets import FACET_CAP, facet_counts, query_without
 from directory.search.filters import (
     DEFAULT_RADIUS,
@@ -118,6 +119,7 @@ class FilteredListView(TemplateView):
             page_obj=page,
             paginator=paginator,
             object_list=page.object_list,
+            cards=self.cards(page.object_list),
             chips=self.chips(filterset),
             alert_query=normalize_query(request.GET, self.noun + "s")
             if self.model is not Organization
@@ -136,6 +138,11 @@ class FilteredListView(TemplateView):
                 "attribution": settings.MAP_TILE_ATTRIBUTION,
             }
         return context
+
+    def cards(self, rows) -> list[dict] | None:
+        """The page's cards as plain data (``directory.search.cards``); None where the
+        template renders the listings themselves (events, embedded lists)."""
+        return listing_cards(rows)
 
     def map_points(self, queryset) -> list[dict]:
         title = "name" if self.model is Organization else "title"
@@ -348,6 +355,9 @@ class EmbedMixin:
     framed), with a link to the same search on the full list (``full_list``, a route name)."""
 
     full_list = ""
+
+    def cards(self, rows) -> None:
+        return None  # the embedded list is one line per listing, from the listings themselves
 
     @method_decorator(xframe_options_exempt)
     @method_decorator(csp_replace({"frame-ancestors": ["*"]}))

@@ -135,3 +135,42 @@ def test_a_write_during_the_outage_invalidates_counts_once_redis_is_back(real_re
     assert caching.cached("count", "q", lambda: "after") == "after"
     assert cache.reachable and not caching._bump_missed
     assert caching.cached("count", "q", lambda: "unused") == "after"  # and caching works again
+
+
+def test_one_redis_client_serves_every_call_and_thread(real_redis):
+    """Django builds a ``redis.Redis`` per call; ours builds one per pool and cache object
+    (``mpdb.cache``). Django keeps a cache object per thread: four threads, four clients."""
+    import threading
+
+    inner = cache._cache
+    assert inner.get_client() is inner.get_client(write=True)
+    built = []
+    original = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    redis.Redis.__init__ = counting
+    errors = []
+    try:
+
+        def work(n: int) -> None:
+            try:
+                for i in range(50):
+                    cache.set(f"t{n}:{i}", i)
+                    assert cache.get(f"t{n}:{i}") == i
+                    assert cache.get_many([f"t{n}:{i}", "missing"]) == {f"t{n}:{i}": i}
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        redis.Redis.__init__ = original
+    assert errors == []
+    assert len(built) == 4  # 600 calls from 4 threads: one client each, not one per call
+    assert real_redis.dbsize() == 200
