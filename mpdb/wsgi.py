@@ -1,5 +1,6 @@
 """WSGI entry point (gunicorn mpdb.wsgi)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -19,3 +20,8 @@ def _warm() -> None:
 
 
 _warm()
+# Everything loaded so far lives as long as the process: keep it out of the garbage
+# collector's full passes. Without this a full pass walks about 140,000 objects (the ZIP table,
+# Django's models, URLs and translations), about 60 ms on the benchmark machine, and lands on
+# whichever request happens to trigger it; after it, a full pass takes about 3 ms.
+gc.freeze()
