@@ -377,6 +377,15 @@ class Initiative(Listing):
             # "Is it visible?" for the keys a link filter found (a goal, a role), from the
             # index alone: 9,420 keys took 35 ms from the table, 15 ms this way, at a million.
             models.Index(fields=["id"], condition=models.Q(visible=True), name="ini_visible_id"),
+            # A state and a link filter (a goal, a role): both sides in key order, so
+            # PostgreSQL merges them and stops at the count's cap. At a million, "goal + CA"
+            # counted its first 10,001 matches in 26–38 ms instead of 92 (a hash of every
+            # visible CA key).
+            models.Index(
+                fields=["state", "id"],
+                condition=models.Q(visible=True),
+                name="ini_visible_state_id",
+            ),
             # Near a ZIP: statewide work of the ZIP's state is found wherever it is based.
             models.Index(
                 fields=["state", "scope"],

@@ -129,8 +129,8 @@ def test_link_tables_are_indexed_by_term_then_listing():
 
 
 def test_the_visible_initiatives_have_the_indexes_their_searches_read():
-    """Migrations 0023 and 0024: visible keys alone, statewide work by state, and (PostgreSQL)
-    full text over the visible rows only; each partial, over ``visible``."""
+    """Migrations 0023 to 0025: visible keys alone and by state, statewide work by state, and
+    (PostgreSQL) full text over the visible rows only; each partial, over ``visible``."""
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, "directory_initiative")
         definitions = {}
@@ -141,8 +141,14 @@ def test_the_visible_initiatives_have_the_indexes_their_searches_read():
             )
             definitions = dict(cursor.fetchall())
     assert found["ini_visible_id"]["columns"] == ["id"]
+    assert found["ini_visible_state_id"]["columns"] == ["state", "id"]
     assert found["ini_visible_state_scope"]["columns"] == ["state", "scope"]
     if connection.vendor == "postgresql":
-        for name in ("ini_visible_id", "ini_visible_state_scope", "ini_visible_search_gin"):
+        for name in (
+            "ini_visible_id",
+            "ini_visible_state_id",
+            "ini_visible_state_scope",
+            "ini_visible_search_gin",
+        ):
             assert definitions[name].endswith("WHERE visible"), definitions[name]
         assert "USING gin (search_vector)" in definitions["ini_visible_search_gin"]
