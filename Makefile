@@ -99,7 +99,7 @@ BENCH_COLD_OUT ?= docs
 BENCH_COLD_ARGS ?=
 
 bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-cold-<size>.md (BENCH_REUSE=1: measure only)
-	BENCH_COMMAND="make bench-cold BENCH_COLD_INITIATIVES=$(BENCH_COLD_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
+	BENCH_COMMAND="make bench-cold BENCH_COLD_INITIATIVES=$(BENCH_COLD_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)$(if $(BENCH_COLD_ARGS), BENCH_COLD_ARGS='$(BENCH_COLD_ARGS)')" \
 	$(PY) scripts/bench_cold.py --db $(BENCH_COLD_DB) --initiatives $(BENCH_COLD_INITIATIVES) \
 		$(if $(BENCH_REUSE),--reuse) --out $(BENCH_COLD_OUT) $(BENCH_COLD_ARGS)
 
