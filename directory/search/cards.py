@@ -36,7 +36,7 @@ def _other_languages(listing) -> list:
 
 def badges(listing, labels: dict | None = None) -> list[dict]:
     """The badges a listing (organization, initiative or event) shows, in order: each a dict
-    of ``css`` (its class), ``text`` and, for some, ``title`` (a tooltip)."""
+    of ``css`` (its class), ``text`` and ``title`` (a tooltip, or "")."""
     labels = labels or badge_labels()
     found = []
     if listing.is_demo:
@@ -51,25 +51,28 @@ def badges(listing, labels: dict | None = None) -> list[dict]:
     languages = _other_languages(listing)
     if languages:
         names = ", ".join(str(language) for language in languages)
-        found.append({"css": "badge-language", "text": labels["in"] % {"names": names}})
+        found.append(
+            {"css": "badge-language", "text": labels["in"] % {"names": names}, "title": ""}
+        )
     return found
 
 
 def badge_labels() -> dict:
-    """The badges' texts in the active language (translated once per page, not per card)."""
+    """The badges' texts in the active language (translated once per page, not per card).
+    Every badge has every key: a missing one would cost the template a failed lookup."""
     return {
         "demo": {
             "css": "badge-demo",
             "text": gettext("Example entry"),
             "title": gettext("Made-up example data for the demo"),
         },
-        "paper": {"css": "badge-paper", "text": gettext("Named in the MPDB paper")},
+        "paper": {"css": "badge-paper", "text": gettext("Named in the MPDB paper"), "title": ""},
         "cross": {
             "css": "badge-cross",
             "text": gettext("Works across the divide (self-declared)"),
             "title": gettext("The organization says so itself"),
         },
-        "newcomers": {"css": "badge-newcomers", "text": gettext("Welcomes newcomers")},
+        "newcomers": {"css": "badge-newcomers", "text": gettext("Welcomes newcomers"), "title": ""},
         "in": gettext("In %(names)s"),
         "away": gettext("%(distance)s mi away"),
     }
