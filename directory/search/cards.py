@@ -18,6 +18,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
 from directory.models import Initiative, Scope
+from directory.search.taxonomy import with_terms
 
 
 def _other_languages(listing) -> list:
@@ -112,3 +113,10 @@ def listing_cards(rows) -> list[dict]:
             }
         )
     return cards
+
+
+def newest_cards(initiatives, count: int) -> list[dict]:
+    """The cards of the ``count`` newest of these published initiatives (the home page, role
+    and goal pages): three queries."""
+    rows = initiatives.select_related("organization").order_by("-published_at", "-pk")[:count]
+    return listing_cards(with_terms(list(rows)))

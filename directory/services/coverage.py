@@ -88,7 +88,8 @@ def fold_changes(using: str = DEFAULT_DB_ALIAS) -> int:
         cursor.execute(f"SELECT COUNT(*) FROM {CHANGE}")
         moved = cursor.fetchone()[0]
         if moved:
-            # "WHERE TRUE": SQLite's parser needs a WHERE before an upsert's ON CONFLICT.
+            # The WHERE is needed twice over: empty cells stay out, and SQLite's parser wants a
+            # WHERE between a SELECT and an upsert's ON CONFLICT.
             cursor.execute(
                 f"INSERT INTO {COUNT} ({KEY}, n) SELECT * FROM ({_sums(CHANGE)}) s"
                 f" WHERE n <> 0 {ADD_TO_CELL}"

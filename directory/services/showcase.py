@@ -1,8 +1,7 @@
 """Who does the work: published listings for a role or a goal page, in a fixed number of queries."""
 
 from directory.models import Event, Initiative, Organization
-from directory.search.cards import listing_cards
-from directory.search.taxonomy import with_terms
+from directory.search.cards import newest_cards
 
 SHOWN = 8
 
@@ -12,15 +11,7 @@ def listings_for(*, field: str, obj) -> dict:
     initiatives = Initiative.objects.published().filter(**{field: obj})
     organizations = Organization.objects.published().filter(**{field: obj})
     return {
-        "initiatives": listing_cards(
-            with_terms(
-                list(
-                    initiatives.select_related("organization").order_by("-published_at", "-pk")[
-                        :SHOWN
-                    ]
-                )
-            )
-        ),
+        "initiatives": newest_cards(initiatives, SHOWN),
         "initiative_total": initiatives.count(),
         "organizations": organizations.order_by("name")[:SHOWN],
         "organization_total": organizations.count(),

@@ -9,9 +9,9 @@ from django.views.decorators.cache import cache_control
 
 from directory.caching import cached
 from directory.models import Initiative, Organization, Status
-from directory.search.cards import listing_cards
+from directory.search.cards import newest_cards
 from directory.search.geo import US_STATES
-from directory.search.taxonomy import taxonomy, with_terms
+from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
@@ -67,13 +67,7 @@ def home(request):
         "stats": home_stats(),
         "goals": taxonomy().goals,
         "groups": taxonomy().groups,
-        "newest": listing_cards(
-            with_terms(
-                list(
-                    initiatives.select_related("organization").order_by("-published_at", "-pk")[:6]
-                )
-            )
-        ),
+        "newest": newest_cards(initiatives, 6),
     }
     return render(request, "home.html", context)
 

@@ -137,7 +137,7 @@ def test_a_write_during_the_outage_invalidates_counts_once_redis_is_back(real_re
     assert caching.cached("count", "q", lambda: "unused") == "after"  # and caching works again
 
 
-def test_one_redis_client_serves_every_call_and_thread(real_redis):
+def test_one_redis_client_serves_every_call_and_thread(real_redis, monkeypatch):
     """Django builds a ``redis.Redis`` per call; ours builds one per pool and cache object
     (``mpdb.cache``). Django keeps a cache object per thread: four threads, four clients."""
     import threading
@@ -151,26 +151,23 @@ def test_one_redis_client_serves_every_call_and_thread(real_redis):
         built.append(1)
         original(self, *args, **kwargs)
 
-    redis.Redis.__init__ = counting
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
     errors = []
-    try:
 
-        def work(n: int) -> None:
-            try:
-                for i in range(50):
-                    cache.set(f"t{n}:{i}", i)
-                    assert cache.get(f"t{n}:{i}") == i
-                    assert cache.get_many([f"t{n}:{i}", "missing"]) == {f"t{n}:{i}": i}
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+    def work(n: int) -> None:
+        try:
+            for i in range(50):
+                cache.set(f"t{n}:{i}", i)
+                assert cache.get(f"t{n}:{i}") == i
+                assert cache.get_many([f"t{n}:{i}", "missing"]) == {f"t{n}:{i}": i}
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        redis.Redis.__init__ = original
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert errors == []
     assert len(built) == 4  # 600 calls from 4 threads: one client each, not one per call
     assert real_redis.dbsize() == 200
