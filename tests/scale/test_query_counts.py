@@ -51,7 +51,9 @@ KINDS = {
         "sqlite": 11,
         "postgresql": 8,
     },
-    "{api_detail}": 5,
+    # An API detail is built as the lists' rows are: its row (PostgreSQL: with its links;
+    # SQLite: one query per link table), its sources, and the taxonomy (4).
+    "{api_detail}": {"sqlite": 9, "postgresql": 6},
     "/api/v1/organizations/?state=CO": {"sqlite": 12, "postgresql": 9},
     "/api/v1/events/?state=CO": 6,
     # Fewer on PostgreSQL: it writes the CSV itself (COPY), and the feed reads each row's links
