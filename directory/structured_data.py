@@ -70,8 +70,7 @@ def _common(obj, request) -> dict:
         "url": request.build_absolute_uri(obj.get_absolute_url()),
         "description": obj.summary,
         "identifier": str(obj.uuid),
-        "knowsAbout": [role.name for role in obj.roles.all()]
-        + [goal.title for goal in obj.goals.all()],
+        "knowsAbout": [term.name for term in (*obj.role_terms, *obj.goal_terms)],
     }
     if http_url(obj.website):
         data["sameAs"] = obj.website

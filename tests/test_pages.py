@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_home_page_shows_all_goals_and_all_53_roles(client, django_assert_num_queries):
     InitiativeFactory()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -49,7 +49,7 @@ def test_home_page_counts_only_published_listings(client):
 
 def test_home_page_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
     InitiativeFactory.create_batch(12, roles=list(Role.objects.all()[:3]))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         first = client.get("/")
     assert first.status_code == 200
     with django_assert_num_queries(0):  # cached until a listing changes
@@ -81,7 +81,7 @@ def test_goal_page_lists_who_works_on_it(client, django_assert_num_queries, slug
     initiatives = InitiativeFactory.create_batch(3, goals=[goal])
     InitiativeFactory(goals=[goal], status="rejected", title="Rejected work")
     taxonomy()  # read once per process (directory/search/taxonomy.py), not per page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(goal.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -96,7 +96,7 @@ def test_role_page_explains_the_role_and_lists_who_does_it(client, django_assert
     initiative = InitiativeFactory(roles=[role])
     InitiativeFactory.create_batch(10, roles=[role])
     taxonomy()  # read once per process (directory/search/taxonomy.py), not per page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(role.get_absolute_url())
     html = response.content.decode()
     assert escape(role.summary) in html

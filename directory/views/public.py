@@ -295,6 +295,12 @@ class ListingDetailView(DetailView):
     def jsonld_of(listing, request) -> dict:
         raise NotImplementedError
 
+    def get_object(self, queryset=None):
+        # Its roles, goals and languages as the taxonomy's terms (one statement), not prefetched
+        # as models: the template and the JSON-LD read ``role_terms``, ``goal_terms`` and
+        # ``language_terms``.
+        return with_terms([super().get_object(queryset)])[0]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["jsonld"] = self.jsonld_of(self.object, self.request)
@@ -311,7 +317,7 @@ class InitiativeDetailView(ListingDetailView):
     def get_queryset(self):
         return (
             Initiative.objects.published()
-            .for_list()
+            .select_related("organization")
             .prefetch_related(
                 "sources",  # the Sources section and the JSON-LD's sameAs
                 upcoming_events(),
@@ -330,8 +336,7 @@ class OrganizationDetailView(ListingDetailView):
         published = Organization.objects.published()
         members = Membership.objects.filter(organization=OuterRef("pk"))
         return (
-            published.for_list()
-            .annotate(has_members=Exists(members))
+            published.annotate(has_members=Exists(members))
             .prefetch_related(
                 "sources",  # the Sources section and the JSON-LD's sameAs
                 Prefetch(

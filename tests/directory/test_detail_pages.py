@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
@@ -35,7 +36,10 @@ def test_initiative_page_answers_how_to_help_and_links_roles_and_goals(
         goals=[goal],
         source="self",
     )
-    with django_assert_num_queries(6):  # initiative+org, roles, goals, languages, sources, events
+    taxonomy()  # read once per process and taxonomy version, not per page
+    # The initiative and its organization, its roles, goals and languages (one statement), its
+    # sources, its events.
+    with django_assert_num_queries(4):
         response = client.get(initiative.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -89,7 +93,10 @@ def test_organization_page_lists_its_initiatives_and_networks(client, django_ass
     org.networks.add(network)
     InitiativeFactory(organization=org, title="Published work")
     InitiativeFactory(organization=org, title="Pending work", status="pending")
-    with django_assert_num_queries(9):
+    taxonomy()  # read once per process and taxonomy version, not per page
+    # The organization, its roles, goals and languages (one statement), sources, initiatives,
+    # networks, members and events.
+    with django_assert_num_queries(7):
         response = client.get(org.get_absolute_url())
     html = response.content.decode()
     assert "Published work" in html and "Pending work" not in html

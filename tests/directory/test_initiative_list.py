@@ -253,7 +253,7 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
         InitiativeFactory(roles=roles, goals=goals, postal_code="80302")
     for size in (5, 50):
         cache.clear()  # cold: counts and facets computed afresh (and the taxonomy read again)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.context["object_list"]) == size
 
@@ -300,7 +300,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 

@@ -94,22 +94,33 @@ def test_an_emptied_cache_makes_a_new_version_not_a_stale_one():
     )
 
 
-def test_cards_get_their_roles_and_languages_as_terms_in_two_queries():
-    organization = OrganizationFactory()
+def test_listings_get_their_roles_goals_and_languages_as_terms_in_one_query():
     roles = list(Role.objects.filter(slug__in=["mediators", "facilitators", "bridge-builders"]))
+    goals = list(Goal.objects.filter(slug__in=["compromise", "reconciliation"]))
+    organization = OrganizationFactory(goals=goals[:1])
     rows = [
-        InitiativeFactory(organization=organization, roles=roles, languages=["es", "en"])
+        InitiativeFactory(
+            organization=organization, roles=roles, goals=goals, languages=["es", "en"]
+        )
         for _ in range(3)
     ]
+    bare = InitiativeFactory(organization=organization, roles=[], goals=[], languages=[])
     taxonomy()
     with CaptureQueriesContext(connection) as captured:
-        with_terms(rows)
-    assert len(captured.captured_queries) == 2  # one per link table, for the whole page
+        with_terms([*rows, bare])
+    assert len(captured.captured_queries) == 1  # the three link tables, for the whole page
     expected = sorted(roles, key=lambda role: role.number)
     for row in rows:
         assert [term.slug for term in row.role_terms] == [role.slug for role in expected]
         assert [term.label for term in row.role_terms] == [role.label for role in expected]
+        assert [term.group for term in row.role_terms] == [role.group.name for role in expected]
+        assert [term.slug for term in row.goal_terms] == [
+            goal.slug for goal in sorted(goals, key=lambda goal: goal.number)
+        ]
         assert [term.slug for term in row.language_terms] == ["en", "es"]
+    assert (bare.role_terms, bare.goal_terms, bare.language_terms) == ([], [], [])
+    with_terms([organization])  # organizations have the same three link tables
+    assert [term.slug for term in organization.goal_terms] == [goals[0].slug]
 
 
 def test_every_page_of_cards_shows_their_role_tags(client):

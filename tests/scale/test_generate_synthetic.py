@@ -9,6 +9,7 @@ from django.core.management import call_command
 from directory.dev.synthetic import MARKER_SENTENCE, SLUG_PREFIX, STATE_POPULATION
 from directory.models import CoverageChange, Initiative, Organization, Report, Source, Status
 from directory.search.geo import lookup_zip
+from roles.models import Role
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,8 @@ def test_remove_deletes_only_synthetic_rows():
     real = InitiativeFactory(organization=paper, slug="real-work")
     demo = InitiativeFactory(slug="synthetic-looking-but-not-demo")  # no is_demo: not synthetic
     example = InitiativeFactory(slug="an-example", is_demo=True)  # seed_demo's kind: kept
-    real.roles.set([1, 2])
+    # Two roles by their place in the paper: their keys depend on which tests ran before.
+    real.roles.set(Role.objects.order_by("number")[:2])
     generate()
     flagged = synthetic(Initiative).first()
     Report.objects.create(initiative=flagged, kind="other", message="a report on a synthetic row")
