@@ -12,8 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, tran
 
 from directory.models import Initiative, Organization
 from directory.models.coverage import ALL_STATES, ROLE_TOTAL, CoverageChange, CoverageCount, Kind
-from goals.models import Goal
-from roles.models import Role
+from directory.search.taxonomy import taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -185,8 +184,12 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
             (ini_roles if initiative else org_roles)[role] = n
         else:
             (ini_cells if initiative else org_cells)[(role, goal)] = n
-    goals = list(Goal.objects.all())
-    roles = list(Role.objects.with_label())
+    # The taxonomy's terms, not models: no query, and each role's page address computed once
+    # per process, not 18 times per page (search/taxonomy.py).
+    snapshot = taxonomy()
+    goals = list(snapshot.goals)
+    group_of = {role.pk: group for group in snapshot.groups for role in group.roles}
+    roles = sorted(snapshot.roles.values(), key=lambda role: role.order)
     peak = max([*ini_cells.values(), 0]) + max([*org_cells.values(), 0]) or 1
     rows = []
     group_totals: dict = defaultdict(int)
@@ -205,11 +208,12 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
                 }
             )
         o_total, i_total = org_roles.get(role.pk, 0), ini_roles.get(role.pk, 0)
-        group_totals[role.group] += o_total + i_total
+        group_totals[group_of[role.pk]] += o_total + i_total
         rows.append(
             {
                 "role": role,
                 "cells": cells,
+                "group": group_of[role.pk],
                 "organizations": o_total,
                 "initiatives": i_total,
                 "total": o_total + i_total,
@@ -233,12 +237,12 @@ def coverage_json(data: dict, *, state: str | None, scopes: list[str]) -> dict:
     return {
         "state": state or None,
         "scope": scopes,
-        "goals": [{"slug": g.slug, "number": g.number, "title": g.title} for g in data["goals"]],
+        "goals": [{"slug": g.slug, "number": g.number, "title": g.name} for g in data["goals"]],
         "roles": [
             {
                 "slug": row["role"].slug,
                 "name": row["role"].name,
-                "group": row["role"].group.slug,
+                "group": row["group"].slug,
                 "organizations": row["organizations"],
                 "initiatives": row["initiatives"],
                 "by_goal": {

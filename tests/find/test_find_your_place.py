@@ -2,6 +2,7 @@
 
 import pytest
 
+from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.finder import recommend
 from roles.models import FinderAnswer, FinderWeight, Role
@@ -153,7 +154,7 @@ def test_coverage_by_state_and_scope(client, coverage_world):
     assert client.get("/api/v1/coverage/?state=ZZ").status_code == 400
     page = client.get("/coverage/?state=IL")
     assert "roles have no one listed in Illinois" in page.content.decode()
-    assert Role.objects.get(slug="facilitators") in page.context["empty_roles"]
+    assert "facilitators" in [role.slug for role in page.context["empty_roles"]]
 
 
 def test_the_coverage_page_shows_the_same_numbers_as_the_json(client, coverage_world):
@@ -171,15 +172,16 @@ def test_the_coverage_page_shows_the_same_numbers_as_the_json(client, coverage_w
 
 
 def test_coverage_query_count_does_not_grow(client, coverage_world, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    taxonomy()  # the goals and roles: read once per process and taxonomy version, not per page
+    with django_assert_num_queries(1):  # the counts
         client.get("/api/v1/coverage/")
     for _ in range(5):
         InitiativeFactory(
             postal_code="10001", roles=list(Role.objects.all()[:10]), goals=list(Goal.objects.all())
         )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         client.get("/api/v1/coverage/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         assert client.get("/coverage/?state=NY").status_code == 200
 
 

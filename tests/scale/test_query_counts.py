@@ -45,8 +45,9 @@ KINDS = {
     "{organization}": 11,
     "/events/?state=CO": 10,
     "{event}": 5,
-    "/coverage/": 3,
-    "/coverage/?state=CO": 3,
+    # The counts, and the taxonomy (4) for the goals and roles.
+    "/coverage/": 5,
+    "/coverage/?state=CO": 5,
     # API lists: the page's keys, then its rows (PostgreSQL: with their links; SQLite: one
     # query per link table), the sources and (organizations) networks; and the taxonomy (4).
     "/api/v1/initiatives/?goal=reconciliation&state=CO&newcomers=true": {
