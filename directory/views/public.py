@@ -335,23 +335,16 @@ class OrganizationDetailView(ListingDetailView):
     def get_queryset(self):
         published = Organization.objects.published()
         members = Membership.objects.filter(organization=OuterRef("pk"))
-        return (
-            published.annotate(has_members=Exists(members))
-            .prefetch_related(
-                "sources",  # the Sources section and the JSON-LD's sameAs
-                Prefetch(
-                    "initiatives",
-                    queryset=Initiative.objects.published().order_by("title"),
-                    to_attr="published_initiatives",
-                ),
-                Prefetch(
-                    "networks", queryset=published.order_by("name"), to_attr="published_networks"
-                ),
-                Prefetch(
-                    "members", queryset=published.order_by("name"), to_attr="published_members"
-                ),
-                upcoming_events(),
-            )
+        return published.annotate(has_members=Exists(members)).prefetch_related(
+            "sources",  # the Sources section and the JSON-LD's sameAs
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.published().order_by("title"),
+                to_attr="published_initiatives",
+            ),
+            Prefetch("networks", queryset=published.order_by("name"), to_attr="published_networks"),
+            Prefetch("members", queryset=published.order_by("name"), to_attr="published_members"),
+            upcoming_events(),
         )
 
 
