@@ -28,6 +28,7 @@ class FacetOption:
 
 
 FACETS = ("goal", "group", "scope", "state", "language")
+OWN = "state|scope"  # the counts of the listing's own columns, state and scope, together
 #: Facets are counted while at most this many listings match (each count reads every match's
 #: links: a few milliseconds per thousand). Above it the choices come without counts, the page
 #: says so, and one more filter brings the counts back.
@@ -88,8 +89,9 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     Two statements. The first reads the matching keys, at most FACET_CAP + 1 of them: only the
     key, so PostgreSQL answers it from indexes (the filters' own), and it stops at the cap.
     Above the cap nothing else runs. Otherwise one more statement counts every facet over
-    those keys: the listings' state and scope, and a GROUP BY per link table, joined in a
-    UNION ALL. Written in SQL because the ORM builds no UNION of GROUP BYs over other tables.
+    those keys: the listings' state and scope (one GROUP BY of both), and a GROUP BY per link
+    table, joined in a UNION ALL. Written in SQL because the ORM builds no UNION of GROUP BYs
+    over other tables.
     (One statement with the matches as a common table expression read the rows, not the
     indexes, to carry their state and scope: three times slower at 100,000 listings.)
 
@@ -124,12 +126,17 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     else:
         among, keys_param = f"IN ({', '.join(['%s'] * len(ids))})", ids
     parts, params = [], []
+    own = [key for key in keys if key in ("scope", "state")]  # columns of the listing itself
+    if own:
+        # Both in one pass over the matching rows (each pass reads every row by its key): one
+        # count per state and scope together ("CO|local"), added up per facet below.
+        parts.append(
+            f"SELECT '{OWN}', state || '|' || scope, COUNT(*) FROM {table}"
+            f" WHERE {pk} {among} GROUP BY state, scope"
+        )
+        params += keys_param
     for key in keys:
-        if key in ("scope", "state"):  # columns of the listing itself
-            parts.append(
-                f"SELECT '{key}', {key}, COUNT(*) FROM {table} WHERE {pk} {among} GROUP BY {key}"
-            )
-            params += keys_param
+        if key in own:
             continue
         field, counted = {
             "goal": ("goals", "*"),
@@ -146,7 +153,12 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for key, value, n in cursor.fetchall():
-            if value is not None:
+            if key == OWN:
+                values = dict(zip(("state", "scope"), value.split("|"), strict=True))
+                for facet in own:
+                    counted = found[facet]
+                    counted[values[facet]] = counted.get(values[facet], 0) + n
+            elif value is not None:
                 found[key][value] = n
     return found
 

@@ -618,3 +618,23 @@ def test_a_list_sorted_per_row_sorts_its_keys_before_reading_rows(client, world,
     rows = [q["sql"] for q in queries if 'INNER JOIN "directory_organization"' in q["sql"]]
     rows = [sql for sql in rows if '"directory_initiative"."id" IN (' in sql]
     assert len(rows) == 1 and " LIMIT " not in rows[0]
+
+
+def test_state_and_scope_counts_add_up_from_one_pass_over_the_matches(client):
+    """The state and scope facets are counted together (one GROUP BY of both, facets.py): each
+    state's count adds up its scopes, and each scope's its states."""
+    goal = Goal.objects.get(slug="reconciliation")
+    for postal_code, scope in [
+        ("80302", "local"),
+        ("80302", "local"),
+        ("80302", "state"),
+        ("10001", "local"),
+        ("10001", "national"),
+    ]:
+        InitiativeFactory(goals=[goal], postal_code=postal_code, scope=scope)
+    InitiativeFactory(postal_code="80302", scope="local")  # another goal: not counted
+    response = client.get(f"{URL}?goal=reconciliation")
+    states = {o.value: o.count for o in response.context["facets"]["state"]}
+    scopes = {o.value: o.count for o in response.context["facets"]["scope"]}
+    assert states == {"CO": 3, "NY": 2}
+    assert (scopes["local"], scopes["state"], scopes["national"], scopes["online"]) == (3, 1, 1, 0)
