@@ -64,13 +64,24 @@ def _place(obj) -> dict | None:
     return place
 
 
+def _names(obj, kind: str) -> list[str]:
+    """The names of a listing's roles or goals (``kind``: "role" or "goal"): from the taxonomy's
+    terms a detail page reads with it (``taxonomy.with_terms``), else from its models."""
+    terms = getattr(obj, f"{kind}_terms", None)
+    if terms is not None:
+        return [term.name for term in terms]
+    if kind == "goal":
+        return [goal.title for goal in obj.goals.all()]
+    return [role.name for role in obj.roles.all()]
+
+
 def _common(obj, request) -> dict:
     data = {
         "@context": "https://schema.org",
         "url": request.build_absolute_uri(obj.get_absolute_url()),
         "description": obj.summary,
         "identifier": str(obj.uuid),
-        "knowsAbout": [term.name for term in (*obj.role_terms, *obj.goal_terms)],
+        "knowsAbout": _names(obj, "role") + _names(obj, "goal"),
     }
     if http_url(obj.website):
         data["sameAs"] = obj.website

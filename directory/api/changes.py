@@ -91,7 +91,7 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
             .order_by("updated_at", "uuid")
             .values_list("updated_at", "uuid", "status")[: limit + 1]
         )
-        for updated_at, ident, status in rows:  # plain rows: up to 303 of them, most not kept
+        for updated_at, ident, status in rows:  # plain rows: limit + 1 per kind, most not kept
             candidates.append((Key(updated_at, type_name, str(ident)), "row", status))
         deleted = (
             model.history.filter(history_type="-", published_at__isnull=False)

@@ -217,7 +217,8 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _one_from_row(self, request) -> Response | None:
         """One listing as the serializer gives it, from a plain row (``fast_rows``, as the
-        list's pages): two statements and no model instance, where the serializer's path
+        list's pages): two statements on PostgreSQL (the row with its links, its sources; five
+        on SQLite, a query per link table) and no model instance, where the serializer's path
         prefetches roles, goals, languages and sources as models (about half of an API
         detail's time). None when ``fast_rows`` cannot stand in or nothing public has this id:
         the serializer's path answers then (its 404 included)."""

@@ -117,6 +117,6 @@ def listing_cards(rows) -> list[dict]:
 
 def newest_cards(initiatives, count: int) -> list[dict]:
     """The cards of the ``count`` newest of these published initiatives (the home page, role
-    and goal pages): three queries."""
+    and goal pages): two queries (the rows, then their terms)."""
     rows = initiatives.select_related("organization").order_by("-published_at", "-pk")[:count]
     return listing_cards(with_terms(list(rows)))

@@ -156,8 +156,8 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
             if key == OWN:
                 values = dict(zip(("state", "scope"), value.split("|"), strict=True))
                 for facet in own:
-                    counted = found[facet]
-                    counted[values[facet]] = counted.get(values[facet], 0) + n
+                    tally = found[facet]
+                    tally[values[facet]] = tally.get(values[facet], 0) + n
             elif value is not None:
                 found[key][value] = n
     return found

@@ -176,9 +176,12 @@ class Shared(dict):
     django-filter deep-copies every filter for each FilterSet, and Django every field for each
     form: with their choices, querysets and widgets, over a thousand objects copied per list
     page (about a millisecond here). Ours hold nothing of a request: ``ListingFilter.apply``
-    calls a filter's method on its own FilterSet (never through the filter's ``parent``, which
-    the next request's FilterSet overwrites), and the filters form is written out in its
-    template, never from its fields' widgets, so nothing changes a shared field either."""
+    calls a filter's method on its own FilterSet, never through the filter's ``parent`` or
+    ``model``, which every new FilterSet overwrites (the filters ``ListingFilter`` declares are
+    shared by its subclasses too, so ``parent`` may even be another kind's FilterSet: never
+    call a shared filter's ``filter`` for a filter with a ``method``). Nothing changes a shared
+    field either: the filters form is written out in its template, and the browsable API's
+    rendering of it changes no widget."""
 
     def __deepcopy__(self, memo) -> dict:
         return dict(self)
@@ -253,8 +256,8 @@ class ListingFilter(filters.FilterSet):
 
     def get_form_class(self):
         """The form class, built once per FilterSet class: django-filter builds it, and a form
-        field for every filter, on every request. The fields hold nothing of a request (their
-        choices are querysets, copied with each form as Django copies every form's fields)."""
+        field for every filter, on every request. Its fields are shared by every form of the
+        class, not copied for each (``Shared``)."""
         form_class = ListingFilter._form_classes.get(type(self))
         if form_class is None:
             form_class = super().get_form_class()
@@ -366,7 +369,9 @@ class ListingFilter(filters.FilterSet):
             return filter_.filter(queryset, value)
         if value in EMPTY_VALUES:
             return queryset
-        return getattr(self, filter_.method)(queryset, filter_.field_name, value)
+        method = filter_.method
+        method = method if callable(method) else getattr(self, method)
+        return method(queryset, filter_.field_name, value)
 
     def without(self, name: str):
         """The listings every filter but ``name`` lets through (for ``name``'s facet counts)."""

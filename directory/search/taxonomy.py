@@ -36,7 +36,7 @@ class Term:
     label: str = ""
     url: str = ""  # a role's or goal's page
     order: int = 0  # its place in its list
-    group: str = ""  # a role's group's name
+    group_name: str = ""  # a role's group's name
 
     def __str__(self) -> str:
         return self.name
@@ -174,8 +174,12 @@ def with_terms(rows: list) -> list:
     parts = []
     for kind, (_attribute, name, column, _terms) in enumerate(terms):
         table = model._meta.get_field(name).remote_field.through._meta.db_table
-        # Numeric keys (roles, goals) and text keys (languages, by code) in columns of their own.
-        number, text = (column, "NULL") if column != "language_id" else ("NULL", column)
+        # Numeric keys (roles, goals) and text keys (languages, by code) in columns of their own,
+        # typed in every part, so that PostgreSQL unites them in any order.
+        if column == "language_id":
+            number, text = "CAST(NULL AS INTEGER)", column
+        else:
+            number, text = column, "CAST(NULL AS VARCHAR)"
         parts.append(
             f"SELECT {kind}, {owner}, {number}, {text} FROM {table} WHERE {owner} IN ({among})"
         )

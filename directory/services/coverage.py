@@ -219,7 +219,7 @@ def coverage(*, state: str | None = None, scopes: list[str] | None = None) -> di
                 "total": o_total + i_total,
             }
         )
-    thinnest = sorted(rows, key=lambda r: (r["total"], r["role"].number))[:THIN]
+    thinnest = sorted(rows, key=lambda r: (r["total"], r["role"].order))[:THIN]
     top_group = max(group_totals.values(), default=0) or 1
     return {
         "goals": goals,

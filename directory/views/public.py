@@ -56,7 +56,7 @@ class FilteredListView(TemplateView):
     #: ``noun`` is a value (URLs, alert kinds); these two are what people read
     noun_label = ""
     noun_plural = ""
-    #: the rows a card shows besides the listing's own (its roles and languages come as
+    #: the rows a card shows besides the listing's own (its roles, goals and languages come as
     #: taxonomy terms: ``taxonomy.with_terms``)
     card_related: tuple[str, ...] = ("organization",)
     #: the long columns no card shows (its full text and search vector are most of a row's

@@ -113,7 +113,9 @@ def test_listings_get_their_roles_goals_and_languages_as_terms_in_one_query():
     for row in rows:
         assert [term.slug for term in row.role_terms] == [role.slug for role in expected]
         assert [term.label for term in row.role_terms] == [role.label for role in expected]
-        assert [term.group for term in row.role_terms] == [role.group.name for role in expected]
+        assert [term.group_name for term in row.role_terms] == [
+            role.group.name for role in expected
+        ]
         assert [term.slug for term in row.goal_terms] == [
             goal.slug for goal in sorted(goals, key=lambda goal: goal.number)
         ]
