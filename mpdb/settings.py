@@ -359,11 +359,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # DRF's parsers, with JSON that answers 400 for lone surrogates and deep nesting.
+    # DRF's parsers, with JSON that answers 400 for lone surrogates and deep nesting, and
+    # multipart that answers 400 for a body holding no field.
     "DEFAULT_PARSER_CLASSES": [
         "directory.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "directory.api.parsers.MultiPartParser",
     ],
     # Trust X-Forwarded-For only as far as the configured number of proxies.
     "NUM_PROXIES": NUM_PROXIES,

@@ -50,3 +50,17 @@ class JSONParser(parsers.JSONParser):
         if problem:
             raise ParseError(problem)
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's, answering ``400`` for a body that is no form at all: a non-empty body in which
+    not one field or file is found (text before a closing boundary, say) is refused, not read
+    as an empty form (on a PATCH that would answer ``200`` and change nothing)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        request = (parser_context or {}).get("request")
+        has_body = int((request.META if request else {}).get("CONTENT_LENGTH") or 0) > 0
+        if has_body and not parsed.data and not parsed.files:
+            raise ParseError(_("The multipart body holds no form field."))
+        return parsed

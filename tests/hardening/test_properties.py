@@ -341,3 +341,42 @@ def test_only_http_addresses_become_links(text):
         and link.lower().startswith(("http://", "https://"))
         and not any(c.isspace() or ord(c) < 32 for c in link)
     )
+
+
+def test_a_multipart_body_holding_no_field_is_a_400_not_an_empty_edit(client):
+    """Text before a closing boundary is no form: a PATCH with it must not answer 200 having
+    changed nothing (found by schemathesis); a real multipart form still works."""
+    from rest_framework_api_key.models import APIKey
+
+    from directory.models.webhooks import WebhookEndpoint
+
+    _key, secret = APIKey.objects.create_key(name="partner")
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {secret}"}
+    created = client.post(
+        "/api/v1/webhooks/",
+        {
+            "url": "https://partner.example.org/hook",
+            "events": ["event.changed"],
+            "contact_email": "ops@partner.example.org",
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/webhooks/{created.json()['id']}/"
+    boundary = "c23cca6cc5ce2fc3c8f34c978635bf0b"
+    garbage = f"\u00e8--{boundary}--\r\n".encode()
+    refused = client.patch(
+        url, garbage, content_type=f"multipart/form-data; boundary={boundary}", **auth
+    )
+    assert refused.status_code == 400, refused.content
+    assert "no form field" in refused.json()["detail"]
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\n'
+        f"Our hook\r\n--{boundary}--\r\n"
+    ).encode()
+    edited = client.patch(
+        url, form, content_type=f"multipart/form-data; boundary={boundary}", **auth
+    )
+    assert edited.status_code == 200, edited.content
+    assert WebhookEndpoint.objects.get().description == "Our hook"
