@@ -613,3 +613,24 @@ def test_https_deliveries_check_the_certificate_against_the_host_name(
         assert "CERTIFICATE_VERIFY_FAILED" in failed.last_error
     finally:
         receiver.close()
+
+
+def test_a_multipart_body_holding_no_field_is_a_400_not_an_empty_edit(client, api_key):
+    """Text before a closing boundary is no form: a PATCH with it must not answer 200 having
+    changed nothing (found by schemathesis); a real multipart form still works."""
+    url = f"/api/v1/webhooks/{register(client, api_key, 'https://partner.example.org/hook')['id']}/"
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {api_key}"}
+    boundary = "c23cca6cc5ce2fc3c8f34c978635bf0b"
+    multipart = f"multipart/form-data; boundary={boundary}"
+    refused = client.patch(
+        url, f"\u00e8--{boundary}--\r\n".encode(), content_type=multipart, **auth
+    )
+    assert refused.status_code == 400, refused.content
+    assert "no form field" in refused.json()["detail"]
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\n'
+        f"Our hook\r\n--{boundary}--\r\n"
+    ).encode()
+    edited = client.patch(url, form, content_type=multipart, **auth)
+    assert edited.status_code == 200, edited.content
+    assert WebhookEndpoint.objects.get().description == "Our hook"
