@@ -109,7 +109,9 @@ def listing_cards(rows) -> list[dict]:
                 "network": network if getattr(row, "is_network", False) else "",
                 "summary": row.summary,
                 "badges": found,
-                "roles": row.role_terms,
+                # dicts, not the taxonomy's terms: a template finds a dict's value at its
+                # first lookup, a term's only after the dict lookup has failed
+                "roles": [{"url": role.url, "label": role.label} for role in row.role_terms],
             }
         )
     return cards
