@@ -36,6 +36,7 @@ FACET_CAP = 1_000
 # Counting a facet over hundreds of thousands of listings takes seconds; above the cap the
 # choices are offered without counts (the page says so) and the first filter brings them back.
 TOO_MANY = "too many"
+IDS = "ids"  # in ``_counts``'s answer: the keys of every match, when there were few enough
 
 
 def facet_counts(filterset) -> dict[str, list[FacetOption]]:
@@ -70,6 +71,7 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
         counts.update(found)
         if every:
             filterset.match_count = found[""]  # the list's total, counted up to its cap
+            filterset.match_ids = found.get(IDS)  # every match's key, when they were counted
             if found[keys[0]] == TOO_MANY:
                 # Every filter together matches too many, so every filter but one matches at
                 # least as many: no other statement needs to run to know that.
@@ -97,7 +99,8 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
 
     ``total_up_to``: the first statement also counts the matches, up to this many plus one
     (a window count over them, in the same scan), and ``""`` holds that count even above the
-    cap: the list's capped total, so no COUNT of its own runs."""
+    cap: the list's capped total, so no COUNT of its own runs. At or below the cap, ``IDS``
+    holds every match's key."""
     limit = FACET_CAP + 1 if total_up_to is None else total_up_to + 1
     keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
     try:
@@ -113,7 +116,7 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     total = rows[0][-1] if rows else 0
     if len(ids) > FACET_CAP:
         return {**dict.fromkeys(keys, TOO_MANY), "": total}
-    found: dict[str, dict | int] = {"": total, **{key: {} for key in keys}}
+    found: dict[str, dict | int | list] = {"": total, IDS: ids, **{key: {} for key in keys}}
     if not ids:
         return found
     model = queryset.model

@@ -335,6 +335,9 @@ class ListingFilter(filters.FilterSet):
     #: when something has already counted them: the facets (``facets.facet_counts``, when
     #: every match was counted) or the relevance sort (``order``)
     match_count: int | None = None
+    #: the keys of every matching listing, when the facets read them all (no more than
+    #: ``facets.FACET_CAP``): the list's page is then read among them (``filter_queryset``)
+    match_ids: list | None = None
 
     @property
     def place(self) -> ZipInfo | None:
@@ -342,7 +345,17 @@ class ListingFilter(filters.FilterSet):
         return self.form.place if self.form.cleaned_data.get("near") else None
 
     def filter_queryset(self, queryset):
-        return self.order(self.apply(queryset))
+        ordered = self.order(self.apply(queryset))
+        if self.match_ids is None or self.computed_order:
+            return ordered
+        # Every match's key is known (the facets read them): the page is read among those
+        # keys, in the list's order, and no filter runs again. Read through the filters, a
+        # page sorted by date walks the newest listings, reads each row and checks its links
+        # until twenty match: 4,101 rows for twenty (18 ms) for a goal and a role at 100,000
+        # initiatives. Among the keys (the view reads a page's keys first, then its rows) the
+        # walk reads the date index alone: 1.3 ms, then twenty rows by key. An order computed
+        # per row (relevance, distance) needs the filters' own annotations: it keeps its query.
+        return queryset.filter(pk__in=self.match_ids).order_by(*self.ordering_for(self.sorted_by))
 
     def apply(self, queryset, without: frozenset[str] = frozenset()):
         """``queryset`` with every given filter except those named in ``without``, unordered.

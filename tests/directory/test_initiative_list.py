@@ -253,7 +253,8 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
         InitiativeFactory(roles=roles, goals=goals, postal_code="80302")
     for size in (5, 50):
         cache.clear()  # cold: counts and facets computed afresh (and the taxonomy read again)
-        with django_assert_num_queries(8):
+        # The facets read every match's key (60): the page is read among them, keys first.
+        with django_assert_num_queries(9):
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.context["object_list"]) == size
 
@@ -511,7 +512,7 @@ def test_above_the_cap_the_facets_read_only_the_matching_keys(client, monkeypatc
     from django.test.utils import CaptureQueriesContext
 
     import directory.search.facets
-    from directory.search.facets import _counts
+    from directory.search.facets import IDS, _counts
 
     goal = Goal.objects.get(slug="compromise")
     for _ in range(3):
@@ -532,7 +533,9 @@ def test_above_the_cap_the_facets_read_only_the_matching_keys(client, monkeypatc
     with CaptureQueriesContext(connection) as below:
         found = _counts(matches, ["state", "goal"])
     assert len(below.captured_queries) == 2
+    keys = sorted(found.pop(IDS))  # below the cap: every match's key too
     assert found == {"": 3, "state": {"CO": 3}, "goal": {"compromise": 3}}
+    assert keys == sorted(matches.values_list("pk", flat=True))
 
 
 def test_a_role_group_without_roles_matches_nothing(client, world):
@@ -638,3 +641,53 @@ def test_state_and_scope_counts_add_up_from_one_pass_over_the_matches(client):
     scopes = {o.value: o.count for o in response.context["facets"]["scope"]}
     assert states == {"CO": 3, "NY": 2}
     assert (scopes["local"], scopes["state"], scopes["national"], scopes["online"]) == (3, 1, 1, 0)
+
+
+@pytest.mark.parametrize("sort", ["", "name"])
+def test_a_list_whose_facets_read_every_key_reads_its_pages_among_them(client, monkeypatch, sort):
+    """Below the facets' cap the facets have read every match's key: each page is read among
+    those keys (no statement after the facets filters by goal or role again) and is the page
+    the filters themselves give, in the same order; above the cap the filters run as before."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    import directory.search.facets
+
+    goal, other = Goal.objects.get(slug="compromise"), Goal.objects.get(slug="reconciliation")
+    role = Role.objects.get(slug="bridge-builders")
+    now = timezone.now()
+    for i in range(24):
+        InitiativeFactory(
+            title=f"Circle {(i * 7) % 24:02d}",  # names in another order than dates
+            goals=[goal if i % 2 else other],
+            roles=[role] if i % 3 else [],
+            postal_code="80302",
+            published_at=now - timedelta(days=i),
+        )
+    matches = Initiative.objects.published().filter(goals=goal, roles=role)
+    order = ["title", "pk"] if sort else ["-published_at", "-pk"]
+    expected = list(matches.order_by(*order).values_list("title", flat=True))
+    assert len(expected) == 8
+    query = f"goal=compromise&role=bridge-builders&page_size=3&sort={sort}"
+
+    def pages() -> tuple[list[str], list[str]]:
+        shown, statements = [], []
+        for page in (1, 2, 3):
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                shown += titles(client.get(f"{URL}?{query}&page={page}"))
+            statements += [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]]
+        return shown, statements
+
+    shown, statements = pages()
+    assert shown == expected
+    assert statements and not any("directory_initiative_goals" in sql for sql in statements)
+    assert not any("directory_initiative_roles" in sql for sql in statements)
+
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 5)  # 8 matches: above the cap
+    shown, statements = pages()
+    assert shown == expected
+    assert any("directory_initiative_goals" in sql for sql in statements)
