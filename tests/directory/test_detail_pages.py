@@ -185,3 +185,38 @@ def test_initiative_page_is_cached_until_the_listing_changes_and_events_follow_t
     initiative.status = "archived"
     initiative.save()
     assert client.get(url).status_code == 404
+
+
+def test_detail_pages_list_their_next_ten_published_events_soonest_first(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.directory.test_events import make_event
+
+    initiative = InitiativeFactory(title="Town talks")
+    organization = initiative.organization
+    now = timezone.now()
+    for day in range(12, 0, -1):  # made latest first: the page must sort them
+        make_event(
+            organization=organization,
+            initiative=initiative if day % 2 else None,
+            title=f"Forum {day:02d}",
+            starts_at=now + timedelta(days=day),
+            ends_at=now + timedelta(days=day, hours=2),
+        )
+    make_event(organization=organization, title="Forum draft", status="pending")
+    make_event(
+        organization=organization,
+        title="Forum past",
+        starts_at=now - timedelta(days=2),
+        ends_at=now - timedelta(days=2) + timedelta(hours=2),
+    )
+
+    def shown(listing) -> list[str]:
+        html = client.get(listing.get_absolute_url()).content.decode()
+        section = re.search(r'<h2 id="events-h">.*?</section>', html, re.S).group()
+        return re.findall(r">(Forum [^<]+)</a>", section)
+
+    assert shown(organization) == [f"Forum {day:02d}" for day in range(1, 11)]
+    assert shown(initiative) == [f"Forum {day:02d}" for day in (1, 3, 5, 7, 9, 11)]
