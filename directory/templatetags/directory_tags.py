@@ -144,3 +144,27 @@ def role_options(groups, selected) -> str:
             for group in groups
         ),
     )
+
+
+@register.simple_tag
+def select_options(choices, value) -> str:
+    """A ``<select>``'s options from (value, label) pairs, the one equal to ``value`` (None:
+    "") selected. Django's widget writes the same options through two templates per option."""
+    chosen = "" if value is None else str(value)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, _SELECTED if str(v) == chosen else _NOTHING, label) for v, label in choices),
+    )
+
+
+@register.simple_tag
+def coverage_cells(cells) -> str:
+    """One row of the coverage matrix: a cell per goal, shaded by its heat, its count with the
+    words a screen reader says (``views.coverage._say_cells``). Written here rather than by a
+    template loop: 371 cells, three values each, were the coverage page's largest cost."""
+    return format_html_join(
+        "",
+        '<td class="heat-{}">{}<span class="visually-hidden"> ({})</span></td>',
+        ((cell["heat"], cell["total"], cell["said"]) for cell in cells),
+    )

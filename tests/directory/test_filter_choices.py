@@ -1,6 +1,7 @@
-"""The filters form's long lists of choices are written by two template tags
-(``facet_checkboxes``, ``role_options``) instead of template loops: the same markup the loops
-wrote, every value escaped, and on a real list page the boxes and the menu keep what was chosen."""
+"""Long lists of choices written by template tags instead of template loops: the filters
+form's facets and role menu (``facet_checkboxes``, ``role_options``), the coverage page's state
+menu and matrix (``select_options``, ``coverage_cells``). The same markup the loops (or Django's
+widget) wrote, every value escaped, and on real pages the choices keep what was chosen."""
 
 import re
 
@@ -94,3 +95,43 @@ def test_a_list_page_keeps_the_chosen_boxes_and_role(client):
     menu = re.search(r'<select id="id_role".*?</select>', html, re.S).group()
     assert re.findall(r'<option value="([^"]*)" selected>', menu) == ["bridge-builders"]
     assert html.count('name="state"') == 1  # states without matches are not offered with counts
+
+
+CELLS = (
+    '{% load l10n %}{% localize off %}{% for cell in cells %}<td class="heat-{{ cell.heat }}">'
+    '{{ cell.total }}<span class="visually-hidden"> ({{ cell.said }})</span></td>'
+    "{% endfor %}{% endlocalize %}"
+)
+
+
+def test_coverage_cells_write_what_the_template_loop_wrote():
+    cells = [
+        {"heat": 0, "total": 0, "said": "0 organizations, 0 initiatives"},
+        {"heat": 4, "total": 12345, "said": "1 organización, <12> & “más”"},
+    ]
+    tag = render("{% coverage_cells cells %}", cells=cells)
+    assert tag == render(CELLS, cells=cells)
+    assert "(1 organización, &lt;12&gt; &amp; “más”)" in tag and ">12345<" in tag
+
+
+@pytest.mark.parametrize("value", ["CO", "", None, "ZZ"])
+def test_select_options_choose_as_django_s_select_widget_does(value):
+    from django import forms
+
+    choices = [("", "All states"), ("CO", "Colorado"), ("DC", 'District <"of"> Columbia')]
+    tag = render("{% select_options choices value %}", choices=choices, value=value)
+    widget = forms.Select(choices=choices).render("state", value)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", widget)
+    assert tag == "".join(options)
+    assert tag.count(" selected") == (0 if value == "ZZ" else 1)
+
+
+@pytest.mark.django_db
+def test_the_coverage_page_keeps_the_chosen_state_and_says_what_is_wrong(client):
+    html = client.get("/coverage/", {"state": "co"}).content.decode()
+    assert '<option value="CO" selected>Colorado</option>' in html
+    wrong = client.get("/coverage/", {"state": "zz"})
+    assert wrong.status_code == 400
+    page = wrong.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_state_error"' in page
+    assert re.search(r'<p class="field-error" id="id_state_error">[^<]*ZZ', page)
