@@ -9,7 +9,7 @@ each card is a dict built once in Python, its labels translated once per page, a
 templates find every value at the first lookup.
 
 ``badges`` is the one place that decides which badges a listing earns: cards, detail pages and
-the organization and event cards all render its list (``_badges.html``).
+the organization and event cards all render its list (the ``badge_spans`` template tag).
 """
 
 from __future__ import annotations

@@ -168,3 +168,22 @@ def coverage_cells(cells) -> str:
         '<td class="heat-{}">{}<span class="visually-hidden"> ({})</span></td>',
         ((cell["heat"], cell["total"], cell["said"]) for cell in cells),
     )
+
+
+@register.simple_tag
+def badge_spans(badges) -> str:
+    """A listing's badges (``cards.badges``: dicts of ``css``, ``text``, ``title``) as spans,
+    each with its tooltip when it has one. A tag, not an included template: a list page has
+    twenty cards, and an include per card cost more than the badges themselves."""
+    return format_html_join(
+        "",
+        '<span class="badge {}"{}>{}</span>\n',
+        (
+            (
+                badge["css"],
+                format_html(' title="{}"', badge["title"]) if badge["title"] else _NOTHING,
+                badge["text"],
+            )
+            for badge in badges
+        ),
+    )

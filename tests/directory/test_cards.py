@@ -115,3 +115,26 @@ def test_home_role_pages_and_event_cards_use_the_same_cards(client, listings):
         ("badge-paper", "Named in the MPDB paper"),
         ("badge-cross", "Works across the divide (self-declared)"),
     ]
+
+
+def test_badge_spans_write_what_the_badges_template_wrote():
+    """``badge_spans`` replaced an included template (``_badges.html``): same markup, escaped."""
+    from django.template import engines
+
+    loop = (
+        '{% for badge in badges %}<span class="badge {{ badge.css }}"{% if badge.title %}'
+        ' title="{{ badge.title }}"{% endif %}>{{ badge.text }}</span>\n{% endfor %}'
+    )
+    badges = [
+        {"css": "badge-demo", "text": "Example <entry>", "title": 'Made-up "data" & more'},
+        {"css": "badge-language", "text": "In Español, Tiếng Việt", "title": ""},
+    ]
+
+    def render(source: str) -> str:
+        template = engines["django"].from_string("{% load directory_tags %}" + source)
+        return template.render({"badges": badges})
+
+    written = render("{% badge_spans badges %}")
+    assert written == render(loop)
+    assert 'title="Made-up &quot;data&quot; &amp; more">Example &lt;entry&gt;</span>' in written
+    assert render("{% badge_spans none %}") == ""
