@@ -44,10 +44,14 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
     "other filters": one for all the facets not filtered on, plus one per facet that is (its own
     filter left out).
 
-    The first set applies every filter, and counts the list's matches as it reads their keys
-    (up to the list's cap, COUNT_CAP): the total is kept on the FilterSet (``match_count``)
-    and the list's paginator counts nothing again. When they are more than FACET_CAP, leaving
-    one filter out can only match more: no other statement runs."""
+    The first set applies every filter, and counts the list's matches as it reads their keys,
+    up to FACET_CAP (or up to the list's cap, COUNT_CAP, when relevance may rank the list):
+    the total is kept on the FilterSet (``match_count``, ``counted_to``) and the list's
+    paginator counts nothing again for its first pages. Counting further is what cost most on
+    large lists (at a million initiatives, a goal and a role read 5,222 matches to count them
+    all; a role group and a scope, 10,001), and the first pages need no more than "more than
+    1,000". When they are more than FACET_CAP, leaving one filter out can only match more: no
+    other statement runs."""
     data = filterset.data
     chosen = {
         key: {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
@@ -67,10 +71,14 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
         else:
             queryset = filterset.apply(filterset.queryset.all())
         every = keys[0] not in active  # every filter applies: the list's own matches
-        found = _counts(queryset, keys, total_up_to=COUNT_CAP if every else None)
+        # The list's total: up to the facets' own cap (a page then says "more than 1,000"),
+        # unless relevance may rank the list, which needs to know up to COUNT_CAP.
+        up_to = COUNT_CAP if filterset.may_rank else FACET_CAP
+        found = _counts(queryset, keys, total_up_to=up_to if every else None)
         counts.update(found)
         if every:
-            filterset.match_count = found[""]  # the list's total, counted up to its cap
+            filterset.match_count = found[""]  # the list's total, counted up to ``up_to``
+            filterset.counted_to = up_to
             filterset.match_ids = found.get(IDS)  # every match's key, when they were counted
             if found[keys[0]] == TOO_MANY:
                 # Every filter together matches too many, so every filter but one matches at

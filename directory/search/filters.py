@@ -335,6 +335,9 @@ class ListingFilter(filters.FilterSet):
     #: when something has already counted them: the facets (``facets.facet_counts``, when
     #: every match was counted) or the relevance sort (``order``)
     match_count: int | None = None
+    #: how far ``match_count`` was counted: the facets stop at FACET_CAP unless the list may be
+    #: ranked (``may_rank``), and the list's own count (the paginator's) at COUNT_CAP
+    counted_to: int = COUNT_CAP
     #: the keys of every matching listing, when the facets read them all (no more than
     #: ``facets.FACET_CAP``): the list's page is then read among them (``filter_queryset``)
     match_ids: list | None = None
@@ -409,6 +412,13 @@ class ListingFilter(filters.FilterSet):
                 self.ranked = False
         self.sorted_by = sort
         return queryset.order_by(*self.ordering_for(sort))
+
+    @property
+    def may_rank(self) -> bool:
+        """Whether the list may come out ranked by relevance: words to search, and no other
+        order asked for. Ranking needs to know whether more than COUNT_CAP listings match."""
+        data = self.form.cleaned_data
+        return bool(data.get("q")) and data.get("sort") in (None, "", "relevance")
 
     @property
     def computed_order(self) -> bool:

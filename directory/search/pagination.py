@@ -36,6 +36,7 @@ class CappedPaginator(Paginator):
         *args,
         known_count: int | None = None,
         keys_first: bool = False,
+        cap: int | None = None,
         **kwargs,
     ):
         """``known_count``: the exact number of rows, when the caller has already counted them
@@ -47,6 +48,8 @@ class CappedPaginator(Paginator):
         rows, and the joined rows are read for the page alone (22 → 13 ms near a ZIP in New
         York at 100,000 initiatives, where 2,290 initiatives are within reach)."""
         super().__init__(object_list, per_page, *args, **kwargs)
+        if cap is not None:
+            self.cap = cap
         if known_count is not None:
             self.raw_count = known_count
         self.keys_first = keys_first
@@ -68,6 +71,12 @@ class CappedPaginator(Paginator):
         """True if more rows match than were counted."""
         return self.raw_count > self.cap
 
+    @property
+    def more_beyond(self) -> bool:
+        """True if pages go on past the last one counted: the count stopped short of COUNT_CAP
+        (``shallow_cap``), and the next page counts further."""
+        return self.capped and self.cap < COUNT_CAP
+
     def page(self, number):
         """As Django's; deep pages of a queryset skip their OFFSET over ids only."""
         number = self.validate_number(number)
@@ -81,3 +90,19 @@ class CappedPaginator(Paginator):
             found = {row.pk: row for row in rows.filter(pk__in=ids)}
             return self._get_page([found[pk] for pk in ids if pk in found], number, self)
         return self._get_page(rows[bottom:top], number, self)
+
+
+def shallow_cap(known: int | None, counted_to: int, per_page: int, number) -> tuple:
+    """(known count, cap: None for the paginator's own) for a list's paginator when something counted its matches only up to
+    ``counted_to`` (the facets, ``facets.facet_counts``). More than that many match: the first
+    pages say "more than …" and count nothing (the cap, a whole number of pages, so that no page
+    is cut short); a page past them counts up to COUNT_CAP itself. ``number``: the page asked
+    for, as in the query string."""
+    if known is None or counted_to >= COUNT_CAP or known <= counted_to:
+        return known, None
+    shallow = counted_to - counted_to % per_page
+    try:
+        deep = int(number) * per_page > shallow
+    except (TypeError, ValueError):
+        deep = False  # no page, or not a number: the first page
+    return (None, None) if deep else (known, shallow)

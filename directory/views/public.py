@@ -22,7 +22,7 @@ from directory.search.filters import (
     OrganizationFilter,
 )
 from directory.search.geo import US_STATES
-from directory.search.pagination import COUNT_CAP, CappedPaginator
+from directory.search.pagination import COUNT_CAP, CappedPaginator, shallow_cap
 from directory.search.taxonomy import taxonomy, with_terms
 from directory.services.alerts import normalize_query
 from directory.structured_data import initiative_jsonld, organization_jsonld
@@ -107,10 +107,15 @@ class FilteredListView(TemplateView):
         if not context["valid"]:
             context.update(errors=filterset.errors, paginator=None, page_obj=None, object_list=[])
             return context
+        per_page = page_size_from(request)
+        known, cap = shallow_cap(
+            filterset.match_count, filterset.counted_to, per_page, request.GET.get("page")
+        )
         paginator = CappedPaginator(
             filterset.qs.select_related(*self.card_related).defer(*self.card_deferred),
-            page_size_from(request),
-            known_count=filterset.match_count,
+            per_page,
+            known_count=known,
+            cap=cap,
             # Keys first for an order computed per row, and for a page read among the keys
             # the facets found (``ListingFilter.filter_queryset``): the date or name index
             # alone finds the page's keys among them, without reading a row it will not show.

@@ -1,6 +1,7 @@
 """The initiatives list: every filter alone and combined, near-ZIP, ranking, pagination, errors."""
 
 import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -407,11 +408,13 @@ def test_above_the_cap_one_facet_statement_runs_and_below_it_no_count_runs(clien
     for _ in range(3):
         InitiativeFactory(goals=[goal], postal_code="80302")
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
-    wide = client.get(f"{URL}?state=CO&goal=compromise")
+    wide = client.get(f"{URL}?state=CO&goal=compromise&page_size=1")
     assert len(statements) == 1  # not one more per active filter (state, goal)
     assert all(option.count is None for option in wide.context["facets"]["state"])
-    # The facets' first statement counted the list's matches too (up to the list's cap).
-    assert not counts and wide.context["paginator"].count == 3
+    # The facets' first statement counted the list's matches too, up to their own cap: the
+    # first pages say "more than 2".
+    paginator = wide.context["paginator"]
+    assert not counts and (paginator.count, paginator.capped) == (2, True)
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1_000)
     cache.clear()  # counts cached under the other cap
     statements.clear(), counts.clear()
@@ -691,3 +694,61 @@ def test_a_list_whose_facets_read_every_key_reads_its_pages_among_them(client, m
     shown, statements = pages()
     assert shown == expected
     assert any("directory_initiative_goals" in sql for sql in statements)
+
+
+def test_past_the_facets_cap_the_first_pages_say_more_than_and_later_pages_count_on(
+    client, monkeypatch
+):
+    """The facets count a list's matches up to their cap: its first pages say "more than …"
+    and count nothing else; a page past them counts up to the list's own cap, and no listing
+    is skipped or repeated between the two. A list that may be ranked counts every match."""
+    import directory.search.facets
+    import directory.search.pagination
+
+    counts = []
+    capped_count = directory.search.pagination.capped_count
+    monkeypatch.setattr(
+        directory.search.pagination,
+        "capped_count",
+        lambda *args, **kwargs: counts.append(1) or capped_count(*args, **kwargs),
+    )
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 5)
+    goal = Goal.objects.get(slug="compromise")
+    for i in range(11):
+        InitiativeFactory(title=f"Dialogue {i:02d}", goals=[goal], postal_code="80302")
+    expected = list(
+        Initiative.objects.published()
+        .order_by("-published_at", "-pk")
+        .values_list("title", flat=True)
+    )
+
+    def page(number: int, extra: str = ""):
+        cache.clear()
+        counts.clear()
+        response = client.get(f"{URL}?goal=compromise&page_size=2&page={number}{extra}")
+        return response, response.context["paginator"], response.content.decode()
+
+    shown = []
+    for number in (1, 2):  # 4 = the cap (5) cut to whole pages of 2
+        response, paginator, html = page(number)
+        assert (paginator.count, paginator.capped, paginator.more_beyond) == (4, True, True)
+        assert not counts  # the facets' count was enough
+        assert "More than 4 results" in html and f"Page {number} of more than 2" in html
+        assert "Pages stop after" not in html  # they do not: the next page counts on
+        shown += titles(response)
+    assert 'rel="next" href="?goal=compromise&amp;page_size=2&amp;page=3"' in html
+    for number in (3, 4, 5, 6):
+        response, paginator, html = page(number)
+        assert (paginator.count, paginator.capped) == (11, False) and counts == [1]
+        assert "11 initiatives" in html
+        shown += titles(response)
+    assert shown == expected  # nothing skipped, nothing twice
+
+    # An embedded list says "more than" too, rather than a total it did not count.
+    cache.clear()
+    embedded = client.get("/embed/initiatives/?goal=compromise").content.decode()
+    assert re.search(r'class="embed-count">More than \d+ results<', embedded)
+
+    # Words to rank by: the facets count every match (ranking needs the total).
+    response, paginator, html = page(1, "&q=dialogue")
+    assert (paginator.count, paginator.capped) == (11, False) and not counts
