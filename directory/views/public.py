@@ -119,7 +119,7 @@ class FilteredListView(TemplateView):
             # Keys first for an order computed per row, and for a page read among the keys
             # the facets found (``ListingFilter.filter_queryset``): the date or name index
             # alone finds the page's keys among them, without reading a row it will not show.
-            keys_first=filterset.computed_order or filterset.match_ids is not None,
+            keys_first=filterset.computed_order or filterset.among_keys,
         )
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = with_terms(list(page.object_list))
