@@ -73,9 +73,9 @@ class CappedPaginator(Paginator):
 
     @property
     def more_beyond(self) -> bool:
-        """True if pages go on past the last one counted: the count stopped short of COUNT_CAP
-        (``shallow_cap``), and the next page counts further."""
-        return self.capped and self.cap < COUNT_CAP
+        """True if pages go on past the last one counted: the count stopped short of the
+        paginator's own cap (``shallow_cap``), and the next page counts further."""
+        return self.capped and self.cap < type(self).cap
 
     def page(self, number):
         """As Django's; deep pages of a queryset skip their OFFSET over ids only."""
@@ -93,8 +93,9 @@ class CappedPaginator(Paginator):
 
 
 def shallow_cap(known: int | None, counted_to: int, per_page: int, number) -> tuple:
-    """(known count, cap: None for the paginator's own) for a list's paginator when something counted its matches only up to
-    ``counted_to`` (the facets, ``facets.facet_counts``). More than that many match: the first
+    """(known count, cap: None for the paginator's own) for a list's paginator when something
+    counted its matches only up to ``counted_to`` (the facets, ``facets.facet_counts``). More
+    than that many match: the first
     pages say "more than …" and count nothing (the cap, a whole number of pages, so that no page
     is cut short); a page past them counts up to COUNT_CAP itself. ``number``: the page asked
     for, as in the query string."""

@@ -121,6 +121,15 @@ def facet_checkboxes(options, name: str) -> str:
     )
 
 
+def _options(pairs, is_selected) -> str:
+    """``<option>``s from (value, label) pairs, selected where ``is_selected(value)``."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, _SELECTED if is_selected(v) else _NOTHING, label) for v, label in pairs),
+    )
+
+
 @register.simple_tag
 def role_options(groups, selected) -> str:
     """The role menu's choices: one ``<optgroup>`` per role group (``taxonomy.Group``), the
@@ -132,14 +141,7 @@ def role_options(groups, selected) -> str:
             (
                 group.letter,
                 group.name,
-                format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>',
-                    (
-                        (role.slug, _SELECTED if role.slug in selected else _NOTHING, role.name)
-                        for role in group.roles
-                    ),
-                ),
+                _options(((role.slug, role.name) for role in group.roles), selected.__contains__),
             )
             for group in groups
         ),
@@ -151,11 +153,7 @@ def select_options(choices, value) -> str:
     """A ``<select>``'s options from (value, label) pairs, the one equal to ``value`` (None:
     "") selected. Django's widget writes the same options through two templates per option."""
     chosen = "" if value is None else str(value)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((v, _SELECTED if str(v) == chosen else _NOTHING, label) for v, label in choices),
-    )
+    return _options(choices, lambda v: str(v) == chosen)
 
 
 @register.simple_tag

@@ -295,6 +295,8 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
     assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
     html = response.content.decode()
     assert "More than 4 results" in html and "Page 1 of more than 2" in html
+    # The paginator's own cap: pages stop there, and the page says so.
+    assert not paginator.more_beyond and "Pages stop after the first 4" in html
     api = client.get("/api/v1/initiatives/?page_size=2").json()
     assert (api["count"], api["count_capped"]) == (4, True)
     exact = client.get("/api/v1/initiatives/?page_size=2&state=IL").json()
