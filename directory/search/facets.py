@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 from django.http import QueryDict
 
 from directory.models import Language, Scope
@@ -108,11 +108,15 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     ``total_up_to``: the first statement also counts the matches, up to this many plus one
     (a window count over them, in the same scan), and ``""`` holds that count even above the
     cap: the list's capped total, so no COUNT of its own runs. At or below the cap, ``IDS``
-    holds every match's key."""
+    holds every match's key.
+
+    Both run on the connection the list itself reads from (``queryset.db``): an anonymous
+    visitor's list reads from the replica when there is one (mpdb/routers.py), its facets too."""
     limit = FACET_CAP + 1 if total_up_to is None else total_up_to + 1
     keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
+    connection = connections[queryset.db]
     try:
-        sql, sql_params = keyed.query.sql_with_params()
+        sql, sql_params = keyed.query.get_compiler(connection=connection).as_sql()
     except EmptyResultSet:  # e.g. a search with no searchable word
         return {"": 0, **{key: {} for key in keys}}
     with connection.cursor() as cursor:

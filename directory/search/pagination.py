@@ -77,6 +77,14 @@ class CappedPaginator(Paginator):
         paginator's own cap (``shallow_cap``), and the next page counts further."""
         return self.capped and self.cap < type(self).cap
 
+    @property
+    def more_than(self) -> int:
+        """When ``capped``: how many rows are known to match at the least ("more than …").
+        Where the facets counted (``shallow_cap``), that is how far they counted, not the
+        shallow cap, which is cut to whole pages (994 for pages of 7 when they counted past
+        1,000)."""
+        return self.raw_count - 1 if self.more_beyond else self.count
+
     def page(self, number):
         """As Django's; deep pages of a queryset skip their OFFSET over ids only."""
         number = self.validate_number(number)
