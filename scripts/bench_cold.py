@@ -21,9 +21,10 @@ view ``scripts/bench_baseline.py``; reference (b), Datasette on a SQLite export)
    slowest URL;
 5. writes ``benchmarks-cold-<size>.md`` and ``.json`` to ``--out`` (``-100k``, ``-1m``, …).
 
-``--smoke`` (CI): 5,000 initiatives, a few URLs per kind; fails when any request is not 200 or
-any kind's app p95 exceeds its limit (``LIMITS``) times the floor view's p95 for the same kind in
-the same run.
+``--smoke`` (CI): 5,000 initiatives, a few URLs per kind; fails when any request is not 200 (a
+Datasette request that times out is reported but does not fail it: Datasette's deep pages take
+more than 30 s at a million) or any kind's app p95 exceeds its limit (``LIMITS``) times the
+floor view's p95 for the same kind in the same run.
 
     python scripts/bench_cold.py --db mpdb_bench_cold_100000 --initiatives 100000 --out docs
     python scripts/bench_cold.py --db mpdb_bench_cold_100000 --reuse --out /tmp/cold
@@ -972,7 +973,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     missing = [kind for kind, v in ratios.items() if v is None]
     over = {k: v for k, v in known.items() if v > LIMITS[k]}
-    passed = not bad and not over and not missing
+    # The check is the app's (and its floor's, which it is measured against): a reference
+    # that times out (Datasette's deep pages at a million take more than 30 s) is reported,
+    # and its row says so, but does not fail it.
+    failing = [b for b in bad if not b.endswith("[datasette]: timeout")]
+    passed = not failing and not over and not missing
     results["smoke"] = {
         "limits": LIMITS,
         "floor_min_ms": FLOOR_MIN_MS,

@@ -110,6 +110,8 @@ def shallow_cap(known: int | None, counted_to: int, per_page: int, number) -> tu
     if known is None or counted_to >= COUNT_CAP or known <= counted_to:
         return known, None
     shallow = counted_to - counted_to % per_page
+    if not shallow:  # not one whole page within the count: the list counts on itself
+        return None, None
     try:
         deep = int(number) * per_page > shallow
     except (TypeError, ValueError):

@@ -760,8 +760,17 @@ def test_past_the_facets_cap_the_first_pages_say_more_than_and_later_pages_count
 
     # An embedded list says "more than" too, rather than a total it did not count.
     cache.clear()
-    embedded = client.get("/embed/initiatives/?goal=compromise").content.decode()
+    embedded = client.get("/embed/initiatives/?goal=compromise&page_size=2").content.decode()
     assert 'class="embed-count">More than 5 results<' in embedded
+    assert embedded.count(">Dialogue ") == 2, embedded
+    # Pages longer than the facets' count: not one whole page within it, so the list counts
+    # on itself rather than show an empty page.
+    cache.clear()
+    counts.clear()
+    response = client.get(f"{URL}?goal=compromise&page_size=20")
+    paginator = response.context["paginator"]
+    assert (paginator.count, paginator.capped) == (11, False) and counts == [1]
+    assert titles(response) == expected and "11 initiatives" in response.content.decode()
 
     # Words to rank by: the facets count every match (ranking needs the total).
     response, paginator, html = page(1, "&q=dialogue")

@@ -208,8 +208,8 @@ def csv_stream(queryset, serializer_class, request) -> Iterator[bytes]:
     columns = _columns(queryset, serializer_class.Meta.fields, request)
     aliases = {f"_csv{i}": expression for i, (_name, expression) in enumerate(columns)}
     rows = queryset.prefetch_related(None).annotate(**aliases).values_list(*aliases)
-    sql, params = rows.query.sql_with_params()
     connection = connections[rows.db]
+    sql, params = rows.query.get_compiler(connection=connection).as_sql()
 
     def generate() -> Iterator[bytes]:
         # As the Python path: the header comes with the first row (an empty export is empty).
