@@ -103,10 +103,10 @@ class CappedPaginator(Paginator):
 def shallow_cap(known: int | None, counted_to: int, per_page: int, number) -> tuple:
     """(known count, cap: None for the paginator's own) for a list's paginator when something
     counted its matches only up to ``counted_to`` (the facets, ``facets.facet_counts``). More
-    than that many match: the first
-    pages say "more than …" and count nothing (the cap, a whole number of pages, so that no page
-    is cut short); a page past them counts up to COUNT_CAP itself. ``number``: the page asked
-    for, as in the query string."""
+    than that many match: the first pages say "more than …" and count nothing (the cap, a
+    whole number of pages, so that no page is cut short); a page past them counts up to
+    COUNT_CAP itself, and so does every page when not one whole page fits within the count.
+    ``number``: the page asked for, as in the query string."""
     if known is None or counted_to >= COUNT_CAP or known <= counted_to:
         return known, None
     shallow = counted_to - counted_to % per_page
