@@ -39,7 +39,7 @@ TOO_MANY = "too many"
 IDS = "ids"  # in ``_counts``'s answer: the keys of every match, when there were few enough
 
 
-def facet_counts(filterset) -> dict[str, list[FacetOption]]:
+def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]]:
     """Every facet's counts from the request's one bound FilterSet, for each distinct set of
     "other filters": one for all the facets not filtered on, plus one per facet that is (its own
     filter left out).
@@ -51,7 +51,10 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
     large lists (at a million initiatives, a goal and a role read 5,222 matches to count them
     all; a role group and a scope, 10,001), and the first pages need no more than "more than
     1,000". When they are more than FACET_CAP, leaving one filter out can only match more: no
-    other statement runs."""
+    other statement runs.
+
+    ``counted`` False (a list that shows no facets: the embedded one): only the first
+    statement runs, for the list's total and keys; every facet comes without counts."""
     data = filterset.data
     chosen = {
         key: {value for value in data.getlist(key) if "\x00" not in value}  # NUL: no lookup
@@ -61,16 +64,18 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
         snapshot = taxonomy()
         return {key: _options(key, None, chosen[key], snapshot) for key in FACETS}
     active = [key for key in FACETS if key in data]
-    groups = [[key for key in FACETS if key not in active], *([key] for key in active)]
-    counts: dict[str, dict | str] = {}
+    if counted:
+        groups = [[key for key in FACETS if key not in active], *([key] for key in active)]
+        groups = [keys for keys in groups if keys]
+    else:
+        groups = [[]]  # the list's own matches, no facet
+    counts: dict[str, dict | str] = dict.fromkeys(FACETS, TOO_MANY)
     for keys in groups:
-        if not keys:
-            continue
-        if keys[0] in active:
-            queryset = filterset.without(keys[0])
-        else:
+        every = not keys or keys[0] not in active  # every filter applies: the list's own matches
+        if every:
             queryset = filterset.apply(filterset.queryset.all())
-        every = keys[0] not in active  # every filter applies: the list's own matches
+        else:
+            queryset = filterset.without(keys[0])
         # The list's total: up to the facets' own cap (a page then says "more than 1,000"),
         # unless relevance may rank the list, which needs to know up to COUNT_CAP.
         up_to = COUNT_CAP if filterset.may_rank else FACET_CAP
@@ -80,14 +85,14 @@ def facet_counts(filterset) -> dict[str, list[FacetOption]]:
             filterset.match_count = found[""]  # the list's total, counted up to ``up_to``
             filterset.counted_to = up_to
             filterset.match_ids = found.get(IDS)  # every match's key, when they were counted
-            if found[keys[0]] == TOO_MANY:
+            if found[""] > FACET_CAP:
                 # Every filter together matches too many, so every filter but one matches at
                 # least as many: no other statement needs to run to know that.
-                counts.update(dict.fromkeys(FACETS, TOO_MANY))
                 break
     snapshot = taxonomy()
     return {
-        # TOO_MANY: the other filters match too many listings to count cheaply: no counts.
+        # TOO_MANY: the other filters match too many listings to count cheaply, or the facets
+        # were not asked for: no counts.
         key: _options(key, None if counts[key] == TOO_MANY else counts[key], chosen[key], snapshot)
         for key in FACETS
     }
@@ -129,7 +134,7 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     if len(ids) > FACET_CAP:
         return {**dict.fromkeys(keys, TOO_MANY), "": total}
     found: dict[str, dict | int | list] = {"": total, IDS: ids, **{key: {} for key in keys}}
-    if not ids:
+    if not ids or not keys:
         return found
     model = queryset.model
     table, pk = model._meta.db_table, model._meta.pk.column

@@ -59,6 +59,10 @@ class FilteredListView(TemplateView):
     #: the rows a card shows besides the listing's own (its roles, goals and languages come as
     #: taxonomy terms: ``taxonomy.with_terms``)
     card_related: tuple[str, ...] = ("organization",)
+    #: whether the page shows the facets' counts, and its listings' roles, goals and languages
+    #: (the embedded list shows neither: only the list's total is counted, and no terms read)
+    shows_facets = True
+    shows_terms = True
     #: the long columns no card shows (its full text and search vector are most of a row's
     #: bytes): left out of the list's query
     card_deferred: tuple[str, ...] = (
@@ -91,7 +95,7 @@ class FilteredListView(TemplateView):
             event_modes=Event.Mode.choices,
             radius=request.GET.get("radius"),
             # First: when the facets count every match, the list knows its total (no COUNT).
-            facets=facet_counts(filterset),
+            facets=facet_counts(filterset, counted=self.shows_facets),
             view=view,
             query_string=query_without(request.GET, "page").lstrip("?"),
             max_radius=MAX_RADIUS,
@@ -122,7 +126,9 @@ class FilteredListView(TemplateView):
             keys_first=filterset.computed_order or filterset.among_keys,
         )
         page = paginator.get_page(request.GET.get("page"))
-        page.object_list = with_terms(list(page.object_list))
+        page.object_list = list(page.object_list)
+        if self.shows_terms:
+            page.object_list = with_terms(page.object_list)
         context.update(
             page_obj=page,
             paginator=paginator,
@@ -355,6 +361,7 @@ class EmbedMixin:
     framed), with a link to the same search on the full list (``full_list``, a route name)."""
 
     full_list = ""
+    shows_facets = shows_terms = False  # one line per listing: its title, organization, place
 
     def cards(self, rows) -> None:
         return None  # the embedded list is one line per listing, from the listings themselves

@@ -43,6 +43,11 @@ KINDS = {
     "/initiatives/?near=80302&radius=100&goal=reconciliation": 11,
     "/initiatives/?page=2&page_size=2": 9,
     "/initiatives/?view=map&state=CO": 11,
+    # An embedded list shows no facets and no terms: the matching keys and total (one
+    # statement, not two per set of facets), then the page's rows; and the taxonomy (4), for
+    # the goal filter's choices.
+    "/embed/initiatives/?goal=reconciliation&state=CO": 6,
+    "/embed/events/?state=CO": 6,
     "{detail}": 8,
     "/organizations/?state=CO": 10,
     "/organizations/?goal=reconciliation&state=CO": 12,
