@@ -230,3 +230,28 @@ def test_due_for_reverification_lists_old_listings_with_their_sources(seeded):
     out = StringIO()
     call_command("due_for_reverification", "--csv", stdout=out)
     assert out.getvalue().startswith("kind,slug,name,last_verified,sources")
+
+
+def test_a_translation_the_seed_fills_in_shows_at_once(seeded):
+    """An installation from before the Spanish taxonomy gains it on upgrade (``seed`` fills a
+    translation that is empty), and every process reads the taxonomy again: a snapshot built
+    before the seed would otherwise go on showing the English name."""
+    from django.utils import translation
+
+    from directory.search.taxonomy import taxonomy, taxonomy_changed
+    from goals.models import Goal
+
+    goal = Goal.objects.get(slug="compromise")
+    spanish = goal.title_es
+    assert spanish and spanish != goal.title_en
+    Goal.objects.filter(pk=goal.pk).update(title_es="")  # as before the Spanish taxonomy
+    taxonomy_changed()
+
+    def shown() -> str:
+        with translation.override("es"):
+            return {term.slug: term.name for term in taxonomy().goals}["compromise"]
+
+    assert shown() == goal.title_en  # no Spanish yet: the English name stands in
+    call_command("seed", verbosity=0, stdout=StringIO())
+    assert Goal.objects.get(pk=goal.pk).title_es == spanish
+    assert shown() == spanish

@@ -20,6 +20,7 @@ from django.db import transaction
 from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname
 
+from directory.search.taxonomy import taxonomy_changed
 from directory.services import research
 from directory.services.coverage import fold_changes
 
@@ -54,12 +55,13 @@ class Command(BaseCommand):
         fold_changes()  # the coverage triggers' changes, counted once (``services.coverage``)
 
 
-def _fill_missing_translations(fixture_object) -> None:
-    """Copy translations the fixture has and the stored row lacks; never overwrite text."""
+def _fill_missing_translations(fixture_object) -> bool:
+    """Copy translations the fixture has and the stored row lacks; never overwrite text.
+    Whether it filled any."""
     try:
         options = translator.get_options_for_model(type(fixture_object))
     except NotRegistered:
-        return
+        return False
     model = type(fixture_object)
     columns = [
         build_localized_fieldname(field, code)
@@ -74,12 +76,14 @@ def _fill_missing_translations(fixture_object) -> None:
     }
     if missing:
         model.objects.filter(pk=fixture_object.pk).update(**missing)
+    return bool(missing)
 
 
 @transaction.atomic
 def load_fixture_create_only(path: Path) -> tuple[int, int]:
     """Save the objects of a natural-key fixture that do not exist yet; return (created, kept)."""
     created = kept = 0
+    filled = False
     deferred = []
     with path.open(encoding="utf-8") as handle:
         # Streamed, so later objects can refer to earlier ones by natural key.
@@ -92,7 +96,7 @@ def load_fixture_create_only(path: Path) -> tuple[int, int]:
                 and type(instance)._base_manager.filter(pk=instance.pk).exists()
             ):
                 kept += 1
-                _fill_missing_translations(instance)
+                filled = _fill_missing_translations(instance) or filled
                 continue
             instance._change_reason = f"Seeded from fixtures/{path.name}"
             instance.save()
@@ -103,4 +107,8 @@ def load_fixture_create_only(path: Path) -> tuple[int, int]:
             created += 1
     for item in deferred:
         item.save_deferred_fields()
+    if filled:
+        # An update sends no signal: every process reads the taxonomy again, and pages cached
+        # with the old names are retired, as after an edit in the admin.
+        taxonomy_changed()
     return created, kept
