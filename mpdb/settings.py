@@ -386,7 +386,7 @@ SPECTACULAR_SETTINGS = {
         "classified by the MPDB paper's 7 goals and 53 roles. See docs/api.md for examples, "
         "the sync recipe and limits."
     ),
-    "VERSION": "1.5.0",
+    "VERSION": "1.5.1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

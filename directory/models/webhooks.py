@@ -94,6 +94,9 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    #: while an attempt is under way: when it began (``manage.py webhook_upkeep`` queues again
+    #: a delivery whose attempt never finished, as when its worker was killed)
+    attempt_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -95,6 +95,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
         "next_attempt_at",
+        "attempt_started_at",
         "attempts_shown",
         "body_shown",
     ]

@@ -119,7 +119,8 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     payload = serializers.SerializerMethodField()
     attempt_log = serializers.ListField(
         child=serializers.DictField(),
-        help_text="Every attempt: `at`, `status_code` (null: no answer), `error`, `duration_ms`.",
+        help_text="Every attempt: `at`, `status_code` (null: no answer), `error`, `duration_ms` "
+        "(null: the attempt never finished; it was sent again).",
     )
 
     class Meta:

@@ -109,7 +109,7 @@ def deliver(delivery_id: int) -> str:
     # Claim this attempt: of two tasks for one delivery (a retry and a resume), one sends.
     claimed = WebhookDelivery.objects.filter(
         pk=delivery.pk, state=State.PENDING, attempts=delivery.attempts
-    ).update(attempts=F("attempts") + 1, next_attempt_at=None)
+    ).update(attempts=F("attempts") + 1, next_attempt_at=None, attempt_started_at=timezone.now())
     if not claimed:
         return "taken by another worker"
     attempt = delivery.attempts + 1
@@ -136,7 +136,8 @@ def deliver(delivery_id: int) -> str:
     delivery.attempts = attempt
     delivery.last_status_code = status_code
     delivery.last_error = error[:MAX_LOGGED]
-    fields = ["attempt_log", "attempts", "last_status_code", "last_error"]
+    delivery.attempt_started_at = None  # the attempt is over, whatever came of it
+    fields = ["attempt_log", "attempts", "last_status_code", "last_error", "attempt_started_at"]
     if not error:
         delivery.state, delivery.delivered_at = State.DELIVERED, now
         delivery.save(update_fields=[*fields, "state", "delivered_at"])

@@ -634,3 +634,96 @@ def test_a_multipart_body_holding_no_field_is_a_400_not_an_empty_edit(client, ap
     edited = client.patch(url, form, content_type=multipart, **auth)
     assert edited.status_code == 200, edited.content
     assert WebhookEndpoint.objects.get().description == "Our hook"
+
+
+def upkeep(**options) -> str:
+    out = StringIO()
+    call_command("webhook_upkeep", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_a_delivery_whose_worker_died_mid_attempt_is_sent_again_by_the_upkeep(
+    client, api_key, org, receiver
+):
+    from django_tasks_db.models import DBTaskResult
+
+    register(client, api_key, receiver.url)
+    decide(by=None, target=pending_initiative(org), action="approve")
+    delivery = WebhookDelivery.objects.get()
+    # A worker claimed the attempt and was killed before it finished: its task is gone from the
+    # queue, the delivery stays pending with an attempt begun 20 minutes ago.
+    started = timezone.now() - timedelta(minutes=20)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=1, attempt_started_at=started)
+    DBTaskResult.objects.all().delete()
+    run_worker()
+    assert receiver.requests == []  # nothing would ever send it
+
+    assert upkeep().startswith("1 stuck deliveries queued again")
+    assert upkeep().startswith("0 stuck")  # queued once, not at every run
+    run_worker()
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.attempt_started_at) == (
+        "delivered",
+        2,
+        None,
+    )
+    lost, sent = delivery.attempt_log
+    assert (lost["status_code"], lost["at"]) == (None, started.isoformat())
+    assert "never finished" in lost["error"]
+    assert sent["status_code"] == 200
+
+
+def test_the_upkeep_leaves_what_will_be_sent_and_forgets_old_finished_deliveries(
+    client, api_key, receiver
+):
+    register(client, api_key, receiver.url)
+    register(client, api_key, receiver.url + "/paused")
+    active, paused = WebhookEndpoint.objects.order_by("id")
+    paused.paused_at = timezone.now()
+    paused.save()
+    now = timezone.now()
+
+    def delivery(endpoint, *, age, **fields):
+        made = WebhookDelivery.objects.create(endpoint=endpoint, event="ping", body="{}", **fields)
+        WebhookDelivery.objects.filter(pk=made.pk).update(created_at=now - age)
+        return made.pk
+
+    old = timedelta(days=40)
+    kept = [
+        # a retry due later, an attempt under way, a paused endpoint's waiting change, a change
+        # just made (its task is queued): each will be sent without the upkeep
+        delivery(active, age=old, attempts=1, next_attempt_at=now + timedelta(minutes=30)),
+        delivery(active, age=old, attempts=1, attempt_started_at=now - timedelta(minutes=1)),
+        delivery(paused, age=old),
+        delivery(active, age=timedelta(minutes=1)),
+        # finished, but recent
+        delivery(active, age=timedelta(days=5), state="delivered", delivered_at=now),
+    ]
+    lost = [
+        delivery(active, age=timedelta(hours=1)),  # its task never ran
+        delivery(active, age=old, attempts=2, next_attempt_at=now - timedelta(hours=1)),
+    ]
+    forgotten = [
+        delivery(active, age=old, state="delivered", delivered_at=now - old),
+        delivery(active, age=old, state="failed", attempts=30),
+    ]
+    assert upkeep() == (
+        "2 stuck deliveries queued again; 2 finished deliveries older than 30 days forgotten\n"
+    )
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {*kept, *lost}
+    assert not WebhookDelivery.objects.filter(pk__in=forgotten).exists()
+    requeued = WebhookDelivery.objects.filter(pk__in=lost)
+    assert all(abs(d.next_attempt_at - now) < timedelta(minutes=1) for d in requeued)
+    run_worker()  # the two lost ones are sent now (the others are not due, or paused)
+    assert sorted(
+        WebhookDelivery.objects.filter(state="delivered").values_list("pk", flat=True)
+    ) == sorted([kept[-1], *lost])
+    assert len(receiver.requests) == 2
+
+
+def test_the_upkeep_refuses_a_window_of_nothing():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        upkeep(keep_days=0)
