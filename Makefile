@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-deps lint setup install migrate seed format browser-deps clean bench bench-smoke bench-cold bench-cold-smoke bench-deps messages compilemessages i18n-deps soak soak-smoke
+.PHONY: run test test-deps lint setup install migrate seed format browser-deps clean bench bench-smoke bench-cold bench-cold-smoke bench-feed-history bench-deps messages compilemessages i18n-deps soak soak-smoke
 
 run: setup ## set up, then serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -107,6 +107,11 @@ bench-cold-smoke: bench-deps ## cold mix on 5,000 initiatives; fails if a kind's
 	BENCH_COMMAND="make bench-cold-smoke" $(PY) scripts/bench_cold.py --smoke \
 		--db $(BENCH_COLD_SMOKE_DB) --initiatives 5000 --out $${BENCH_OUT:-$$(mktemp -d)} \
 		$(BENCH_COLD_ARGS)
+
+# The change feed's deletions over a long history, with and without their index
+# (docs/benchmarks-feed-history.md): a throwaway database, dropped afterwards.
+bench-feed-history: install ## the change feed's deletion statement over a million history rows
+	$(PY) scripts/bench_feed_history.py --history 1000000 --out docs
 
 # Load and soak (docs/reliability.md): gunicorn + PostgreSQL (+ Redis) on a throwaway database
 # mpdb_soak_<pid>, concurrent clients reading and writing; fails on any 5xx, unanswered request,

@@ -93,13 +93,7 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
         )
         for updated_at, ident, status in rows:  # plain rows: limit + 1 per kind, most not kept
             candidates.append((Key(updated_at, type_name, str(ident)), "row", status))
-        deleted = (
-            model.history.filter(history_type="-", published_at__isnull=False)
-            .filter(_after("history_date", type_name, since, cursor))
-            .order_by("history_date", "uuid")
-            .values("uuid", "history_date")[: limit + 1]
-        )
-        for row in deleted:
+        for row in deletions(model, type_name, since, cursor, limit + 1):
             key = Key(row["history_date"], type_name, str(row["uuid"]))
             candidates.append((key, "deleted", None))
     candidates.sort(key=lambda item: item[0])
@@ -126,6 +120,18 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
         else:
             items.append({"type": key.type, "id": key.id, "removed_at": key.at})
     return items, (page[-1][0] if more and page else None)
+
+
+def deletions(model, type_name: str, since: datetime, cursor: Key | None, limit: int):
+    """The first ``limit`` deletions of published ``model`` rows after the cursor: their
+    ``uuid`` and ``history_date``, from the history's own index of deletions (``ListingHistory``),
+    not a walk through every edit since ``since``."""
+    return (
+        model.history.filter(history_type="-", published_at__isnull=False)
+        .filter(_after("history_date", type_name, since, cursor))
+        .order_by("history_date", "uuid")
+        .values("uuid", "history_date")[:limit]
+    )
 
 
 def public_objects(type_name: str, ids: list[str], context: dict) -> dict[str, dict]:

@@ -9,8 +9,8 @@ from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from directory.models.history import ListingHistory
 from directory.models.listings import Initiative, Listing, Organization
 from directory.querysets import ListingQuerySet
 from goals.models import Goal
@@ -102,7 +102,7 @@ class Event(Listing):
     WHEN_FIELDS = ("starts_at", "ends_at", "all_day", "timezone")
     ATTENDING_FIELDS = ("join_url", "registration_url", "cost", "accessibility")
 
-    history = HistoricalRecords(
+    history = ListingHistory(
         excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
     )
 

@@ -16,8 +16,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from directory.models.history import ListingHistory
 from directory.querysets import InitiativeQuerySet, OrganizationQuerySet, stale_since
 from directory.search.geo import US_STATES, lookup_zip
 from goals.models import Goal
@@ -262,7 +262,7 @@ class Organization(Listing):
         help_text="Languages the organization serves people in.",
     )
 
-    history = HistoricalRecords(
+    history = ListingHistory(
         excluded_fields=["search_vector"], m2m_fields=[roles, goals, languages]
     )
 
@@ -335,7 +335,7 @@ class Initiative(Listing):
     #: the organization's), so that no public read joins the organizations table.
     visible = models.BooleanField(default=False, editable=False)
 
-    history = HistoricalRecords(
+    history = ListingHistory(
         excluded_fields=["search_vector", "visible"], m2m_fields=[roles, goals, languages]
     )
 
