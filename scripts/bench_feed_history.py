@@ -104,6 +104,7 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     admin = psycopg.connect(f"{args.pg}/postgres", autocommit=True)
     admin.execute(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
     admin.execute(f"CREATE DATABASE {args.db}")
@@ -142,7 +143,9 @@ def main() -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
         "command": f"python scripts/bench_feed_history.py --history {args.history} --out {args.out}",
-        "machine": f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        "load average (1, 5, 15 min) {:.2f} {:.2f} {:.2f} before the run, {:.2f} {:.2f} {:.2f} "
+        "after (other work on the machine shows here)".format(*load_before, *os.getloadavg()),
         "postgresql": server,
         "history_rows": counts,
         "statement": STATEMENT,
