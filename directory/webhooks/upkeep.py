@@ -42,7 +42,8 @@ def requeue_stuck(*, after: timedelta) -> int:
     now = timezone.now()
     requeued = []
     with transaction.atomic():
-        for delivery in stuck(now, after).select_for_update().order_by("created_at", "id"):
+        locked = stuck(now, after).select_for_update(of=("self",))  # not the endpoints
+        for delivery in locked.order_by("created_at", "id"):
             fields = ["next_attempt_at", "attempt_started_at"]
             if delivery.attempt_started_at is not None:
                 entry = {
