@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,24 +28,34 @@ from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench
+from bench import PY, ROOT, log
+
 INDEX = "initiati_hist_removed"
 TABLE = "directory_historicalinitiative"
-# As the ORM writes ``deletions()`` for initiatives (without a cursor: a page's first statement).
-STATEMENT = (
-    f"SELECT uuid, history_date FROM {TABLE} WHERE history_type = '-' AND published_at IS NOT NULL"
-    " AND history_date > %s ORDER BY history_date, uuid LIMIT 101"
-)
+#: the feed's own statement for initiatives (``deletions``, without a cursor: a page's first),
+#: compiled by the ORM for the benchmark's database; its ``since`` is the epoch, replaced per run
+ORM_STATEMENT = """
+import json, django; django.setup()
+from directory.api.changes import EPOCH, TYPES, deletions
+sql, params = deletions(TYPES["initiative"], "initiative", EPOCH, None, 101).query.sql_with_params()
+print(json.dumps([sql, [p.isoformat() if p == EPOCH else p for p in params], EPOCH.isoformat()]))
+"""
 SINCE = {
-    "a first full sync (since 1970)": "1970-01-01T00:00:00+00:00",
+    "a first full sync (since 1970)": "epoch",
     "the last 30 days": "now-30",
     "the last day": "now-1",
 }
 
 
-def log(message: str) -> None:
-    print(f"[feed-history {time.strftime('%H:%M:%S')}] {message}", flush=True)
+def feed_statement(env: dict) -> tuple[str, list, str]:
+    """The SQL of ``deletions()``, its parameters and the value of ``since`` among them."""
+    out = subprocess.run(
+        [PY, "-c", ORM_STATEMENT], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    sql, params, epoch = json.loads(out.strip().splitlines()[-1])
+    return sql, params, epoch
 
 
 def fill(conn, rows: int) -> None:
@@ -67,16 +76,17 @@ def fill(conn, rows: int) -> None:
     conn.execute(f"ANALYZE {TABLE}")
 
 
-def timings(conn, since: str, repeat: int) -> dict:
-    """Execution times (ms, from EXPLAIN ANALYZE) of ``repeat`` runs, and the plan's top node."""
+def timings(conn, statement: tuple[str, list, str], since: str, repeat: int) -> dict:
+    """Execution times (ms, from EXPLAIN ANALYZE) of ``repeat`` runs, and what reads the table."""
+    sql, params, epoch = statement
+    value = epoch
     if since.startswith("now-"):
         value = conn.execute(f"SELECT now() - interval '{int(since[4:])} days'").fetchone()[0]
-    else:
-        value = datetime.fromisoformat(since)
+    params = [value if param == epoch else param for param in params]
     times, plan = [], ""
     for _ in range(repeat):
         (result,) = conn.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + STATEMENT, [value]
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params
         ).fetchone()
         times.append(result[0]["Execution Time"])
         plan = _scan(result[0]["Plan"])
@@ -104,15 +114,17 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
-    load_before = os.getloadavg()
+    machine = bench.machine()
     admin = psycopg.connect(f"{args.pg}/postgres", autocommit=True)
     admin.execute(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
     admin.execute(f"CREATE DATABASE {args.db}")
     url = f"{args.pg}/{args.db}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1"}
+    env["DJANGO_SETTINGS_MODULE"] = "mpdb.settings"
     try:
         log("migrate")
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        statement = feed_statement(env)
         with psycopg.connect(url, autocommit=True) as conn:
             log(f"filling {args.history:,} history rows")
             started = time.monotonic()
@@ -123,10 +135,10 @@ def main() -> int:
             )
             results = {}
             for label, since in SINCE.items():
-                with_index = timings(conn, since, args.repeat)
+                with_index = timings(conn, statement, since, args.repeat)
                 conn.execute("BEGIN")
                 conn.execute(f"DROP INDEX {INDEX}")
-                without = timings(conn, since, args.repeat)
+                without = timings(conn, statement, since, args.repeat)
                 conn.execute("ROLLBACK")
                 results[label] = {"with_index": with_index, "without_index": without}
                 log(f"{label}: {with_index} | without: {without}")
@@ -136,19 +148,15 @@ def main() -> int:
             admin.execute(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
         admin.close()
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    machine["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit,
+        "commit": machine["commit"],
         "command": f"python scripts/bench_feed_history.py --history {args.history} --out {args.out}",
-        "machine": f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        "load average (1, 5, 15 min) {:.2f} {:.2f} {:.2f} before the run, {:.2f} {:.2f} {:.2f} "
-        "after (other work on the machine shows here)".format(*load_before, *os.getloadavg()),
+        "machine": machine,
         "postgresql": server,
         "history_rows": counts,
-        "statement": STATEMENT,
+        "statement": statement[0],
         "results": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -158,17 +166,8 @@ def main() -> int:
     return 0
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def markdown(r: dict) -> str:
+    m = r["machine"]
     total = sum(r["history_rows"].values())
     lines = [
         "# Benchmark: the change feed's deletions over a long history",
@@ -178,11 +177,14 @@ def markdown(r: dict) -> str:
         "",
         f"- **Date**: {r['date']}; commit `{r['commit']}`",
         f"- **Command**: `{r['command']}`",
-        f"- **Machine**: {r['machine']}; PostgreSQL {r['postgresql']} on the same machine",
+        f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, Linux {m['kernel']}, "
+        f"Python {m['python']}; load average (1, 5, 15 min) {m['load_before']} before the run, "
+        f"{m['load_after']} after (other work on the machine shows here); PostgreSQL "
+        f"{r['postgresql']} on the same machine",
         f"- **History**: {total:,} rows of initiatives over a year, "
         f"{r['history_rows'].get('-', 0):,} of them deletions",
-        "- **Statement** (each page of the change feed runs it once per type, "
-        f"`directory/api/changes.py`, `deletions`): `{r['statement']}`",
+        "- **Statement** (each page of the change feed runs it once per type; as the ORM "
+        f"compiles `deletions()` in `directory/api/changes.py`): `{r['statement']}`",
         "- **Method**: `EXPLAIN (ANALYZE, BUFFERS)`, the first run and the median of all runs; "
         "without the index = the partial index of deletions dropped in a transaction rolled back "
         "afterwards (only simple-history's index of every row by `history_date` left)",

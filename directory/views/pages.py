@@ -34,10 +34,11 @@ def _home_stats() -> dict:
     """The home page's figures, computed the cheap way; they are computed again after every
     change to a listing, so the first visitor after a curator's edit waits for them.
 
-    At a million initiatives a join-and-count takes seconds; these take about 40 ms in all: the
-    visible initiatives counted from a partial index of the stored ``visible`` flag (25 ms;
-    published initiatives minus those of unpublished organizations took 370 ms, and the home
-    page after a change 420 ms instead of 58), a quick EXISTS per state, and an EXISTS per role.
+    At a million initiatives a join-and-count takes seconds. These are one count of the visible
+    initiatives from a partial index of the stored ``visible`` flag (counting the published
+    ones and subtracting those of unpublished organizations read the table twice), a quick
+    EXISTS per state, and an EXISTS per role: in docs/benchmarks-cold-1m.md's after-write mix,
+    the first home page after a change takes at most 113 ms (1,281 ms in the report before).
     """
     visible = Initiative.objects.published()  # the stored ``visible`` flag
     roles_through, org_roles_through = Initiative.roles.through, Organization.roles.through
