@@ -172,8 +172,8 @@ def test_the_visible_initiatives_have_the_indexes_their_searches_read():
 def test_the_change_feeds_deletions_are_read_from_their_own_index(type_name):
     """Migration 0027: each page of the change feed reads the deletions after its cursor from a
     partial index of deletions by time. With only the index of every history row by time,
-    PostgreSQL read every edit since then to find them (at a million history rows: 166 to 200 ms
-    a type and page for a full sync or a month, against under 0.5 ms;
+    PostgreSQL read every edit since then to find them (at a million history rows: 150 to 177 ms
+    a type and page for a full sync or a month, against under 0.4 ms;
     docs/benchmarks-feed-history.md)."""
     from directory.api.changes import EPOCH, TYPES, Key, deletions
 
