@@ -4,6 +4,7 @@ A facet's counts apply every *other* active filter, so choosing one goal still s
 results each other goal would add — the usual meaning of facet counts.
 """
 
+import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from django.http import QueryDict
 
 from directory.models import Language, Scope
 from directory.search.geo import US_STATES
-from directory.search.pagination import COUNT_CAP
+from directory.search.pagination import COUNT_CAP, ScanOrder
 from directory.search.taxonomy import taxonomy
 from goals.models import Goal
 from roles.models import Role, RoleGroup
@@ -37,6 +38,9 @@ FACET_CAP = 1_000
 # choices are offered without counts (the page says so) and the first filter brings them back.
 TOO_MANY = "too many"
 IDS = "ids"  # in ``_counts``'s answer: the keys of every match, when there were few enough
+#: in ``_counts``'s answer: the first matches' keys in the list's order (``ScanOrder``), when
+#: every match was read and sorted
+ORDERED = "ordered"
 
 
 def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]]:
@@ -77,14 +81,25 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
         else:
             queryset = filterset.without(keys[0])
         # The list's total: up to the facets' own cap (a page then says "more than 1,000"),
-        # unless relevance may rank the list, which needs to know up to COUNT_CAP.
-        up_to = COUNT_CAP if filterset.may_rank else FACET_CAP
-        found = _counts(queryset, keys, total_up_to=up_to if every else None)
+        # unless relevance may rank the list, which needs to know up to COUNT_CAP, or the
+        # statement sorts the matches (by distance: it reads them all, and so counts them).
+        order = filterset.scan_order() if every else None
+        may_rank = every and filterset.may_rank
+        estimate = estimated_matches(queryset) if may_rank else None
+        if estimate is not None and estimate > RANK_ESTIMATE_CAP:
+            # The database expects far more matches than are ranked: count as an unranked
+            # list does, and rank only if few match after all.
+            order, may_rank = None, False
+        up_to = COUNT_CAP if may_rank or order is not None else FACET_CAP
+        found = _counts(queryset, keys, total_up_to=up_to if every else None, order=order)
         counts.update(found)
         if every:
             filterset.match_count = found[""]  # the list's total, counted up to ``up_to``
             filterset.counted_to = up_to
             filterset.match_ids = found.get(IDS)  # every match's key, when they were counted
+            filterset.ordered_ids = found.get(ORDERED)
+            if filterset.may_rank and not may_rank and found[""] > FACET_CAP:
+                filterset.rank_estimate = estimate  # too many to rank: newest first
             if found[""] > FACET_CAP:
                 # Every filter together matches too many, so every filter but one matches at
                 # least as many: no other statement needs to run to know that.
@@ -98,7 +113,29 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
     }
 
 
-def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[str, dict | str]:
+#: A list that may be ranked by relevance is not when PostgreSQL's planner expects more matches
+#: than this (its statistics of the search vectors' words: ``estimated_matches``): they would be
+#: counted to COUNT_CAP only to learn that there are too many to rank. Half as many again as
+#: COUNT_CAP: a common word's estimate is within a few per cent of its count (ANALYZE samples
+#: 30,000 rows); a rare word's is low, and so it is counted.
+RANK_ESTIMATE_CAP = COUNT_CAP * 3 // 2
+
+
+def estimated_matches(queryset) -> int | None:
+    """How many rows PostgreSQL's planner expects ``queryset`` to match (``EXPLAIN``: planned,
+    not run; about a millisecond). None on other databases."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    try:
+        plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    except EmptyResultSet:
+        return 0
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _counts(
+    queryset, keys: list[str], total_up_to: int | None = None, order: ScanOrder | None = None
+) -> dict[str, dict | str]:
     """{facet: {value: matching listings}} for ``keys`` under ``queryset``; TOO_MANY above the cap.
 
     Two statements. The first reads the matching keys, at most FACET_CAP + 1 of them: only the
@@ -115,10 +152,25 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
     cap: the list's capped total, so no COUNT of its own runs. At or below the cap, ``IDS``
     holds every match's key.
 
+    ``order``: the list's order when it is computed per row (relevance, distance): the first
+    statement also sorts the matches it read (up to ``order.limit``), and when it read every
+    match, ``ORDERED`` holds the first FACET_CAP + 1 keys in the list's order. The list's
+    first pages are then read by key, and no statement reads and sorts every match again: at
+    100,000 initiatives (in-process, uncached, the same process with and without), a word
+    matching 9,568 took 35 ms instead of 41, the twenty slowest searches near a ZIP code of
+    the cold benchmark 2–6 ms less each (9 % in all), its twenty slowest words 10 % less.
+
     Both run on the connection the list itself reads from (``queryset.db``): an anonymous
     visitor's list reads from the replica when there is one (mpdb/routers.py), its facets too."""
     limit = FACET_CAP + 1 if total_up_to is None else total_up_to + 1
-    keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
+    if order is None:
+        keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
+        sort = ""
+    else:
+        keyed = queryset.order_by().values_list("pk", *order.values)
+        if order.limit is not None:
+            keyed = keyed[: order.limit]
+        sort = f" ORDER BY {order.order_by}"
     connection = connections[queryset.db]
     try:
         sql, sql_params = keyed.query.get_compiler(connection=connection).as_sql()
@@ -126,14 +178,18 @@ def _counts(queryset, keys: list[str], total_up_to: int | None = None) -> dict[s
         return {"": 0, **{key: {} for key in keys}}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.*, COUNT(*) OVER () FROM ({sql}) m LIMIT {FACET_CAP + 1}", sql_params
+            f"SELECT m.*, COUNT(*) OVER () FROM ({sql}) m{sort} LIMIT {FACET_CAP + 1}",
+            sql_params,
         )
         rows = cursor.fetchall()
     ids = [row[0] for row in rows]
     total = rows[0][-1] if rows else 0
+    found: dict[str, dict | int | list] = {"": min(total, limit)}
+    if order is not None and (order.limit is None or total < order.limit):
+        found[ORDERED] = ids  # every match was read and sorted: these are the first
     if len(ids) > FACET_CAP:
-        return {**dict.fromkeys(keys, TOO_MANY), "": total}
-    found: dict[str, dict | int | list] = {"": total, IDS: ids, **{key: {} for key in keys}}
+        return {**dict.fromkeys(keys, TOO_MANY), **found}
+    found.update({IDS: ids, **{key: {} for key in keys}})
     if not ids or not keys:
         return found
     model = queryset.model

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from directory.models import Event, Initiative, Language, Organization, Scope
 from directory.search.geo import US_STATES, ZipInfo, lookup_zip
-from directory.search.pagination import COUNT_CAP, capped_count
+from directory.search.pagination import COUNT_CAP, ScanOrder, capped_count
 from directory.search.taxonomy import Taxonomy, taxonomy
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
@@ -352,6 +352,9 @@ class ListingFilter(filters.FilterSet):
 
     #: False when a search matched too many listings to rank them by relevance
     ranked = True
+    #: how many listings PostgreSQL expected a search to match, when that many were too many to
+    #: count and rank (``facets.RANK_ESTIMATE_CAP``) and more than ``facets.FACET_CAP`` did
+    rank_estimate: int | None = None
     #: the order the list came out in (``order``): "relevance", "distance", "name" or the default
     sorted_by = ""
     #: how many listings match, counted up to COUNT_CAP + 1 (the paginator's ``raw_count``),
@@ -364,6 +367,11 @@ class ListingFilter(filters.FilterSet):
     #: the keys of every matching listing, when the facets read them all (no more than
     #: ``facets.FACET_CAP``): the list's page is then read among them (``filter_queryset``)
     match_ids: list | None = None
+    #: for a list sorted per row (relevance, distance; ``scan_order``): the keys of its first
+    #: matches (up to ``facets.FACET_CAP`` + 1) in the list's own order, when the facets'
+    #: first statement read every match and sorted them: a page among them is read by its
+    #: keys (``CappedPaginator``), not by sorting every match again
+    ordered_ids: list | None = None
 
     @property
     def place(self) -> ZipInfo | None:
@@ -437,7 +445,9 @@ class ListingFilter(filters.FilterSet):
         """The listings every filter but ``name`` lets through (for ``name``'s facet counts)."""
         return self.apply(self.queryset.all(), without=frozenset({name}))
 
-    def order(self, queryset):
+    def _requested_sort(self) -> str:
+        """The order asked for (or the default), before counting: relevance may still give way
+        to the default order when too many listings match (``order``)."""
         data = self.form.cleaned_data
         place = self.place
         sort = data.get("sort") or (
@@ -445,15 +455,45 @@ class ListingFilter(filters.FilterSet):
         )
         if sort == "relevance" and not data.get("q"):
             sort = "distance" if place else self.default_sort
+        return sort
+
+    def scan_order(self) -> "ScanOrder | None":
+        """For a list sorted per row, how the facets' first statement, which reads the
+        matches' keys anyway, sorts them too (``facets._counts``), so that the list's first
+        pages need no statement of their own that sorts every match again. None for an order
+        an index gives (the page is read among the keys, ``among_keys``, or through it).
+
+        Relevance reads no more than COUNT_CAP + 1 matches (ranking more takes seconds, and
+        the list then comes out newest first, ``order``); distance reads every match (its
+        page's statement sorted them all anyway), but no more than COUNT_CAP + 1 when national
+        work is included (every national listing matches, with no distance). The keys are in
+        the list's order only when every match was read."""
+        sort = self._requested_sort()
+        name = self.name_field
+        if sort == "relevance":
+            return ScanOrder(("rank", name), "2 DESC, 3 ASC, 1 ASC", COUNT_CAP + 1)
+        if sort == "distance" and self.place is not None:
+            national = bool(self.form.cleaned_data.get("include_national"))
+            return ScanOrder(
+                ("distance", name),
+                "2 ASC NULLS LAST, 3 ASC, 1 ASC",
+                COUNT_CAP + 1 if national else None,
+            )
+        return None
+
+    def order(self, queryset):
+        place = self.place
+        sort = self._requested_sort()
         if sort == "relevance":
             # Counted before ranking; the list's paginator counts nothing again.
             if self.match_count is None:
                 self.match_count = capped_count(queryset)
-            if self.match_count > COUNT_CAP:
+            if self.rank_estimate is not None or self.match_count > COUNT_CAP:
                 # Ranking hundreds of thousands of matches takes seconds; the newest of them
                 # come back in a millisecond. The page and the API say so (``ranked`` False).
                 sort = "distance" if place else self.default_sort
                 self.ranked = False
+                self.ordered_ids = None  # keys in relevance order: not this list's order
         self.sorted_by = sort
         return queryset.order_by(*self.ordering_for(sort))
 

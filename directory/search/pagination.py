@@ -7,6 +7,8 @@ there: a search that matches more is narrowed with the filters. Programs that ne
 the exports (``?format=csv``), which stream, or the change feed, which pages by keyset.
 """
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
@@ -14,6 +16,18 @@ COUNT_CAP = 10_000
 #: Pages starting after this many rows read their rows' ids first (an index-only scan can skip
 #: the OFFSET rows cheaply), then only those rows: a "deferred join".
 DEFER_AFTER = 200
+
+
+@dataclass(frozen=True)
+class ScanOrder:
+    """A list's order computed per row, as the statement that reads its matches' keys applies
+    it (``facets._counts``): the values it sorts on after the key (``values``: annotations or
+    fields, as ``values_list`` takes them), the ``ORDER BY`` over them by position (1 is the
+    key, 2 the first value…), and how many matches it reads at most (``limit``; None: all)."""
+
+    values: tuple[str, ...]
+    order_by: str
+    limit: int | None
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:
@@ -37,6 +51,7 @@ class CappedPaginator(Paginator):
         known_count: int | None = None,
         keys_first: bool = False,
         cap: int | None = None,
+        ordered_keys: list | None = None,
         **kwargs,
     ):
         """``known_count``: the exact number of rows, when the caller has already counted them
@@ -46,13 +61,19 @@ class CappedPaginator(Paginator):
         pages do. For an order computed per row (distance, relevance) the database sorts every
         match: without the joins (``select_related``) the sort reads only the listings' own
         rows, and the joined rows are read for the page alone (22 → 13 ms near a ZIP in New
-        York at 100,000 initiatives, where 2,290 initiatives are within reach)."""
+        York at 100,000 initiatives, where 2,290 initiatives are within reach).
+
+        ``ordered_keys``: the keys of the list's first rows, in its order, already read (the
+        facets' first statement sorts them when the order is computed per row:
+        ``ListingFilter.ordered_ids``). A page among them is read by its keys alone; a page
+        past them as above."""
         super().__init__(object_list, per_page, *args, **kwargs)
         if cap is not None:
             self.cap = cap
         if known_count is not None:
             self.raw_count = known_count
         self.keys_first = keys_first
+        self.ordered_keys = ordered_keys
 
     @cached_property
     def raw_count(self) -> int:
@@ -93,6 +114,11 @@ class CappedPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         rows = self.object_list
+        known = self.ordered_keys
+        if known is not None and top <= len(known) and hasattr(rows, "query"):
+            ids = known[bottom:top]
+            found = {row.pk: row for row in rows.filter(pk__in=ids)}
+            return self._get_page([found[pk] for pk in ids if pk in found], number, self)
         if (bottom >= DEFER_AFTER or self.keys_first) and hasattr(rows, "query"):
             ids = list(rows.values_list("pk", flat=True)[bottom:top])
             found = {row.pk: row for row in rows.filter(pk__in=ids)}

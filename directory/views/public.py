@@ -124,6 +124,8 @@ class FilteredListView(TemplateView):
             # the facets found (``ListingFilter.filter_queryset``): the date or name index
             # alone finds the page's keys among them, without reading a row it will not show.
             keys_first=filterset.computed_order or filterset.among_keys,
+            # Sorted per row: the facets' first statement sorted the matches already.
+            ordered_keys=filterset.ordered_ids if filterset.computed_order else None,
         )
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)

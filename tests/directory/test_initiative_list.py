@@ -304,7 +304,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 
@@ -605,27 +605,89 @@ def test_taxonomy_filters_are_checked_against_the_snapshot_without_a_query():
 
 
 @pytest.mark.parametrize("query", ["near=80302&radius=100", "q=listening"])
-def test_a_list_sorted_per_row_sorts_its_keys_before_reading_rows(client, world, query):
-    """Sorted by distance or relevance, the database sorts every match: it sorts their keys
-    (PostgreSQL: the initiatives alone), then reads the page's rows with their organizations."""
+def test_a_list_sorted_per_row_sorts_its_matches_once(client, world, query, monkeypatch):
+    """Sorted by distance or relevance, the database sorts every match once: the statement
+    that reads the matches' keys for the facets sorts them too (``facets._counts``), and the
+    page's rows are read by key with their organizations; no other statement sorts the
+    matches. A page past the keys that statement kept reads its keys through the filters
+    (PostgreSQL: the initiatives alone), then its rows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"{URL}?{query}")
-    assert response.status_code == 200 and titles(response)
-    keys = [
-        q["sql"]
-        for q in queries
-        if q["sql"].startswith('SELECT "directory_initiative"."id" AS "pk" FROM')
-        and "ORDER BY" in q["sql"]
-    ]
-    assert len(keys) == 1, [q["sql"][:80] for q in queries]
+    import directory.search.facets
+
+    def statements(url):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and titles(response)
+        sql = [q["sql"] for q in queries]
+        sorting = [q for q in sql if q.startswith("SELECT m.*") and " m ORDER BY 2 " in q]
+        keys = [
+            q
+            for q in sql
+            if q.startswith('SELECT "directory_initiative"."id" AS "pk" FROM') and "ORDER BY" in q
+        ]
+        rows = [q for q in sql if 'INNER JOIN "directory_organization"' in q]
+        rows = [q for q in rows if '"directory_initiative"."id" IN (' in q]
+        assert len(rows) == 1 and " LIMIT " not in rows[0]
+        return sorting, keys
+
+    InitiativeFactory(title="Listening posts", postal_code="80202")  # two matches of each
+    sorting, keys = statements(f"{URL}?{query}")
+    assert len(sorting) == 1 and keys == []
+    # The facets' statement keeps FACET_CAP + 1 keys (here 1): page 2 of pages of one is past
+    # them, and reads its key sorting the matches through the filters.
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 0)
+    sorting, keys = statements(f"{URL}?{query}&page_size=1&page=2")
+    assert len(sorting) == 1 and len(keys) == 1
     if connection.vendor == "postgresql" or "near" in query:  # SQLite ranks by org name too
         assert '"directory_organization"' not in keys[0]
-    rows = [q["sql"] for q in queries if 'INNER JOIN "directory_organization"' in q["sql"]]
-    rows = [sql for sql in rows if '"directory_initiative"."id" IN (' in sql]
-    assert len(rows) == 1 and " LIMIT " not in rows[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=dialogue",
+        "near=80302&radius=100",
+        "near=80302&radius=100&include_national=true",
+        "q=dialogue&near=80302&radius=100&sort=distance",
+    ],
+)
+def test_a_list_sorted_per_row_pages_alike_from_its_sorted_keys_and_past_them(
+    client, monkeypatch, query
+):
+    """The keys the facets' statement sorted (``ListingFilter.ordered_ids``) give the same
+    order, ties included, as the list sorting its matches itself: every page of two, read
+    among those keys, past them, or across the boundary, shows the listings of one page of
+    all of them sorted through the filters, in the same order."""
+    import directory.search.facets
+
+    places = ["80302", "80202", "80501", "80302", "80401", "80903", "80202", "80302"]
+    texts = ["Dialogue dialogue dialogue", "Dialogue", "A dialogue", "Dialogue dialogue"]
+    for i, postal_code in enumerate(places):
+        # Equal texts rank alike and equal places are as far: the names break the ties.
+        InitiativeFactory(
+            title=f"{texts[i % 4]} {'BADCEHGF'[i]}",
+            summary="Neighbours in dialogue." if i % 3 else "Talk.",
+            postal_code=postal_code,
+        )
+    InitiativeFactory(title="National dialogue", scope="national", postal_code="")
+
+    def shown(size: int, page: int | None = None) -> list[str]:
+        cache.clear()
+        url = f"{URL}?{query}&page_size={size}" + (f"&page={page}" if page else "")
+        response = client.get(url)
+        assert response.status_code == 200
+        return titles(response)
+
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 0)  # one key kept: none used
+    everything = shown(50)
+    assert len(everything) >= 7, everything
+    for cap in (1_000, 3, 0):  # every page among the keys; across the boundary; none
+        monkeypatch.setattr(directory.search.facets, "FACET_CAP", cap)
+        pages = [shown(2, number) for number in range(1, (len(everything) + 1) // 2 + 1)]
+        assert [title for page in pages for title in page] == everything, cap
 
 
 def test_state_and_scope_counts_add_up_from_one_pass_over_the_matches(client):
@@ -854,3 +916,67 @@ def test_the_facets_read_from_the_connection_the_list_reads_from(monkeypatch):
     assert len(replica.statements) == 4, replica.statements
     assert ["COUNT(*) OVER ()" in sql for sql in replica.statements] == [True, False] * 2
     assert all("GROUP BY" in sql for sql in replica.statements[1::2])
+
+
+def test_a_search_the_database_expects_to_match_too_many_is_not_counted_to_be_ranked(
+    client, monkeypatch
+):
+    """PostgreSQL: when the planner expects more matches than are ranked
+    (``facets.RANK_ESTIMATE_CAP``), the list counts them as an unranked list does (to
+    FACET_CAP, not to COUNT_CAP), comes newest first, and says the estimate; if few match after
+    all, it is ranked. SQLite has no estimate: it counts, and ranks what it may."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import directory.search.facets
+    from directory.search.facets import estimated_matches
+
+    goal = Goal.objects.get(slug="compromise")
+    for i in range(8):
+        InitiativeFactory(
+            title=f"Dialogue {'dialogue ' * (i % 3)}{i}", summary="Talk.", goals=[goal]
+        )
+    InitiativeFactory(title="Quilting bee", summary="Quilts.")
+    InitiativeFactory(title="Quilting circle", summary="More quilts.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Initiative._meta.db_table}")
+    matching = Initiative.objects.published().search("dialogue")
+    newest = list(matching.order_by("-published_at", "-pk").values_list("title", flat=True))
+    best = list(matching.order_by("-rank", "title", "pk").values_list("title", flat=True))
+    assert newest != best
+    estimate = estimated_matches(matching)
+    if connection.vendor != "postgresql":
+        assert estimate is None
+    else:
+        assert 4 <= estimate <= 16, estimate  # 8 match: the planner's statistics see them
+
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
+    monkeypatch.setattr(directory.search.facets, "RANK_ESTIMATE_CAP", 3)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{URL}?q=dialogue&page_size=20")
+    html = response.content.decode()
+    limits = {int(n) for q in queries for n in re.findall(r"LIMIT (\d+)\) m", q["sql"])}
+    shown = titles(response)
+    if connection.vendor == "postgresql":
+        assert response.context["filter"].ranked is False
+        assert response.context["filter"].rank_estimate == estimate
+        assert f"About {estimate} listings match these words" in html
+        assert limits == {3}  # counted to FACET_CAP + 1 only
+        assert shown == newest  # newest first
+    else:
+        assert response.context["filter"].ranked is True
+        assert "the database&#x27;s estimate" not in html and "database's estimate" not in html
+        assert shown == best
+    # Expected to match too many, yet few do: counted, then ranked.
+    monkeypatch.setattr(directory.search.facets, "RANK_ESTIMATE_CAP", 0)
+    cache.clear()
+    response = client.get(f"{URL}?q=quilting")
+    assert response.context["filter"].ranked is True
+    assert response.context["filter"].rank_estimate is None
+    assert titles(response) == list(
+        Initiative.objects.published()
+        .search("quilting")
+        .order_by("-rank", "title", "pk")
+        .values_list("title", flat=True)
+    )
