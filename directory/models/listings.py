@@ -273,7 +273,11 @@ class Organization(Listing):
         indexes = [
             models.Index(fields=["status", "name"], name="org_status_name"),
             models.Index(fields=["status", "-published_at", "-id"], name="org_status_published"),
-            models.Index(fields=["status", "state"], name="org_status_state"),
+            # A state's organizations in the list's order (by name): a page of them, with a
+            # goal or a role too, walks this index and stops at the page's end, not every
+            # published organization's name (at 100,000 organizations, a state and a goal:
+            # 10,901 rows for 21, 50 ms; with it 1 ms). Also serves (status, state) alone.
+            models.Index(fields=["status", "state", "name", "id"], name="org_status_state_name"),
             models.Index(fields=["status", "scope"], name="org_status_scope"),
             models.Index(fields=["latitude", "longitude"], name="org_lat_lon"),
             models.Index(fields=["updated_at", "uuid"], name="org_updated"),

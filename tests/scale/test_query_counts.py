@@ -193,3 +193,31 @@ def test_the_change_feeds_deletions_are_read_from_their_own_index(type_name):
                 db.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = "\n".join(str(row) for row in db.fetchall())
         assert f"{type_name[:8]}_hist_removed" in plan, plan
+
+
+def test_a_states_organizations_are_read_in_name_order_from_their_own_index():
+    """Migration 0028: a page of a state's organizations (the list's order: by name), with a
+    goal too, walks an index of the published organizations by state and name and stops at the
+    page's end. With only the index by status and name, PostgreSQL walked every published
+    organization by name and dropped the other states' (at 100,000 organizations, a state and a
+    goal: 10,901 rows for 21, 50 ms; with it 1 ms)."""
+    from django.http import QueryDict
+
+    from directory.models import Organization
+    from directory.search.filters import OrganizationFilter
+
+    OrganizationFactory(state="CO")
+    for query in ("state=CO", "state=CO&goal=reconciliation"):
+        filterset = OrganizationFilter(QueryDict(query), queryset=Organization.objects.published())
+        assert filterset.is_valid(), filterset.errors
+        sql, params = filterset.qs.values_list("pk", flat=True)[:20].query.sql_with_params()
+        assert "ORDER BY" in sql
+        with connection.cursor() as db:
+            if connection.vendor == "postgresql":
+                db.execute("SET LOCAL enable_seqscan = off")  # the table is nearly empty here
+                db.execute("EXPLAIN " + sql, params)
+            else:
+                db.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row) for row in db.fetchall())
+        assert "org_status_state_name" in plan, plan
+        assert "TEMP B-TREE" not in plan.upper() and "Sort" not in plan, plan
