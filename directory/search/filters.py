@@ -465,20 +465,20 @@ class ListingFilter(filters.FilterSet):
 
         Relevance reads no more than COUNT_CAP + 1 matches (ranking more takes seconds, and
         the list then comes out newest first, ``order``); distance reads every match (its
-        page's statement sorted them all anyway), but no more than COUNT_CAP + 1 when national
-        work is included (every national listing matches, with no distance). The keys are in
-        the list's order only when every match was read."""
+        page's statement sorted them all anyway). Not with national work included: every
+        national listing matches, with no distance, and reading them all to sort them, or
+        10,001 of them to find that there are more, cost 20 ms more than reading 1,001 (at
+        100,000 initiatives). The keys are in the list's order only when every match was read."""
         sort = self._requested_sort()
         name = self.name_field
         if sort == "relevance":
             return ScanOrder(("rank", name), "2 DESC, 3 ASC, 1 ASC", COUNT_CAP + 1)
-        if sort == "distance" and self.place is not None:
-            national = bool(self.form.cleaned_data.get("include_national"))
-            return ScanOrder(
-                ("distance", name),
-                "2 ASC NULLS LAST, 3 ASC, 1 ASC",
-                COUNT_CAP + 1 if national else None,
-            )
+        if (
+            sort == "distance"
+            and self.place is not None
+            and not self.form.cleaned_data.get("include_national")
+        ):
+            return ScanOrder(("distance", name), "2 ASC NULLS LAST, 3 ASC, 1 ASC", None)
         return None
 
     def order(self, queryset):

@@ -645,6 +645,24 @@ def test_a_list_sorted_per_row_sorts_its_matches_once(client, world, query, monk
         assert '"directory_organization"' not in keys[0]
 
 
+def test_a_search_near_a_zip_with_national_work_does_not_sort_in_the_facets_statement(
+    client, world
+):
+    """Every national listing matches a search that includes national work: the facets'
+    statement reads no more than FACET_CAP + 1 keys, unsorted (``scan_order``), and the page's
+    keys are sorted by their own statement, as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{URL}?near=80302&radius=100&include_national=true")
+    assert titles(response)
+    sql = [q["sql"] for q in queries]
+    assert [q for q in sql if q.startswith("SELECT m.*")]
+    assert not [q for q in sql if q.startswith("SELECT m.*") and " ORDER BY " in q]
+    assert response.context["filter"].ordered_ids is None
+
+
 @pytest.mark.parametrize(
     "query",
     [
