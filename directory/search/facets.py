@@ -126,11 +126,10 @@ def estimated_matches(queryset) -> int | None:
     not run; about a millisecond). None on other databases."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    try:
-        plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    except EmptyResultSet:
+    plan = queryset.order_by().values("pk").explain(format="json")
+    if not plan:  # a query that can match nothing (``none()``, ``pk__in=[]``) runs no EXPLAIN
         return 0
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
 def _counts(

@@ -690,19 +690,23 @@ def test_a_list_sorted_per_row_pages_alike_from_its_sorted_keys_and_past_them(
             summary="Neighbours in dialogue." if i % 3 else "Talk.",
             postal_code=postal_code,
         )
+    for _ in range(2):  # the same name, text and place: the keys break the tie
+        InitiativeFactory(title="Dialogue twin", summary="Talk.", postal_code="80202")
     InitiativeFactory(title="National dialogue", scope="national", postal_code="")
+    # Statewide work of the ZIP's state, with no place: a match with no distance (last).
+    InitiativeFactory(title="Colorado dialogue", scope="state", state="CO", postal_code="", city="")
 
-    def shown(size: int, page: int | None = None) -> list[str]:
+    def shown(size: int, page: int | None = None) -> list[int]:
         cache.clear()
         url = f"{URL}?{query}&page_size={size}" + (f"&page={page}" if page else "")
         response = client.get(url)
         assert response.status_code == 200
-        return titles(response)
+        return [obj.pk for obj in response.context["object_list"]]  # the twins differ by key
 
     monkeypatch.setattr(directory.search.facets, "FACET_CAP", 0)  # one key kept: none used
     everything = shown(50)
     assert len(everything) >= 7, everything
-    for cap in (1_000, 3, 0):  # every page among the keys; across the boundary; none
+    for cap in (1_000, 3, 2, 0):  # every page among the keys; after them; across; none
         monkeypatch.setattr(directory.search.facets, "FACET_CAP", cap)
         pages = [shown(2, number) for number in range(1, (len(everything) + 1) // 2 + 1)]
         assert [title for page in pages for title in page] == everything, cap
@@ -986,6 +990,11 @@ def test_a_search_the_database_expects_to_match_too_many_is_not_counted_to_be_ra
         assert response.context["filter"].ranked is True
         assert "the database&#x27;s estimate" not in html and "database's estimate" not in html
         assert shown == best
+    # A search whose filters can match nothing runs no EXPLAIN, and says so (no error).
+    assert estimated_matches(matching.none()) in (0, None)
+    assert estimated_matches(matching.filter(pk__in=[])) in (0, None)
+    for url in ("/events/?q=meeting&from=2199-01-01", "/embed/events/?q=meeting&from=2199-01-01"):
+        assert client.get(url).status_code == 200, url
     # Expected to match too many, yet few do: counted, then ranked.
     monkeypatch.setattr(directory.search.facets, "RANK_ESTIMATE_CAP", 0)
     cache.clear()
