@@ -9,7 +9,7 @@ from django.core.cache import cache
 from directory.models import Initiative
 from goals.models import Goal
 from roles.models import Role
-from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.factories import EventFactory, InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -440,8 +440,12 @@ def test_each_filterset_class_builds_its_form_class_once():
 def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monkeypatch):
     import directory.search.filters
 
-    older = InitiativeFactory(title="Dialogue dialogue dialogue", summary="dialogue")
-    newer = InitiativeFactory(title="Neighbours", summary="A dialogue now and then.")
+    older = InitiativeFactory(
+        title="Dialogue dialogue dialogue", summary="dialogue", postal_code="80302"
+    )
+    newer = InitiativeFactory(
+        title="Neighbours", summary="A dialogue now and then.", postal_code="80302"
+    )
     Initiative.objects.filter(pk=older.pk).update(
         published_at=newer.published_at.replace(year=2020)
     )
@@ -454,6 +458,20 @@ def test_too_many_matches_are_listed_newest_first_instead_of_ranked(client, monk
     assert fallback.context["filter"].ranked is False
     assert titles(fallback) == ["Neighbours", "Dialogue dialogue dialogue"]
     assert "too many to rank by relevance" in fallback.content.decode()
+    assert "the newest come first" in fallback.content.decode()
+    # Near a ZIP code they come nearest first, and the hint says so (Spanish too).
+    cache.clear()
+    near = client.get(f"{URL}?q=dialogue&near=80302&radius=100").content.decode()
+    assert "too many to rank by relevance quickly: the nearest come first." in near
+    cache.clear()
+    spanish = client.get(f"{URL}?q=dialogue&near=80302", HTTP_ACCEPT_LANGUAGE="es")
+    assert "primero aparecen las más cercanas" in spanish.content.decode()
+    # Events come soonest first.
+    EventFactory(title="Town dialogue")
+    EventFactory(title="Dialogue night")
+    cache.clear()
+    events = client.get("/events/?q=dialogue").content.decode()
+    assert "too many to rank by relevance quickly: the soonest come first." in events
     api = client.get("/api/v1/initiatives/?q=dialogue")
     assert [row["title"] for row in api.json()["results"]] == titles(fallback)
     assert api["X-Relevance-Ranking"].startswith("skipped")
