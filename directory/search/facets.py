@@ -83,14 +83,13 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
         # The list's total: up to the facets' own cap (a page then says "more than 1,000"),
         # unless relevance may rank the list, which needs to know up to COUNT_CAP, or the
         # statement sorts the matches (by distance: it reads them all, and so counts them).
-        order = filterset.scan_order() if every else None
         may_rank = every and filterset.may_rank
         estimate = estimated_matches(queryset) if may_rank else None
-        if estimate is not None and estimate > RANK_ESTIMATE_CAP:
-            # The database expects far more matches than are ranked: count as an unranked
-            # list does, and rank only if few match after all.
-            order, may_rank = None, False
-        up_to = COUNT_CAP if may_rank or order is not None else FACET_CAP
+        # The database expects far more matches than are ranked: count as an unranked list
+        # does, and rank only if few match after all.
+        too_many = estimate is not None and estimate > RANK_ESTIMATE_CAP
+        order = filterset.scan_order() if every and not too_many else None
+        up_to = COUNT_CAP if (may_rank and not too_many) or order is not None else FACET_CAP
         found = _counts(queryset, keys, total_up_to=up_to if every else None, order=order)
         counts.update(found)
         if every:
@@ -98,8 +97,8 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
             filterset.counted_to = up_to
             filterset.match_ids = found.get(IDS)  # every match's key, when they were counted
             filterset.ordered_ids = found.get(ORDERED)
-            if filterset.may_rank and not may_rank and found[""] > FACET_CAP:
-                filterset.rank_estimate = estimate  # too many to rank: newest first
+            if too_many and found[""] > FACET_CAP:
+                filterset.rank_estimate = estimate  # too many to rank: the list's other order
             if found[""] > FACET_CAP:
                 # Every filter together matches too many, so every filter but one matches at
                 # least as many: no other statement needs to run to know that.

@@ -457,7 +457,7 @@ class ListingFilter(filters.FilterSet):
             sort = "distance" if place else self.default_sort
         return sort
 
-    def scan_order(self) -> "ScanOrder | None":
+    def scan_order(self) -> ScanOrder | None:
         """For a list sorted per row, how the facets' first statement, which reads the
         matches' keys anyway, sorts them too (``facets._counts``), so that the list's first
         pages need no statement of their own that sorts every match again. None for an order

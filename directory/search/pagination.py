@@ -115,15 +115,16 @@ class CappedPaginator(Paginator):
             top = self.count
         rows = self.object_list
         known = self.ordered_keys
-        if known is not None and top <= len(known) and hasattr(rows, "query"):
+        if not hasattr(rows, "query"):
+            return self._get_page(rows[bottom:top], number, self)
+        if known is not None and top <= len(known):
             ids = known[bottom:top]
-            found = {row.pk: row for row in rows.filter(pk__in=ids)}
-            return self._get_page([found[pk] for pk in ids if pk in found], number, self)
-        if (bottom >= DEFER_AFTER or self.keys_first) and hasattr(rows, "query"):
+        elif bottom >= DEFER_AFTER or self.keys_first:
             ids = list(rows.values_list("pk", flat=True)[bottom:top])
-            found = {row.pk: row for row in rows.filter(pk__in=ids)}
-            return self._get_page([found[pk] for pk in ids if pk in found], number, self)
-        return self._get_page(rows[bottom:top], number, self)
+        else:
+            return self._get_page(rows[bottom:top], number, self)
+        found = {row.pk: row for row in rows.filter(pk__in=ids)}
+        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
 
 def shallow_cap(known: int | None, counted_to: int, per_page: int, number) -> tuple:

@@ -37,8 +37,9 @@ def _home_stats() -> dict:
     At a million initiatives a join-and-count takes seconds. These are one count of the visible
     initiatives from a partial index of the stored ``visible`` flag (counting the published
     ones and subtracting those of unpublished organizations read the table twice), a quick
-    EXISTS per state, and an EXISTS per role: in docs/benchmarks-cold-1m.md's after-write mix,
-    the first home page after a change takes at most 113 ms (1,281 ms in the report before).
+    EXISTS per state, and an EXISTS per role: in docs/benchmarks-cold-1m.md's after-write mix
+    (first requests after a change), the slowest request took 73 ms (1,281 ms, the home page,
+    in the report before the change).
     """
     visible = Initiative.objects.published()  # the stored ``visible`` flag
     roles_through, org_roles_through = Initiative.roles.through, Organization.roles.through

@@ -727,7 +727,7 @@ def test_a_list_sorted_per_row_pages_alike_from_its_sorted_keys_and_past_them(
     for cap in (1_000, 3, 2, 0):  # every page among the keys; after them; across; none
         monkeypatch.setattr(directory.search.facets, "FACET_CAP", cap)
         pages = [shown(2, number) for number in range(1, (len(everything) + 1) // 2 + 1)]
-        assert [title for page in pages for title in page] == everything, cap
+        assert [key for page in pages for key in page] == everything, cap
 
 
 def test_state_and_scope_counts_add_up_from_one_pass_over_the_matches(client):
