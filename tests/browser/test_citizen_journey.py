@@ -36,6 +36,8 @@ def narrow_by_goal_and_role(page: Page) -> None:
 
 
 def result_titles(page: Page) -> set[str]:
+    """The titles listed once the page has loaded (a click returns as the next page commits)."""
+    page.wait_for_load_state()
     return set(page.locator(".results .card-title").all_inner_texts())
 
 
@@ -44,6 +46,10 @@ def chip_labels(page: Page) -> list[str]:
 
 
 def assert_narrowed_results(page: Page, boulder) -> None:
+    # Waits for the narrowed page (the wider one's count differs) before reading its chips.
+    expect(page.locator(".result-count")).to_have_text(
+        re.compile(r"^\s*3 initiatives within 25 miles of 80302")
+    )
     assert sorted(chip_labels(page)) == sorted(
         [
             "Keywords: conversation",
@@ -51,9 +57,6 @@ def assert_narrowed_results(page: Page, boulder) -> None:
             "Role: Facilitators",
             "Within 25 miles of 80302",
         ]
-    )
-    expect(page.locator(".result-count")).to_have_text(
-        re.compile(r"^\s*3 initiatives within 25 miles of 80302")
     )
     assert result_titles(page) == boulder["expected"]
     circles = page.locator(".card", has_text=boulder["circles"].title)
@@ -73,7 +76,9 @@ def test_a_citizen_finds_local_work_by_zip_keyword_goal_and_role(page: Page, bou
     assert_narrowed_results(page, boulder)
 
     # A chip removes its filter: without the role, the cafe comes back.
-    page.get_by_role("link", name="Remove filter Role: Facilitators").click()
+    role_chip = page.get_by_role("link", name="Remove filter Role: Facilitators")
+    role_chip.click()
+    expect(role_chip).to_have_count(0)
     assert boulder["cafe"].title in result_titles(page)
     page.go_back()
     assert_narrowed_results(page, boulder)
