@@ -13,6 +13,7 @@ from django.db import connections
 from django.http import QueryDict
 
 from directory.models import Language, Scope
+from directory.search.filters import key_array
 from directory.search.geo import US_STATES
 from directory.search.pagination import COUNT_CAP, ScanOrder
 from directory.search.taxonomy import taxonomy
@@ -196,10 +197,10 @@ def _counts(
     model = queryset.model
     table, pk = model._meta.db_table, model._meta.pk.column
     owner = f"{model._meta.model_name}_id"
-    # PostgreSQL takes the keys as one array; a list of a thousand placeholders in each part
-    # costs more to plan than the counting does.
+    # PostgreSQL takes the keys as one array, written once (``key_array``); a list of a
+    # thousand placeholders in each part costs more to plan than the counting does.
     if connection.vendor == "postgresql":
-        among, keys_param = "= ANY(%s)", [ids]
+        among, keys_param = "= ANY(%s::bigint[])", [key_array(ids)]
     else:
         among, keys_param = f"IN ({', '.join(['%s'] * len(ids))})", ids
     parts, params = [], []
