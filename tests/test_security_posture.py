@@ -113,6 +113,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.database_independent  # a process of its own, without the suite's database
 def test_static_files_are_hashed_compressed_and_cached_for_a_year():
     """Production: WhiteNoise serves content-hashed files, brotli or gzip, cached "forever"."""
     import json

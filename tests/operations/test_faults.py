@@ -35,6 +35,9 @@ from django.conf import settings
 
 from tests.operations.servers import Browser, free_port, wait_until_serving
 
+# Its own PostgreSQL cluster and Redis, whatever the suite's database: CI runs it once.
+pytestmark = pytest.mark.database_independent
+
 PASSWORD = "a-Long-unusual-passphrase-42"
 MEMBER = "member@example.org"
 RETRY_AFTER = str(settings.DATABASE_RETRY_AFTER)
