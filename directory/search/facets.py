@@ -13,7 +13,7 @@ from django.db import connections
 from django.http import QueryDict
 
 from directory.models import Language, Scope
-from directory.search.filters import key_array
+from directory.search.filters import any_key
 from directory.search.geo import US_STATES
 from directory.search.pagination import COUNT_CAP, ScanOrder
 from directory.search.taxonomy import taxonomy
@@ -115,8 +115,8 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
 
 #: A list that may be ranked by relevance is not when PostgreSQL's planner expects more matches
 #: than this (its statistics of the search vectors' words: ``estimated_matches``): they would be
-#: ranked to COUNT_CAP + 1 only to learn that there are too many to rank (50-90 ms a request
-#: for a word in 11,000-13,000 of 100,000 initiatives). A tenth more than COUNT_CAP: over the
+#: ranked to COUNT_CAP + 1 only to learn that there are too many to rank (50-90 ms a first
+#: request, in-process, for a word in 11,000-13,000 of 100,000 initiatives). A tenth more than COUNT_CAP: over the
 #: 44 words of the cold benchmark's mix at 100,000 the estimate was within 6 % of the count
 #: (ANALYZE samples 30,000 rows; the widest, 4,718 for 4,471), so a word that can be ranked is
 #: very unlikely to be expected above this; if one is, it comes in the list's other order with
@@ -197,10 +197,10 @@ def _counts(
     model = queryset.model
     table, pk = model._meta.db_table, model._meta.pk.column
     owner = f"{model._meta.model_name}_id"
-    # PostgreSQL takes the keys as one array, written once (``key_array``); a list of a
+    # PostgreSQL takes the keys as one array, written once (``any_key``); a list of a
     # thousand placeholders in each part costs more to plan than the counting does.
     if connection.vendor == "postgresql":
-        among, keys_param = "= ANY(%s::bigint[])", [key_array(ids)]
+        among, keys_param = any_key(ids)
     else:
         among, keys_param = f"IN ({', '.join(['%s'] * len(ids))})", ids
     parts, params = [], []

@@ -88,12 +88,13 @@ def _in_years(value):
     return value
 
 
-def key_array(keys) -> str:
-    """Integer keys as one PostgreSQL array literal, ``{1,2,3}``, for ``= ANY(%s::bigint[])``.
+def any_key(keys) -> tuple[str, list]:
+    """PostgreSQL: "is one of these integer keys", as SQL to follow a column and its one
+    parameter: the keys as a single array literal (``'{1,2,3}'::bigint[]``).
 
     psycopg writes a Python list out element by element in Python: four lists of 1,000 keys
     (a facet statement's parts) took 2.7 ms to write into the statement, this string 0.14."""
-    return "{" + ",".join(map(str, keys)) + "}"
+    return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, keys)) + "}"]
 
 
 class AnyOf(Lookup):
@@ -104,7 +105,8 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*params, key_array(self.rhs)]
+        sql, keys = any_key(self.rhs)
+        return f"{lhs} {sql}", [*params, *keys]
 
 
 BigAutoField.register_lookup(AnyOf)
