@@ -255,3 +255,27 @@ def test_a_translation_the_seed_fills_in_shows_at_once(seeded):
     call_command("seed", verbosity=0, stdout=StringIO())
     assert Goal.objects.get(pk=goal.pk).title_es == spanish
     assert shown() == spanish
+
+
+def test_each_research_listing_has_one_history_record_with_its_roles_goals_and_sources(seeded):
+    """The research set goes in as a batch (``research._complete``): each new listing still
+    gets one history record of its creation, naming its file, whose copy of the links is the
+    listing's roles and goals, and its sources with theirs."""
+    found = research.ResearchSet.read()
+    for model, records in ((Organization, found.organizations), (Initiative, found.initiatives)):
+        record = records[-1]
+        listing = model.objects.get(slug=record["slug"])
+        assert set(listing.roles.values_list("slug", flat=True)) == set(record["roles"])
+        assert set(listing.goals.values_list("slug", flat=True)) == set(record["goals"])
+        created = listing.history.get(history_type="+")
+        assert created.history_change_reason == f"Seeded from fixtures/research/{record['_file']}"
+        assert {link.role_id for link in created.roles.all()} == set(
+            listing.roles.values_list("pk", flat=True)
+        )
+        assert {link.goal_id for link in created.goals.all()} == set(
+            listing.goals.values_list("pk", flat=True)
+        )
+        urls = {source["url"] for source in record["sources"]}
+        assert set(listing.sources.values_list("url", flat=True)) == urls
+        own = {f"{model._meta.model_name}_id": listing.pk}
+        assert SourceRecord.history.filter(history_type="+", **own).count() == len(urls)
