@@ -221,7 +221,8 @@ USE_TZ = True
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # dumpdata/loaddata keep times to the microsecond (Django's JSON format rounds to milliseconds).
-SERIALIZATION_MODULES = {"json": "directory.exact_json"}
+# "backup": the same JSON with primary keys where a restore keeps them (export_data).
+SERIALIZATION_MODULES = {"json": "directory.exact_json", "backup": "directory.backup_json"}
 
 # A history row's reason ("Approved by curator …: <the curator's reason>") is as long as the
 # reason; django-simple-history's default column holds 100 characters (PostgreSQL refuses more).

@@ -1,10 +1,12 @@
 """A backup restores everything into an empty database, and the public API is identical after."""
 
+import json
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework_api_key.models import APIKey
 
@@ -102,6 +104,39 @@ def test_export_then_import_into_an_empty_database_restores_everything(client, t
     assert (
         Membership.objects.get(organization__name="Backed Up Org").user.email == "mem@example.org"
     )
+
+
+def test_the_backup_refers_to_rows_by_key_and_to_what_migrate_makes_by_natural_key(tmp_path):
+    """Listings, links, history and users keep their keys in a restore, so the file refers to
+    them by key (no query per reference when writing or reading it); content types,
+    permissions and groups are made again by ``migrate``, so by natural key
+    (``directory/backup_json.py``)."""
+    call_command("loaddata", "goals", "roles", verbosity=0)  # a test before may have flushed
+    mediators = Role.objects.get(slug="mediators")
+    curator = UserFactory(username="cur")
+    curator.groups.add(Group.objects.get_or_create(name="Curators")[0])
+    org = OrganizationFactory(name="Backed Up Org", roles=[mediators])
+    initiative = InitiativeFactory(organization=org, status="pending", published_at=None)
+    decide(by=curator, target=initiative, action="approve")
+    path = tmp_path / "backup.json"
+    call_command("export_data", str(path), stdout=StringIO())
+    rows = json.loads(path.read_text())
+
+    def row(model, **fields):
+        return next(
+            r for r in rows if r["model"] == model and fields.items() <= r["fields"].items()
+        )
+
+    assert row("directory.initiative", slug=initiative.slug)["fields"]["organization"] == org.pk
+    assert row("directory.organization", slug=org.slug)["fields"]["roles"] == [mediators.pk]
+    assert row("roles.role", slug="mediators")["fields"]["group"] == mediators.group_id
+    history = row("directory.historicalinitiative", slug=initiative.slug)["fields"]
+    assert history["organization"] == org.pk
+    assert row("directory.moderationdecision", action="approve")["fields"]["target_type"] == [
+        "directory",
+        "initiative",
+    ]
+    assert row("auth.user", username="cur")["fields"]["groups"] == [["Curators"]]
 
 
 def test_import_refuses_a_database_that_already_has_listings(tmp_path):

@@ -3,7 +3,8 @@
 Taxonomy, listings (organizations, initiatives, events), memberships, claims, change requests,
 reports, moderation decisions, alerts, accounts and verified e-mail addresses, partner API keys
 and the full history of every listing. Content types, permissions and groups are recreated by
-`migrate`, so they are referred to by natural key; everything else keeps its primary key. The
+`migrate`, so they are referred to by natural key; everything else keeps its primary key, and is
+referred to by it (``directory/backup_json.py``). The
 coverage counts are left out: the database keeps them, and import_data counts them again.
 """
 
@@ -31,7 +32,8 @@ class Command(BaseCommand):
             "dumpdata",
             *APPS,
             exclude=["directory.CoverageCount", "directory.CoverageChange"],
-            natural_foreign=True,
+            natural_foreign=True,  # for what migrate creates again only (directory/backup_json.py)
+            format="backup",
             output=path,
             verbosity=0,
         )
