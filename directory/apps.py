@@ -26,6 +26,13 @@ class DirectoryConfig(AppConfig):
 
         events.connect()  # changes to the public set become webhook deliveries, on commit
 
+        from django.db.backends.signals import connection_created
+
+        from mpdb import timestamps
+
+        # PostgreSQL: timestamps parsed by psycopg's C loader (mpdb/timestamps.py)
+        connection_created.connect(timestamps.install, dispatch_uid="mpdb-fast-timestamps")
+
 
 def _curators_group(sender, **kwargs):
     """After every migrate, the Curators group has exactly the permissions moderation needs."""

@@ -16,6 +16,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -127,11 +128,19 @@ def deletions(model, type_name: str, since: datetime, cursor: Key | None, limit:
     ``uuid`` and ``history_date``, from the history's own index of deletions (``ListingHistory``),
     not a walk through every edit since ``since``."""
     return (
-        model.history.filter(history_type="-", published_at__isnull=False)
+        _history_model(model)
+        .objects.filter(history_type="-", published_at__isnull=False)
         .filter(_after("history_date", type_name, since, cursor))
         .order_by("history_date", "uuid")
         .values("uuid", "history_date")[:limit]
     )
+
+
+@cache
+def _history_model(model):
+    """``model``'s historical model, looked up once: ``model.history`` (django-simple-history's
+    descriptor) builds a new manager class on every access, about 0.2 ms each."""
+    return model.history.model
 
 
 def public_objects(type_name: str, ids: list[str], context: dict) -> dict[str, dict]:
