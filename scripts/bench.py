@@ -1158,7 +1158,7 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
         "the size.",
         "- `make bench BENCH_REUSE=1` measures the existing `mpdb_bench` again without "
         "regenerating it (the SQLite export is reused while the data is unchanged).",
-        "- `make bench-smoke` (CI) does the same on 5,000 initiatives with ~1 s phases, writes "
+        "- `make bench-smoke` (CI) does the same on 5,000 initiatives with half-second phases, writes "
         "to a temporary folder and fails only if a URL does not answer 200.",
         "- `manage.py generate_synthetic --remove` deletes the synthetic rows (and only those).",
         "",
@@ -1239,7 +1239,7 @@ def main(argv: list[str] | None = None) -> int:
         reuse=args.reuse,
         smoke=args.smoke,
         out=args.out,
-        duration=args.duration or (1.0 if args.smoke else 5.0),
+        duration=args.duration or (0.5 if args.smoke else 5.0),
         timeout=args.timeout or 20.0,
         export_timeout=args.export_timeout or (10.0 if args.smoke else 60.0),
         warmup=1 if args.smoke else 2,

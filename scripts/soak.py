@@ -2,7 +2,8 @@
 """Load and soak run (``make soak``, ``make soak-smoke``): many clients for minutes, then checks.
 
 Creates a throwaway PostgreSQL database (``mpdb_soak_<pid>``), migrates, seeds
-(``manage.py seed`` and ``generate_synthetic``), issues one API key per client, starts the app
+(``manage.py seed`` and ``generate_synthetic``) or, with ``--template``, copies a benchmark
+database that already holds all that (CI: the benchmark smoke's), issues one API key per client, starts the app
 under gunicorn with production settings (``DJANGO_DEBUG=0``, Redis for cache and rate limits),
 and runs ``--clients`` concurrent clients on 127.0.0.1 for ``--duration`` seconds. Each client
 loops without pause over a weighted mix: home, lists with filters, search, detail pages, API
@@ -139,6 +140,7 @@ class Config:
     keep_db: bool
     json_path: Path
     seed: int
+    template: str = ""  # copy this database instead of migrating, seeding and generating
     redis_url: str = ""
     pg: str = os.environ.get(
         "SOAK_PG", os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -170,13 +172,27 @@ def prepare(cfg: Config) -> dict:
     if not re.fullmatch(r"mpdb_soak_\w+", cfg.db):
         raise SystemExit(f"refusing to (re)create {cfg.db!r}: soak databases are mpdb_soak_*")
     bench.psql(cfg, f'DROP DATABASE IF EXISTS "{cfg.db}" WITH (FORCE)')
-    bench.psql(cfg, f'CREATE DATABASE "{cfg.db}"')
     env = {**server_env(cfg), "DJANGO_DEBUG": "1"}  # management commands need no production posture
     timings = {}
     t = time.monotonic()
-    bench.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
-    bench.run([PY, "manage.py", "seed"], env=env, stdout=subprocess.DEVNULL)
-    if cfg.initiatives:
+    if cfg.template:
+        # A copy of a database the benchmark smoke made (migrated, seeded, synthetic listings):
+        # CI's soak smoke then spends its time on the load, not on loading the same data again.
+        for attempt in range(10):  # the template must have no sessions: a closing one waits
+            try:
+                bench.psql(cfg, f'CREATE DATABASE "{cfg.db}" TEMPLATE "{cfg.template}"')
+                break
+            except subprocess.CalledProcessError as exc:
+                if attempt == 9:
+                    raise SystemExit(f"copying {cfg.template} failed: {exc.stderr}") from exc
+                time.sleep(1)
+        bench.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+        timings["template"] = cfg.template
+    else:
+        bench.psql(cfg, f'CREATE DATABASE "{cfg.db}"')
+        bench.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+        bench.run([PY, "manage.py", "seed"], env=env, stdout=subprocess.DEVNULL)
+    if cfg.initiatives and not cfg.template:
         bench.run(
             [
                 PY,
@@ -943,7 +959,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--template",
+        default="",
+        help="copy this bench database (mpdb_bench…) instead of migrating, seeding and "
+        "generating listings; --initiatives is then ignored",
+    )
     args = parser.parse_args(argv)
+    if args.template and not args.template.startswith("mpdb_bench"):
+        raise SystemExit("--template: a bench database (mpdb_bench…) is needed")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally clauses still run
     warmup = args.warmup if args.warmup is not None else min(60.0, max(10.0, args.duration / 10))
     cfg = Config(
@@ -962,6 +986,7 @@ def main(argv: list[str] | None = None) -> int:
         keep_db=args.keep_db,
         json_path=args.json or WORK / f"{args.db}.json",
         seed=args.seed,
+        template=args.template,
         command=os.environ.get("SOAK_COMMAND")
         or " ".join(["scripts/soak.py", *(argv or sys.argv[1:])]),
     )
