@@ -131,3 +131,28 @@ def test_detail_links_are_what_reverse_gives_under_any_prefix_and_language():
         set_script_prefix("/")
     with pytest.raises(NoReverseMatch):  # what is no slug fails as reverse() does
         detail_url("directory:initiative-detail", "not a slug")
+
+
+def test_each_history_record_copies_the_listing_s_links_as_they_are():
+    """``ListingHistory`` copies the links from plain rows: the same rows simple-history's own
+    copy holds (each link's id and both its ends), and none of another listing's."""
+    from goals.models import Goal
+    from roles.models import Role
+
+    roles = list(Role.objects.order_by("pk")[:2])
+    goal = Goal.objects.order_by("pk").first()
+    initiative = InitiativeFactory(roles=roles, goals=[goal])
+    InitiativeFactory(organization=initiative.organization, roles=roles[:1])  # another's links
+    initiative.summary = "Saved again: a new record."
+    initiative.save()
+    record = initiative.history.first()
+    historical = type(record)
+    links = Initiative.roles.through.objects.filter(initiative=initiative)
+    copied = historical.roles.model.objects.filter(history=record)
+    assert sorted(copied.values_list("id", "initiative_id", "role_id")) == sorted(
+        links.values_list("id", "initiative_id", "role_id")
+    )
+    assert len(copied) == 2
+    goals = historical.goals.model.objects.filter(history=record)
+    assert list(goals.values_list("goal_id", flat=True)) == [goal.pk]
+    assert not historical.languages.model.objects.filter(history=record).exists()
