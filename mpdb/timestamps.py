@@ -16,10 +16,13 @@ no optimised loader.
 """
 
 from datetime import UTC
+from functools import cache
 
 
+@cache
 def _fast_loader_class():
-    """A loader class for ``timestamptz`` text that calls psycopg's optimised one, or None."""
+    """(A loader class for ``timestamptz`` text that calls psycopg's optimised one, or None
+    where psycopg has none; the type's oid), built once."""
     import psycopg
     from psycopg.adapt import Loader
     from psycopg.pq import Format
@@ -44,16 +47,10 @@ def _fast_loader_class():
     return UTCTimestamptzLoader, oid
 
 
-_LOADER = None
-
-
 def install(sender, connection, **kwargs) -> None:
     """``connection_created``: a new PostgreSQL connection in UTC parses timestamps in C."""
-    global _LOADER
     if connection.vendor != "postgresql" or connection.timezone != UTC:
         return
-    if _LOADER is None:
-        _LOADER = _fast_loader_class()
-    loader, oid = _LOADER
+    loader, oid = _fast_loader_class()
     if loader is not None:
         connection.connection.adapters.register_loader(oid, loader)

@@ -39,18 +39,7 @@ class ListingHistory(HistoricalRecords):
             names = [f.attname for f in through._meta.fields]  # id and both ends' ids
             rows = through.objects.filter(**{field.m2m_field_name(): instance}).values(*names)
             insert_rows = [copy(history=history_instance, **row) for row in rows]
-            pre_create_historical_m2m_records.send(
-                sender=copy,
-                rows=insert_rows,
-                history_instance=history_instance,
-                instance=instance,
-                field=field,
-            )
+            about = {"history_instance": history_instance, "instance": instance, "field": field}
+            pre_create_historical_m2m_records.send(sender=copy, rows=insert_rows, **about)
             created_rows = copy.objects.bulk_create(insert_rows)
-            post_create_historical_m2m_records.send(
-                sender=copy,
-                created_rows=created_rows,
-                history_instance=history_instance,
-                instance=instance,
-                field=field,
-            )
+            post_create_historical_m2m_records.send(sender=copy, created_rows=created_rows, **about)
