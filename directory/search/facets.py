@@ -12,11 +12,12 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.http import QueryDict
 
-from directory.models import Language, Scope
+from directory.models import Initiative, Language, Scope
 from directory.search.filters import any_key
 from directory.search.geo import US_STATES
 from directory.search.pagination import COUNT_CAP, ScanOrder
 from directory.search.taxonomy import taxonomy
+from directory.services import facet_terms
 from goals.models import Goal
 from roles.models import Role, RoleGroup
 
@@ -203,33 +204,52 @@ def _counts(
         among, keys_param = any_key(ids)
     else:
         among, keys_param = f"IN ({', '.join(['%s'] * len(ids))})", ids
-    parts, params = [], []
+    # PostgreSQL keeps each initiative's terms as arrays on its row as well (migration 0029):
+    # the matches are read once, from a covering index, instead of once more per link table
+    # (about half the time for a thousand matches at 100,000 initiatives).
+    arrays = model is Initiative and facet_terms.available(connection)
+    parts, params, prefix = [], [], ""
+    if arrays:
+        columns = ", ".join(facet_terms.ARRAYS.values())
+        prefix = (
+            f"WITH m AS MATERIALIZED (SELECT {pk} AS {owner}, state, scope, {columns}"
+            f" FROM {table} WHERE {pk} {among}) "
+        )
+        params += keys_param
     own = [key for key in keys if key in ("scope", "state")]  # columns of the listing itself
     if own:
         # Both in one pass over the matching rows (each pass reads every row by its key): one
         # count per state and scope together ("CO|local"), added up per facet below.
+        source = "m" if arrays else f"{table} WHERE {pk} {among}"
         parts.append(
-            f"SELECT '{OWN}', state || '|' || scope, COUNT(*) FROM {table}"
-            f" WHERE {pk} {among} GROUP BY state, scope"
+            f"SELECT '{OWN}', state || '|' || scope, COUNT(*) FROM {source} GROUP BY state, scope"
         )
-        params += keys_param
+        params += [] if arrays else keys_param
     for key in keys:
         if key in own:
             continue
-        field, counted = {
-            "goal": ("goals", "*"),
-            "group": ("roles", f"DISTINCT l.{owner}"),
-            "language": ("languages", "*"),
+        name, distinct = {
+            "goal": ("goals", False),
+            "group": ("roles", True),
+            "language": ("languages", False),
         }[key]
-        link = model._meta.get_field(field).remote_field.through._meta.db_table
+        field = model._meta.get_field(name)
         term, join = _TERMS[key]
+        if arrays:
+            # The array's elements as the link table's rows would be: l.<term>_id.
+            source = f"m, unnest(m.{facet_terms.ARRAYS[name]}) AS l({field.m2m_reverse_name()})"
+            counted = f"DISTINCT m.{owner}" if distinct else "*"
+            where = ""
+        else:
+            source = f"{field.remote_field.through._meta.db_table} l"
+            counted = f"DISTINCT l.{owner}" if distinct else "*"
+            where = f" WHERE l.{owner} {among}"
+            params += keys_param
         parts.append(
-            f"SELECT '{key}', {term}, COUNT({counted}) FROM {link} l {join}"
-            f" WHERE l.{owner} {among} GROUP BY {term}"
+            f"SELECT '{key}', {term}, COUNT({counted}) FROM {source} {join}{where} GROUP BY {term}"
         )
-        params += keys_param
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(prefix + " UNION ALL ".join(parts), params)
         for key, value, n in cursor.fetchall():
             if key == OWN:
                 values = dict(zip(("state", "scope"), value.split("|"), strict=True))

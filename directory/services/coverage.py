@@ -144,16 +144,18 @@ def rebuild_counts(using: str = DEFAULT_DB_ALIAS) -> int:
     return sum(before.get(key) != after.get(key) for key in before.keys() | after.keys())
 
 
-def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
+def triggers(*, only_off: bool = False, prefix: str = "coverage") -> list[tuple[str, str]]:
     """(table, trigger) of the coverage triggers (PostgreSQL; all named ``coverage_…``), or of
-    those turned off. SQLite has no way to turn a trigger off: always none."""
+    those turned off; ``prefix``: of other triggers named so (``facet_terms``). SQLite has no
+    way to turn a trigger off: always none."""
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         return []
+    pattern = prefix.replace("_", "\\_") + "\\_%%"
     with connection.cursor() as cursor:
         cursor.execute(
-            r"""SELECT tgrelid::regclass::text, tgname FROM pg_trigger
-                WHERE tgname LIKE 'coverage\_%%' AND NOT tgisinternal
+            f"""SELECT tgrelid::regclass::text, tgname FROM pg_trigger
+                WHERE tgname LIKE '{pattern}' AND NOT tgisinternal
                   AND (tgenabled = 'D' OR NOT %s) ORDER BY 1, 2""",
             [only_off],
         )

@@ -205,3 +205,46 @@ def test_one_listing_changed_by_several_at_once_keeps_its_coverage_counts():
         results = in_threads(3, work)
         assert results == ["done"] * 3, results
         assert_counts_right()
+
+
+def test_two_links_added_to_one_initiative_at_once_both_count():
+    """PostgreSQL keeps each initiative's roles as an array on its row too, written by a
+    trigger per link (``directory.services.facet_terms``). The second transaction's link waits
+    for the first's row lock (the coverage trigger on the same table locks the initiative's
+    row first, and the array's own ``UPDATE`` would wait for it too), then appends to the array
+    as the first left it: both roles are counted, not only the last to commit. The link rows
+    are written as an import writes them, with no related manager (whose signals update the
+    initiative before the link is even written)."""
+    import time
+
+    from django.db import transaction
+
+    from roles.models import Role
+    from tests.find.test_facet_arrays import arrays_equal_links
+
+    loaded_taxonomy_with_true_counts()
+    first, second = Role.objects.order_by("number")[:2]
+    initiative = InitiativeFactory(roles=[])
+    Link = Initiative.roles.through
+    added = threading.Event()
+
+    def add(i):
+        if i == 0:
+            with transaction.atomic():
+                Link.objects.create(initiative_id=initiative.pk, role=first)
+                added.set()
+                time.sleep(0.5)  # the other transaction's trigger waits for this one's commit
+        else:
+            added.wait(10)
+            Link.objects.create(initiative_id=initiative.pk, role=second)
+
+    results = in_threads(2, add)
+    try:
+        assert results == [None, None]
+        assert set(initiative.roles.values_list("pk", flat=True)) == {first.pk, second.pk}
+        assert arrays_equal_links()
+    finally:
+        # Removed before the test's flush: on SQLite a flush deletes the coverage tables before
+        # the links, whose triggers would leave changes behind for the next tests
+        # (``loaded_taxonomy_with_true_counts``).
+        initiative.delete()

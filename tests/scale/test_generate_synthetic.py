@@ -160,17 +160,27 @@ def test_the_coverage_counts_follow_both_ways_of_loading_and_removing(monkeypatc
 
     from directory.dev.synthetic import writing
     from tests.find.test_coverage_counts import assert_counts_right
+    from tests.find.test_facet_arrays import arrays_equal_links
 
     generate(seed=1)
     assert_counts_right()
+    assert arrays_equal_links()  # the facets' arrays of terms (PostgreSQL), by their triggers
     if on_postgres:
         monkeypatch.setattr(writing, "BULK_INDEX_THRESHOLD", 1)
-        assert "rebuilt index" in generate(seed=2)  # the bulk path
+        out = generate(seed=2)
+        assert "rebuilt index" in out  # the bulk path
+        # The rows carried their arrays: none needed writing again.
+        assert "facet arrays checked against the links: 0 rewritten" in out
         assert_counts_right()
+        assert arrays_equal_links()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname LIKE 'coverage%'")
+            cursor.execute(
+                "SELECT tgname, tgenabled FROM pg_trigger"
+                " WHERE tgname LIKE 'coverage%' OR tgname LIKE 'facet_terms%'"
+            )
             triggers = dict(cursor.fetchall())
-        assert len(triggers) == 12 and set(triggers.values()) == {"O"}  # O: on again
+        assert len(triggers) == 15 and set(triggers.values()) == {"O"}  # O: on again
     call_command("generate_synthetic", "--remove", stdout=StringIO())
     assert_counts_right()
+    assert arrays_equal_links()
     assert not CoverageChange.objects.exists()  # folded after each batch, none left to add up

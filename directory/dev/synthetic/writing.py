@@ -13,7 +13,7 @@ from directory.dev.synthetic.places import Place
 from directory.dev.synthetic.rows import Generator, Plan
 from directory.dev.synthetic.vocabulary import BULK_INDEX_THRESHOLD
 from directory.models import Initiative, Organization, Status
-from directory.services import coverage
+from directory.services import coverage, facet_terms
 from goals.models import Goal
 from roles.models import Role
 
@@ -37,6 +37,9 @@ class Writer:
             name: model._meta.get_field(name).remote_field.through for name in ("roles", "goals")
         }
         self.pg = connection.vendor == "postgresql"
+        # With the arrays' triggers off (a bulk load), an initiative's row carries its roles
+        # and goals itself (``directory.services.facet_terms``): no rewrite of every row after.
+        self.arrays = self.pg and model is Initiative and _SHARED.get("arrays_in_rows", False)
 
     def reserve_ids(self, n: int) -> list[int]:
         table = self.model._meta.db_table
@@ -63,12 +66,16 @@ class Writer:
 
     def _copy(self, rows) -> None:
         table = self.model._meta.db_table
-        cols = ", ".join(f'"{c}"' for c in self.columns)
+        columns = self.columns
+        if self.arrays:
+            columns = [*columns, facet_terms.ARRAYS["roles"], facet_terms.ARRAYS["goals"]]
+        cols = ", ".join(f'"{c}"' for c in columns)
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor
             with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                for row, _, _ in rows:
-                    copy.write_row(self._tuple(row))
+                for row, roles, goals in rows:
+                    values = self._tuple(row)
+                    copy.write_row((*values, roles, goals) if self.arrays else values)
             for i, name in enumerate(("roles", "goals"), start=1):
                 through = self.links[name]
                 owner, target = _link_columns(through, self.model)
@@ -153,11 +160,24 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> GenerationReport
     # and every cell counted once at the end, whatever happened (rows of a load that failed
     # half-way are counted too; ``manage.py rebuild_coverage`` turns them on if this process
     # was killed).
+    # So would the facets' arrays' triggers (an update of the initiative per link): off too,
+    # and every array written once at the end.
     quiet = coverage.triggers() if bulk else []
-    coverage.switch_triggers(quiet, on=False)
+    arrays_quiet = facet_terms.triggers() if bulk else []
+    coverage.switch_triggers(quiet + arrays_quiet, on=False)
+    _SHARED["arrays_in_rows"] = bool(arrays_quiet)
     try:
         _generate_rows(plan, gen, report, log)
     finally:
+        _SHARED["arrays_in_rows"] = False
+        if arrays_quiet:
+            # The rows carry their arrays already: this writes none unless a load failed
+            # half-way (before the indexes come back: a row rewritten is then unindexed).
+            phase = time.monotonic()
+            coverage.switch_triggers(arrays_quiet, on=True)
+            rewritten = facet_terms.rebuild()
+            report.phases["facet_arrays"] = time.monotonic() - phase
+            log(f"facet arrays checked against the links: {rewritten:,} rewritten")
         if dropped:
             phase = time.monotonic()
             _recreate_indexes(dropped, log)

@@ -3,12 +3,15 @@
 The database keeps the counts current by itself (``directory.models.coverage``); this is for
 after a bulk load made with the triggers turned off, and as a check: on a healthy database it
 reports 0 cells changed. Writers wait while it counts (seconds at a million listings). On
-PostgreSQL it also turns back on coverage triggers that a bulk load stopped half-way left off.
+PostgreSQL it also turns back on coverage triggers that a bulk load stopped half-way left off,
+and the triggers of the initiatives' arrays of terms (the facets' counts), whose arrays it then
+writes again from the links (``directory.services.facet_terms``).
 """
 
 from django.core.management.base import BaseCommand
 
 from directory.models import CoverageCount
+from directory.services import facet_terms
 from directory.services.coverage import rebuild_counts, switch_triggers, triggers
 
 
@@ -22,6 +25,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{len(off)} coverage triggers were turned off (a bulk load stopped half-way?):"
                 " turned on again."
+            )
+        arrays_off = facet_terms.triggers(only_off=True)
+        if arrays_off:
+            switch_triggers(arrays_off, on=True)
+            rewritten = facet_terms.rebuild()
+            self.stdout.write(
+                f"{len(arrays_off)} triggers of the initiatives' arrays of terms were turned off:"
+                f" turned on again, and the arrays of {rewritten:,} initiatives written again from"
+                " the links."
             )
         differed = rebuild_counts()
         self.stdout.write(

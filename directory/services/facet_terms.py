@@ -1,0 +1,59 @@
+"""Each initiative's roles, goals and languages as arrays on its own row (PostgreSQL only),
+which the list's facet counts read instead of the link tables (``directory.search.facets``).
+
+Triggers on the link tables keep them equal to the links (migration 0029). A bulk load turns
+the triggers off and rebuilds every array once at the end (``rebuild``), as it does the
+coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a load stopped
+half-way left off, and rebuilds the arrays then.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from directory.models import Initiative
+from directory.services import coverage
+
+#: the initiative's many-to-many field: the array on its row that holds its terms' keys
+ARRAYS = {"roles": "facet_role_ids", "goals": "facet_goal_ids", "languages": "facet_language_ids"}
+
+
+def available(connection) -> bool:
+    """Whether this database keeps the arrays (PostgreSQL does; SQLite has no arrays)."""
+    return connection.vendor == "postgresql"
+
+
+def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
+    """(table, trigger) of the arrays' triggers, or of those turned off; none on SQLite."""
+    return coverage.triggers(only_off=only_off, prefix="facet_terms")
+
+
+def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Write every initiative's arrays again from its links (after a bulk load that left the
+    triggers off, or to check them), in one statement (one new version of each row rewritten:
+    one per array would leave the table three times its size until a full vacuum); how many
+    initiatives had an array that differed (each written once, all three arrays)."""
+    connection = connections[using]
+    if not available(connection):
+        return 0
+    table = Initiative._meta.db_table
+    joins, sets, differs = [], [], []
+    for n, (name, array) in enumerate(ARRAYS.items()):
+        field = Initiative._meta.get_field(name)
+        link = field.remote_field.through._meta.db_table
+        owner, term = field.m2m_column_name(), field.m2m_reverse_name()
+        joins.append(
+            f" LEFT JOIN (SELECT {owner}, array_agg({term} ORDER BY {term}) AS terms"
+            f" FROM {link} GROUP BY {owner}) a{n} ON a{n}.{owner} = j.id"
+        )
+        links = f"COALESCE(a{n}.terms, '{{}}')"
+        sets.append(f"{array} = {links}")
+        # The same terms in any order (a trigger appends; no link is there twice).
+        differs.append(
+            f"NOT (i.{array} @> {links} AND i.{array} <@ {links}"
+            f" AND cardinality(i.{array}) = cardinality({links}))"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} i SET {', '.join(sets)} FROM {table} j{''.join(joins)}"
+            f" WHERE i.id = j.id AND ({' OR '.join(differs)})"
+        )
+        return cursor.rowcount
