@@ -17,13 +17,16 @@ from itertools import islice
 from operator import itemgetter
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connections, transaction
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections, models, transaction
 from django.db.models import OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from directory.models import Initiative, Organization, SourceRecord
 from directory.models.listings import detail_url_parts
 from directory.search.taxonomy import taxonomy
+from directory.services import facet_terms
 
 CHUNK = 2000
 
@@ -124,12 +127,27 @@ def _ordered(pairs) -> list:
 
 @cache
 def _link_arrays(kind: _Kind) -> dict:
-    """PostgreSQL: each row carries the ids it links to, ``ARRAY(SELECT …)`` per link table.
+    """PostgreSQL: each row carries the ids it links to.
 
-    An index look-up per row and table inside the database is far cheaper than sending the ids
-    of every chunk back in three ``IN (…)`` queries of 2,000 parameters each. Built once per
-    kind (three subqueries cost about a millisecond to build): ``annotate`` resolves copies of
-    these expressions, never the expressions themselves."""
+    An initiative's row holds them itself (the facets' arrays, kept by triggers on the link
+    tables: ``directory.services.facet_terms``), so they are read as columns. An organization's
+    come from ``ARRAY(SELECT …)`` per link table: an index look-up per row and table inside the
+    database, still far cheaper than sending the ids of every chunk back in three ``IN (…)``
+    queries of 2,000 parameters each. Built once per kind (three subqueries cost about a
+    millisecond to build): ``annotate`` resolves copies of these expressions, never the
+    expressions themselves."""
+    if kind.model is Initiative:
+        table = kind.model._meta.db_table
+        return {
+            f"_link_{name}": RawSQL(
+                f'"{table}"."{array}"',
+                (),
+                output_field=ArrayField(
+                    models.CharField() if name == "languages" else models.BigIntegerField()
+                ),
+            )
+            for name, array in facet_terms.ARRAYS.items()
+        }
     return {
         f"_link_{name}": ArraySubquery(
             getattr(kind.model, name)
