@@ -156,7 +156,8 @@ def _read() -> Taxonomy:
 def with_terms(rows: list) -> list:
     """Give each listing (initiatives, organizations or events, of one model) its roles, goals
     and languages as terms of the taxonomy (``role_terms``, ``goal_terms``, ``language_terms``),
-    in the taxonomy's order: one statement for the three link tables and the whole page, and no
+    in the taxonomy's order: one statement for the three link tables and the whole page (none
+    when the rows carry their arrays of ids: ``facet_terms.with_arrays``), and no
     model instance for any term (a prefetch builds one per link, and compiling its three
     queries cost more than a detail page's other work)."""
     if not rows:
@@ -170,6 +171,14 @@ def with_terms(rows: list) -> list:
         ("goal_terms", "goals", "goal_id", {goal.pk: goal for goal in snapshot.goals}),
         ("language_terms", "languages", "language_id", snapshot.languages_by_code),
     )
+    if all(hasattr(row, "_link_roles") for row in rows):
+        # Read with the rows (PostgreSQL: the arrays on an initiative's row,
+        # ``facet_terms.with_arrays``): no statement.
+        for row in rows:
+            for attribute, name, _column, known in terms:
+                found = (known.get(key) for key in getattr(row, f"_link_{name}"))
+                setattr(row, attribute, sorted((t for t in found if t is not None), key=_order))
+        return rows
     among = ", ".join(["%s"] * len(ids))
     parts = []
     for kind, (_attribute, name, column, _terms) in enumerate(terms):

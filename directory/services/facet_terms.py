@@ -7,7 +7,11 @@ coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a lo
 half-way left off, and rebuilds the arrays then.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from functools import cache
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.expressions import RawSQL
 
 from directory.models import Initiative
 from directory.services import coverage
@@ -19,6 +23,31 @@ ARRAYS = {"roles": "facet_role_ids", "goals": "facet_goal_ids", "languages": "fa
 def available(connection) -> bool:
     """Whether this database keeps the arrays (PostgreSQL does; SQLite has no arrays)."""
     return connection.vendor == "postgresql"
+
+
+@cache
+def columns() -> dict[str, RawSQL]:
+    """The arrays as annotations (``_link_roles``, ``_link_goals``, ``_link_languages``): the
+    ids an initiative links to, read with its row. Built once: ``annotate`` resolves copies."""
+    table = Initiative._meta.db_table
+    return {
+        f"_link_{name}": RawSQL(
+            f'"{table}"."{array}"',
+            (),
+            output_field=ArrayField(
+                models.CharField() if name == "languages" else models.BigIntegerField()
+            ),
+        )
+        for name, array in ARRAYS.items()
+    }
+
+
+def with_arrays(queryset):
+    """``queryset`` with each initiative's arrays read along (PostgreSQL; as it is elsewhere):
+    ``taxonomy.with_terms`` then needs no statement of its own."""
+    if queryset.model is Initiative and available(connections[queryset.db]):
+        return queryset.annotate(**columns())
+    return queryset
 
 
 def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from directory.search.geo import US_STATES
 from directory.search.pagination import COUNT_CAP, CappedPaginator, shallow_cap
 from directory.search.taxonomy import taxonomy, with_terms
 from directory.services.alerts import normalize_query
+from directory.services.facet_terms import with_arrays
 from directory.structured_data import initiative_jsonld, organization_jsonld
 
 DEFAULT_PAGE_SIZE = 20
@@ -115,8 +116,11 @@ class FilteredListView(TemplateView):
         known, cap = shallow_cap(
             filterset.match_count, filterset.counted_to, per_page, request.GET.get("page")
         )
+        rows = filterset.qs.select_related(*self.card_related).defer(*self.card_deferred)
+        if self.shows_terms:
+            rows = with_arrays(rows)  # PostgreSQL: the terms' ids with the rows (initiatives)
         paginator = CappedPaginator(
-            filterset.qs.select_related(*self.card_related).defer(*self.card_deferred),
+            rows,
             per_page,
             known_count=known,
             cap=cap,
@@ -329,7 +333,7 @@ class InitiativeDetailView(ListingDetailView):
     jsonld_of = staticmethod(initiative_jsonld)
 
     def get_queryset(self):
-        return (
+        return with_arrays(  # PostgreSQL: its terms' ids with its row (``with_terms``)
             Initiative.objects.published()
             .select_related("organization")
             .prefetch_related("sources")  # the Sources section and the JSON-LD's sameAs

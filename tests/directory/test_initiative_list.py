@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from directory.models import Initiative
 from goals.models import Goal
@@ -255,7 +256,9 @@ def test_list_query_count_is_the_same_for_5_and_50_rows(client, django_assert_nu
     for size in (5, 50):
         cache.clear()  # cold: counts and facets computed afresh (and the taxonomy read again)
         # The facets read every match's key (60): the page is read among them, keys first.
-        with django_assert_num_queries(9):
+        # PostgreSQL reads the page's terms with its rows (the arrays on each initiative's row):
+        # one statement fewer.
+        with django_assert_num_queries(9 - (connection.vendor == "postgresql")):
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.context["object_list"]) == size
 
@@ -304,7 +307,7 @@ def test_counts_stop_at_the_cap_and_say_so(client, monkeypatch):
 
 
 def test_filtered_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(10 - (connection.vendor == "postgresql")):  # as above
         response = client.get(f"{URL}?near=80302&goal=compromise&role=bridge-builders")
     assert titles(response) == ["Boulder listening circles"]
 

@@ -17,10 +17,8 @@ from itertools import islice
 from operator import itemgetter
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.db.models import OuterRef
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from directory.models import Initiative, Organization, SourceRecord
@@ -137,17 +135,7 @@ def _link_arrays(kind: _Kind) -> dict:
     millisecond to build): ``annotate`` resolves copies of these expressions, never the
     expressions themselves."""
     if kind.model is Initiative:
-        table = kind.model._meta.db_table
-        return {
-            f"_link_{name}": RawSQL(
-                f'"{table}"."{array}"',
-                (),
-                output_field=ArrayField(
-                    models.CharField() if name == "languages" else models.BigIntegerField()
-                ),
-            )
-            for name, array in facet_terms.ARRAYS.items()
-        }
+        return facet_terms.columns()
     return {
         f"_link_{name}": ArraySubquery(
             getattr(kind.model, name)
