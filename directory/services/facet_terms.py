@@ -10,7 +10,7 @@ half-way left off, and rebuilds the arrays then.
 from functools import cache
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.expressions import RawSQL
 
 from directory.models import Initiative
@@ -57,7 +57,7 @@ def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
     """Write every initiative's arrays again from its links (after a bulk load that left the
-    triggers off, or to check them), in one statement (one new version of each row rewritten:
+    triggers off, or to check them; writers of links wait meanwhile), in one statement (one new version of each row rewritten:
     one per array would leave the table three times its size until a full vacuum); how many
     initiatives had an array that differed (each written once, all three arrays)."""
     connection = connections[using]
@@ -80,7 +80,13 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
             f"NOT (i.{array} @> {links} AND i.{array} <@ {links}"
             f" AND cardinality(i.{array}) = cardinality({links}))"
         )
-    with connection.cursor() as cursor:
+    links = [
+        Initiative._meta.get_field(name).remote_field.through._meta.db_table for name in ARRAYS
+    ]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        # Writers of links wait until the arrays are written: the statement reads the links as
+        # they were when it started, and would write that over a link a trigger appended since.
+        cursor.execute(f"LOCK TABLE {', '.join(links)} IN SHARE MODE")
         cursor.execute(
             f"UPDATE {table} i SET {', '.join(sets)} FROM {table} j{''.join(joins)}"
             f" WHERE i.id = j.id AND ({' OR '.join(differs)})"

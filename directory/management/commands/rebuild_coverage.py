@@ -4,11 +4,12 @@ The database keeps the counts current by itself (``directory.models.coverage``);
 after a bulk load made with the triggers turned off, and as a check: on a healthy database it
 reports 0 cells changed. Writers wait while it counts (seconds at a million listings). On
 PostgreSQL it also turns back on coverage triggers that a bulk load stopped half-way left off,
-and the triggers of the initiatives' arrays of terms (the facets' counts), whose arrays it then
-writes again from the links (``directory.services.facet_terms``).
+and those of the initiatives' arrays of terms (the facets' counts), and checks those arrays
+against the links, writing again any that differ (``directory.services.facet_terms``).
 """
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from directory.models import CoverageCount
 from directory.services import facet_terms
@@ -27,13 +28,17 @@ class Command(BaseCommand):
                 " turned on again."
             )
         arrays_off = facet_terms.triggers(only_off=True)
+        switch_triggers(arrays_off, on=True)
         if arrays_off:
-            switch_triggers(arrays_off, on=True)
-            rewritten = facet_terms.rebuild()
             self.stdout.write(
                 f"{len(arrays_off)} triggers of the initiatives' arrays of terms were turned off:"
-                f" turned on again, and the arrays of {rewritten:,} initiatives written again from"
-                " the links."
+                " turned on again."
+            )
+        if facet_terms.available(connection):
+            rewritten = facet_terms.rebuild()
+            self.stdout.write(
+                f"Initiatives' arrays of terms (the facets' counts): {rewritten:,} differed from"
+                " their links and were written again."
             )
         differed = rebuild_counts()
         self.stdout.write(
