@@ -2,9 +2,9 @@
 which the list's facet counts read instead of the link tables (``directory.search.facets``).
 
 Triggers on the link tables keep them equal to the links (migration 0029). A bulk load turns
-the triggers off and rebuilds every array once at the end (``rebuild``), as it does the
-coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a load stopped
-half-way left off, and rebuilds the arrays then.
+the triggers off, writes the arrays with the rows and checks them at the end (``rebuild``), as
+it does the coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a load
+stopped half-way left off, and checks every array against the links (``rebuild``).
 """
 
 from functools import cache
@@ -56,33 +56,31 @@ def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Write every initiative's arrays again from its links (after a bulk load that left the
-    triggers off, or to check them; writers of links wait meanwhile), in one statement (one new version of each row rewritten:
-    one per array would leave the table three times its size until a full vacuum); how many
-    initiatives had an array that differed (each written once, all three arrays)."""
+    """Write again, from its links, every initiative's arrays that differ from them (after a
+    bulk load that left the triggers off, or as a check; writers of links wait meanwhile); how
+    many initiatives differed. One statement: each row rewritten once (one statement per array
+    would leave the table three times its size until a full vacuum)."""
     connection = connections[using]
     if not available(connection):
         return 0
     table = Initiative._meta.db_table
-    joins, sets, differs = [], [], []
+    links, joins, sets, differs = [], [], [], []
     for n, (name, array) in enumerate(ARRAYS.items()):
         field = Initiative._meta.get_field(name)
         link = field.remote_field.through._meta.db_table
         owner, term = field.m2m_column_name(), field.m2m_reverse_name()
+        links.append(link)
         joins.append(
             f" LEFT JOIN (SELECT {owner}, array_agg({term} ORDER BY {term}) AS terms"
             f" FROM {link} GROUP BY {owner}) a{n} ON a{n}.{owner} = j.id"
         )
-        links = f"COALESCE(a{n}.terms, '{{}}')"
-        sets.append(f"{array} = {links}")
+        terms = f"COALESCE(a{n}.terms, '{{}}')"
+        sets.append(f"{array} = {terms}")
         # The same terms in any order (a trigger appends; no link is there twice).
         differs.append(
-            f"NOT (i.{array} @> {links} AND i.{array} <@ {links}"
-            f" AND cardinality(i.{array}) = cardinality({links}))"
+            f"NOT (i.{array} @> {terms} AND i.{array} <@ {terms}"
+            f" AND cardinality(i.{array}) = cardinality({terms}))"
         )
-    links = [
-        Initiative._meta.get_field(name).remote_field.through._meta.db_table for name in ARRAYS
-    ]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         # Writers of links wait until the arrays are written: the statement reads the links as
         # they were when it started, and would write that over a link a trigger appended since.

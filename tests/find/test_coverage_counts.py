@@ -211,19 +211,26 @@ def test_the_coverage_page_reads_the_counts_in_one_query(client, terms, django_a
     assert row["initiatives"] == 6 and row["by_goal"][goals[0].slug]["initiatives"] == 6
 
 
-def test_the_command_turns_back_on_triggers_a_stopped_load_left_off(terms, capsys, on_postgres):
-    """A bulk load killed half-way leaves the triggers off (PostgreSQL): the command turns them
-    on and counts what they missed. SQLite cannot turn a trigger off: nothing to say."""
+def command_after_a_stopped_load(left, roles, goals, capsys) -> str:
+    """Turn ``left`` (table, trigger) off, as a bulk load killed half-way leaves them, write an
+    initiative with two roles and two goals, run ``rebuild_coverage``; what it printed."""
     from django.db import connection
 
-    roles, goals = terms
-    left = service.triggers()[:1] if on_postgres else []
     service.switch_triggers(left, on=False)
     InitiativeFactory(postal_code="80302", roles=roles[:2], goals=goals[:2])
     with connection.cursor() as cursor:  # (a test's transaction) no foreign key check pending
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE" if on_postgres else "SELECT 1")
+        cursor.execute(
+            "SET CONSTRAINTS ALL IMMEDIATE" if connection.vendor == "postgresql" else "SELECT 1"
+        )
     call_command("rebuild_coverage")
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_the_command_turns_back_on_triggers_a_stopped_load_left_off(terms, capsys, on_postgres):
+    """A bulk load killed half-way leaves the triggers off (PostgreSQL): the command turns them
+    on and counts what they missed. SQLite cannot turn a trigger off: nothing to say."""
+    roles, goals = terms
+    out = command_after_a_stopped_load(service.triggers()[:1], roles, goals, capsys)
     assert ("1 coverage triggers were turned off" in out) is on_postgres
     assert service.triggers(only_off=True) == []
     assert len(service.triggers()) == (12 if on_postgres else 0)

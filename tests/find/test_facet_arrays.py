@@ -148,17 +148,11 @@ def test_rebuild_writes_again_only_the_arrays_that_differ(terms, on_postgres):
 def test_the_command_turns_back_on_the_arrays_triggers_and_rewrites_them(
     terms, capsys, on_postgres
 ):
-    roles, goals, _languages = terms
-    left = facet_terms.triggers()[:1]
-    assert len(facet_terms.triggers()) == (3 if on_postgres else 0)
-    from directory.services.coverage import switch_triggers
+    from tests.find.test_coverage_counts import command_after_a_stopped_load
 
-    switch_triggers(left, on=False)
-    InitiativeFactory(postal_code="80302", roles=roles[:2], goals=goals[:2])
-    with connection.cursor() as cursor:  # (a test's transaction) no foreign key check pending
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE" if on_postgres else "SELECT 1")
-    call_command("rebuild_coverage")
-    out = capsys.readouterr().out
+    roles, goals, _languages = terms
+    assert len(facet_terms.triggers()) == (3 if on_postgres else 0)
+    out = command_after_a_stopped_load(facet_terms.triggers()[:1], roles, goals, capsys)
     assert ("1 triggers of the initiatives' arrays of terms were turned off" in out) is on_postgres
     assert ("terms (the facets' counts): 1 differed" in out) is on_postgres  # its goals
     assert facet_terms.triggers(only_off=True) == []
