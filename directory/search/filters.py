@@ -17,6 +17,7 @@ from directory.models import Event, Initiative, Language, Organization, Scope
 from directory.search.geo import US_STATES, ZipInfo, lookup_zip
 from directory.search.pagination import COUNT_CAP, ScanOrder, capped_count
 from directory.search.taxonomy import Taxonomy, taxonomy
+from directory.services import facet_terms
 from goals.models import Goal
 from roles.models import Kind, Role, RoleGroup
 
@@ -315,10 +316,13 @@ class ListingFilter(filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     # Many-to-many filters use a subquery on the link table, so rows never repeat and no
-    # DISTINCT is needed (it is costly on large result sets).
+    # DISTINCT is needed (it is costly on large result sets). A page read through the filters
+    # on PostgreSQL checks the arrays on the initiative's row instead (``walks_arrays``).
     def _linked(self, queryset, field: str, lookup: str, value):
         if not value:
             return queryset
+        if self._on_arrays:
+            return queryset.filter(facet_terms.overlaps(field, value))
         through = self._meta.model._meta.get_field(field).remote_field.through
         owner = self._meta.model._meta.model_name
         ids = through.objects.filter(**{lookup: value}).values(f"{owner}_id")
@@ -407,7 +411,51 @@ class ListingFilter(filters.FilterSet):
             and self.READ_THROUGH.isdisjoint(given)
         )
 
+    #: filters read from the link tables, or (``walks_arrays``) from the arrays on the row
+    LINKED = frozenset({"goal", "role", "group", "kind", "language"})
+    #: while building the page's statement: link filters over the arrays (``_linked``)
+    _on_arrays = False
+    #: whether the page's statement was built so (``filter_queryset``)
+    walked_arrays = False
+
+    @property
+    def walks_index(self) -> bool:
+        """Whether the page, read through link filters checked on the arrays
+        (``walked_arrays``), is found by the index of the newest initiatives with their arrays
+        alone (migration 0030): newest first, and no filter but link filters. The list then
+        reads the page's keys first (``CappedPaginator``'s ``keys_first``) and only those rows.
+        With a state, a scope or another filter the walk reads each row anyway (the state's
+        index, say, holds no arrays), and a statement of keys first would only add one."""
+        given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
+        return self.walked_arrays and self.sorted_by == "newest" and given <= self.LINKED
+
+    @property
+    def walks_arrays(self) -> bool:
+        """Whether the list's page is read through its filters with the link filters checked
+        on the arrays each initiative's row carries (PostgreSQL, ``facet_terms``), not in the
+        link tables: when the page is not read among known keys, some link filter is given and
+        the order is an index's. The newest first, the walk is then one index's alone
+        (migration 0030: the date, with the arrays); at a million initiatives, a goal and a
+        role found a page's keys with 52 buffers instead of 9,823 (0.7 ms instead of 13.7).
+        The facets and counts keep the link tables: to find every match of a rare pair, their
+        indexes of links by term are what is fast (11.6 ms for 1,001 keys, against 43 ms
+        walking the arrays)."""
+        given = self.data.keys() if self.data is not None else ()
+        return (
+            self._meta.model is Initiative
+            and not self.among_keys
+            and self._requested_sort() not in ("relevance", "distance")
+            and not self.LINKED.isdisjoint(given)
+            and facet_terms.available(connections[self.queryset.db])
+        )
+
     def filter_queryset(self, queryset):
+        if self.walks_arrays:
+            self._on_arrays = self.walked_arrays = True
+            try:
+                return self.order(self.apply(queryset))
+            finally:
+                self._on_arrays = False
         ordered = self.order(self.apply(queryset))
         if not self.among_keys:
             return ordered

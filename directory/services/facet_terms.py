@@ -11,7 +11,7 @@ from functools import cache
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, Expression, RawSQL
 
 from directory.models import Initiative
 from directory.services import coverage
@@ -40,6 +40,37 @@ def columns() -> dict[str, RawSQL]:
         )
         for name, array in ARRAYS.items()
     }
+
+
+@cache
+def _array_field(name: str) -> ArrayField:
+    """A stand-in field for the array of ``name`` (the model declares none: SQLite has none)."""
+    field = ArrayField(models.CharField() if name == "languages" else models.BigIntegerField())
+    field.set_attributes_from_name(ARRAYS[name])
+    field.model = Initiative
+    return field
+
+
+class _Array(Expression):
+    """The array of ``name`` on the initiative's row of the query it is used in: a column of
+    that query's own alias for the table (``Col``), so that Django renames it as it renames
+    the rest of the query (in a subquery, say)."""
+
+    def __init__(self, name: str):
+        super().__init__(output_field=_array_field(name))
+        self.name = name
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        field = _array_field(self.name)
+        return Col(query.get_initial_alias(), field, field)
+
+
+def overlaps(name: str, keys: list):
+    """A condition on initiatives: linked to any of ``keys`` in ``name`` (roles, goals,
+    languages), read from the arrays on the row (``&&``) instead of the link table. PostgreSQL
+    only (``available``)."""
+    overlap = _array_field(name).get_lookup("overlap")  # ArrayField's: it casts the keys
+    return overlap(_Array(name), list(keys))
 
 
 def with_arrays(queryset):
