@@ -6,7 +6,7 @@ the link tables, PostgreSQL walked the newest initiatives' rows and looked each 
 table's index until twenty matched: at a million initiatives, a goal and a role read 2,392 rows
 and probed 2,392 links for twenty (9,823 buffers, 13.7 ms with every page in memory; far more
 when they are not). With this index, and the filters written over the arrays on the row
-(``ListingFilter.walks_arrays``), the page's keys come from the index alone: 52 buffers, 0.7 ms.
+(``ListingFilter.walk_keys``), the page's keys come from the index alone: 52 buffers, 0.7 ms.
 
 The migration 0029's arrays (kept by triggers) are included, not keyed: the walk is in date
 order and checks each entry's arrays as it goes. SQLite has no arrays and no such index.

@@ -52,6 +52,7 @@ class CappedPaginator(Paginator):
         keys_first: bool = False,
         cap: int | None = None,
         ordered_keys: list | None = None,
+        keys_from=None,
         **kwargs,
     ):
         """``known_count``: the exact number of rows, when the caller has already counted them
@@ -66,7 +67,11 @@ class CappedPaginator(Paginator):
         ``ordered_keys``: the keys of the list's first rows, in its order, already read (the
         facets' first statement sorts them when the order is computed per row:
         ``ListingFilter.ordered_ids``). A page among them is read by its keys alone; a page
-        past them as above."""
+        past them as above.
+
+        ``keys_from``: a queryset of the same rows in the same order that finds keys faster
+        than ``object_list`` does (``ListingFilter.walk_keys``): every page reads its keys from
+        it, then only those rows from ``object_list``. Counts still come from ``object_list``."""
         super().__init__(object_list, per_page, *args, **kwargs)
         if cap is not None:
             self.cap = cap
@@ -74,6 +79,7 @@ class CappedPaginator(Paginator):
             self.raw_count = known_count
         self.keys_first = keys_first
         self.ordered_keys = ordered_keys
+        self.keys_from = keys_from
 
     @cached_property
     def raw_count(self) -> int:
@@ -119,6 +125,8 @@ class CappedPaginator(Paginator):
             return self._get_page(rows[bottom:top], number, self)
         if known is not None and top <= len(known):
             ids = known[bottom:top]
+        elif self.keys_from is not None:
+            ids = list(self.keys_from.values_list("pk", flat=True)[bottom:top])
         elif bottom >= DEFER_AFTER or self.keys_first:
             ids = list(rows.values_list("pk", flat=True)[bottom:top])
         else:

@@ -126,10 +126,11 @@ class FilteredListView(TemplateView):
             cap=cap,
             # Keys first for an order computed per row, and for a page read among the keys
             # the facets found (``ListingFilter.filter_queryset``): the date or name index
-            # alone finds the page's keys among them, without reading a row it will not show;
-            # and for a page read through link filters checked on the rows' arrays, newest
-            # first (``walks_index``): the date index with the arrays finds its keys alone.
-            keys_first=filterset.computed_order or filterset.among_keys or filterset.walks_index,
+            # alone finds the page's keys among them, without reading a row it will not show.
+            keys_first=filterset.computed_order or filterset.among_keys,
+            # Newest first through link filters alone, above the facets' cap: the page's keys
+            # from the index of the newest initiatives with their arrays (``walks_index``).
+            keys_from=filterset.walk_keys() if filterset.walks_index else None,
             # Sorted per row: the facets' first statement sorted the matches already.
             ordered_keys=filterset.ordered_ids if filterset.computed_order else None,
         )
