@@ -20,7 +20,7 @@ from directory.models import Initiative, Language, Organization
 from directory.services import facet_terms
 from goals.models import Goal
 from roles.models import Role
-from tests.factories import InitiativeFactory
+from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,15 @@ def listings():
                 published_at=now - timedelta(days=i),
             )
         )
+    # Linked like the others, but not public: never on a page, whichever way it is read.
+    InitiativeFactory(title="Walk hidden", roles=roles[:1] + roles[20:22], status="pending")
+    InitiativeFactory(
+        title="Walk of a hidden org",
+        roles=roles[:1] + roles[20:22],
+        goals=goals[:2],
+        languages=[spanish],
+        organization=OrganizationFactory(status="pending"),
+    )
     return roles
 
 
@@ -118,6 +127,43 @@ def test_pages_read_through_the_arrays_equal_the_link_tables(client, monkeypatch
         assert all(" && " in sql and "_roles" not in sql and "_goals" not in sql for sql in keys)
     else:
         assert arrays == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "walks"),
+    [("sort=newest", True), ("sort=name", False), ("newcomers=true", False), ("state=CO", False)],
+)
+def test_another_filter_or_order_reads_its_pages_through_the_link_tables(
+    client, monkeypatch, listings, extra, walks
+):
+    """Only newest first with link filters alone are a page's keys read from the arrays; any
+    other filter or order reads through the link tables, and the pages are the same either
+    way."""
+    role = listings[0]
+    Initiative.objects.filter(title__in=["Walk 07", "Walk 14", "Walk 21"]).update(
+        state="CO", welcomes_newcomers=True
+    )
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 1)
+    rows = Initiative.objects.published().filter(roles=role)
+    name, _, value = extra.partition("=")
+    if name == "newcomers":
+        rows = rows.filter(welcomes_newcomers=True)
+    elif name == "state":
+        rows = rows.filter(state=value)
+    order = ["title", "pk"] if extra == "sort=name" else ["-published_at", "-pk"]
+    expected = list(rows.order_by(*order).values_list("title", flat=True))
+    assert len(expected) >= 2, expected
+    from tests.directory.test_initiative_list import titles
+
+    shown, statements = [], []
+    for page in range(1, -(-len(expected) // 4) + 1):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            shown += titles(client.get(f"{URL}?role={role.slug}&{extra}&page_size=4&page={page}"))
+        statements += [q["sql"] for q in queries.captured_queries]
+    assert shown == expected
+    arrays = [sql for sql in statements if '"facet_role_ids" && ' in sql]
+    assert bool(arrays) == (walks and facet_terms.available(connection)), arrays
 
 
 def test_the_newest_page_of_link_filters_reads_its_keys_from_one_index(client, monkeypatch):
