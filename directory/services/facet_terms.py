@@ -11,7 +11,7 @@ from functools import cache
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models.expressions import Col, Expression, RawSQL
+from django.db.models.expressions import Col, Expression
 
 from directory.models import Initiative
 from directory.services import coverage
@@ -23,23 +23,6 @@ ARRAYS = {"roles": "facet_role_ids", "goals": "facet_goal_ids", "languages": "fa
 def available(connection) -> bool:
     """Whether this database keeps the arrays (PostgreSQL does; SQLite has no arrays)."""
     return connection.vendor == "postgresql"
-
-
-@cache
-def columns() -> dict[str, RawSQL]:
-    """The arrays as annotations (``_link_roles``, ``_link_goals``, ``_link_languages``): the
-    ids an initiative links to, read with its row. Built once: ``annotate`` resolves copies."""
-    table = Initiative._meta.db_table
-    return {
-        f"_link_{name}": RawSQL(
-            f'"{table}"."{array}"',
-            (),
-            output_field=ArrayField(
-                models.CharField() if name == "languages" else models.BigIntegerField()
-            ),
-        )
-        for name, array in ARRAYS.items()
-    }
 
 
 @cache
@@ -63,6 +46,12 @@ class _Array(Expression):
     def resolve_expression(self, query=None, *args, **kwargs):
         field = _array_field(self.name)
         return Col(query.get_initial_alias(), field, field)
+
+
+def columns() -> dict[str, _Array]:
+    """The arrays as annotations (``_link_roles``, ``_link_goals``, ``_link_languages``): the
+    ids an initiative links to, read with its row."""
+    return {f"_link_{name}": _Array(name) for name in ARRAYS}
 
 
 def overlaps(name: str, keys: list):

@@ -20,6 +20,7 @@ from directory.models import Initiative, Language, Organization
 from directory.services import facet_terms
 from goals.models import Goal
 from roles.models import Role
+from tests.directory.test_initiative_list import titles
 from tests.factories import InitiativeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +77,8 @@ def expected_titles(query: dict) -> list[str]:
 
 
 def shown_titles(client, query: dict, pages: int) -> tuple[list[str], list[str]]:
-    from tests.directory.test_initiative_list import titles
-
+    """The titles on pages 1 to ``pages`` (four a page, each a first request), and the
+    statements they ran."""
     params = "&".join(f"{name}={value}" for name, values in query.items() for value in values)
     shown, statements = [], []
     for page in range(1, pages + 1):
@@ -153,14 +154,8 @@ def test_another_filter_or_order_reads_its_pages_through_the_link_tables(
     order = ["title", "pk"] if extra == "sort=name" else ["-published_at", "-pk"]
     expected = list(rows.order_by(*order).values_list("title", flat=True))
     assert len(expected) >= 2, expected
-    from tests.directory.test_initiative_list import titles
-
-    shown, statements = [], []
-    for page in range(1, -(-len(expected) // 4) + 1):
-        cache.clear()
-        with CaptureQueriesContext(connection) as queries:
-            shown += titles(client.get(f"{URL}?role={role.slug}&{extra}&page_size=4&page={page}"))
-        statements += [q["sql"] for q in queries.captured_queries]
+    query = {"role": [role.slug], name: [value]}
+    shown, statements = shown_titles(client, query, pages=-(-len(expected) // 4))
     assert shown == expected
     arrays = [sql for sql in statements if '"facet_role_ids" && ' in sql]
     assert bool(arrays) == (walks and facet_terms.available(connection)), arrays
