@@ -439,6 +439,31 @@ class ListingFilter(filters.FilterSet):
             and facet_terms.available(connections[self.queryset.db])
         )
 
+    #: the initiative's own columns whose indexes by date carry the arrays (migration 0031)
+    BOUNDED = frozenset({"state", "scope"})
+    #: filters that keep the link tables even with a state or scope (``_bounded``)
+    UNBOUNDED = frozenset({"q", "near"})
+
+    def _bounded(self, given, without: frozenset[str]) -> bool:
+        """Whether a statement with the ``given`` filters but those ``without`` checks its link
+        filters on the arrays (PostgreSQL): a state or a scope is among them, and no search or
+        place. Its matches are then read from that column's index of the newest initiatives,
+        which carries the arrays (migration 0031), alone: each entry is checked as it is read,
+        and the walk ends at the state's (or scope's) last entry. At a million initiatives the
+        facets' first 1,001 matches of a goal in Mississippi took 2.2 ms instead of 27, a role
+        group's in the regional scope 4.8 ms instead of 21.5, and the API list's count of a
+        goal in New York (9,187) 17 ms instead of 32. A rare pair in a large scope reads every
+        entry of it (the local scope's 470,000: 173 ms, where the link tables took 85 ms), but
+        it is slow either way. A search or a place finds its rows by another index."""
+        names = {name for name in given if name not in without}
+        return (
+            self._meta.model is Initiative
+            and not self.BOUNDED.isdisjoint(names)
+            and self.UNBOUNDED.isdisjoint(names)
+            and not self.LINKED.isdisjoint(names)
+            and facet_terms.available(connections[self.queryset.db])
+        )
+
     def walk_keys(self):
         """The list's matches in its order with the link filters checked on the arrays each
         initiative's row carries (``facet_terms.overlaps``) instead of in the link tables: for a
@@ -473,9 +498,15 @@ class ListingFilter(filters.FilterSet):
         validated FilterSet: nothing is parsed, validated or looked up twice. Filters the
         request does not give are skipped without being called."""
         given = self.data.keys() if self.data is not None else ()
-        for name, value in self.form.cleaned_data.items():
-            if name in given and name not in without:
-                queryset = self._filter(self.filters[name], queryset, value)
+        arrays = self._on_arrays
+        if not arrays and self._bounded(given, without):
+            self._on_arrays = True  # the link filters over the arrays, in this statement only
+        try:
+            for name, value in self.form.cleaned_data.items():
+                if name in given and name not in without:
+                    queryset = self._filter(self.filters[name], queryset, value)
+        finally:
+            self._on_arrays = arrays
         place = self.place
         if place is not None and "near" not in without:
             radius = float(self.form.cleaned_data.get("radius") or DEFAULT_RADIUS)

@@ -12,11 +12,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import directory.search.facets
 from directory.models import Initiative, Language, Organization
+from directory.search.facets import facet_counts
+from directory.search.filters import InitiativeFilter
 from directory.services import facet_terms
 from goals.models import Goal
 from roles.models import Role
@@ -132,14 +135,14 @@ def test_pages_read_through_the_arrays_equal_the_link_tables(client, monkeypatch
 
 @pytest.mark.parametrize(
     ("extra", "walks"),
-    [("sort=newest", True), ("sort=name", False), ("newcomers=true", False), ("state=CO", False)],
+    [("sort=newest", True), ("sort=name", False), ("newcomers=true", False), ("state=CO", True)],
 )
 def test_another_filter_or_order_reads_its_pages_through_the_link_tables(
     client, monkeypatch, listings, extra, walks
 ):
-    """Only newest first with link filters alone are a page's keys read from the arrays; any
-    other filter or order reads through the link tables, and the pages are the same either
-    way."""
+    """Only newest first with link filters alone, or with a state or a scope
+    (``ListingFilter._bounded``), are a page's keys read from the arrays; any other filter or
+    order reads through the link tables, and the pages are the same either way."""
     role = listings[0]
     Initiative.objects.filter(title__in=["Walk 07", "Walk 14", "Walk 21"]).update(
         state="CO", welcomes_newcomers=True
@@ -179,17 +182,23 @@ def test_the_newest_page_of_link_filters_reads_its_keys_from_one_index(client, m
         assert not any("facet_role_ids" in q["sql"] for q in queries.captured_queries)
         return
     assert len(keys) == 1, [q["sql"][:100] for q in queries.captured_queries]
-    with connection.cursor() as db:
-        # Can that index answer the statement alone, in its order? On six rows the planner
-        # prefers the plain date index (without the arrays), so it is dropped here (the test's
-        # transaction puts it back), and so are a scan of the whole table, a bitmap and a sort.
-        db.execute("DROP INDEX ini_visible_newest")
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
-            db.execute(f"SET LOCAL {setting} = off")
-        db.execute("EXPLAIN " + keys[0])
-        plan = "\n".join(row[0] for row in db.fetchall())
+    # Can that index answer the statement alone, in its order? On six rows the planner prefers
+    # the plain date index (without the arrays), so it is dropped (``plan_without``).
+    plan = plan_without(keys[0], ["ini_visible_newest"])
     assert "Index Only Scan using ini_visible_newest_terms" in plan, (keys[0], plan)
     assert "Sort" not in plan and "disable" not in plan.lower(), plan
+
+
+def plan_without(sql: str, indexes: list[str]) -> str:
+    """PostgreSQL's plan for ``sql`` with ``indexes`` dropped (the test's transaction puts them
+    back) and neither a scan of the whole table, a bitmap nor a sort allowed."""
+    with connection.cursor() as db:
+        for index in indexes:
+            db.execute(f"DROP INDEX {index}")
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            db.execute(f"SET LOCAL {setting} = off")
+        db.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in db.fetchall())
 
 
 def test_a_filter_on_the_arrays_keeps_its_meaning_inside_a_subquery(listings):
@@ -220,3 +229,169 @@ def test_a_filter_on_the_arrays_keeps_its_meaning_inside_a_subquery(listings):
     )
     linked = Initiative.objects.published().filter(roles=role)
     assert counts == Counter(linked.values_list("organization_id", flat=True)) != {}
+
+
+LINK_TABLES = (
+    "directory_initiative_roles",
+    "directory_initiative_goals",
+    "directory_initiative_languages",
+)
+
+
+def _place(titles: dict[str, str]) -> None:
+    """Some of the fixture's initiatives in Colorado, some regional, one both."""
+    for title, (state, scope) in titles.items():
+        Initiative.objects.filter(title=title).update(state=state, scope=scope)
+
+
+PLACES = {
+    f"Walk {i:02d}": ("CO" if i % 2 else "WY", "regional" if i % 3 == 0 else "local")
+    for i in range(30)
+}
+
+
+@pytest.mark.parametrize("cap", [2, 1000], ids=["read-through", "among-keys"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": ["CO"], "role": ["{r0}"]},
+        {"state": ["CO"], "goal": ["{goal}"], "role": ["{r21}"]},
+        {"scope": ["regional"], "group": ["{g0}"]},
+        {"state": ["CO"], "scope": ["regional", "local"], "language": ["es"]},
+    ],
+    ids=["state-role", "state-goal-role", "scope-group", "state-scopes-language"],
+)
+def test_a_state_or_scope_with_link_filters_reads_the_arrays_with_the_same_answer(
+    client, monkeypatch, listings, query, cap
+):
+    """A state or a scope with link filters: every statement that applies the state or the
+    scope checks the link filters on the arrays (PostgreSQL), and the pages, the total and the
+    facet counts are those of the link tables. A facet's statement that leaves the state (or
+    scope) out reads the link tables as before."""
+    roles = listings
+    _place(PLACES)
+    goal = Goal.objects.order_by("number")[1]
+    names = {"r0": roles[0].slug, "r21": roles[21].slug, "g0": roles[0].group.slug}
+    names["goal"] = goal.slug
+    query = {name: [v.format(**names) for v in values] for name, values in query.items()}
+    rows = Initiative.objects.published()
+    for name in ("state", "scope"):
+        if name in query:
+            rows = rows.filter(**{f"{name}__in": query[name]})
+    allowed = set(rows.values_list("title", flat=True))
+    expected = [t for t in expected_titles(query) if t in allowed]
+    assert len(expected) >= 2, expected
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", cap)
+    shown, statements = shown_titles(client, query, pages=-(-len(expected) // 4))
+    assert shown == expected
+    params = "&".join(f"{name}={value}" for name, values in query.items() for value in values)
+    cache.clear()
+    response = client.get(f"{URL}?{params}")
+    assert response.context["paginator"].count == len(expected)
+    if not facet_terms.available(connection):
+        assert not any("facet_" in sql and " && " in sql for sql in statements)
+        return
+    filtered = [sql for sql in statements if '"directory_initiative"."visible"' in sql]
+    placed = ('"state" = ', '"scope" = ')
+    bounded = [sql for sql in filtered if any(column in sql for column in placed)]
+    # Every statement with the state or scope checks its link filters (if it has any left:
+    # a facet's statement leaves its own out) on the arrays, none in a link table.
+    assert any(" && " in sql for sql in bounded), filtered
+    for sql in bounded:
+        assert not any(table in sql for table in LINK_TABLES), sql
+    # The facets of the state (or scope) itself leave it out: the link tables, no arrays.
+    for sql in filtered:
+        if sql not in bounded:
+            assert " && " not in sql, sql
+
+
+def test_the_facet_counts_of_a_state_and_a_role_equal_counting_one_by_one(listings):
+    """Each facet's counts, with a state and a role, as a citizen sees them: the state's own
+    facet (over the link tables) and the others (over the arrays) agree with a count in Python."""
+    role = listings[0]
+    _place(PLACES)
+    filterset = InitiativeFilter(
+        QueryDict(f"state=CO&role={role.slug}"), queryset=Initiative.objects.published()
+    )
+    facets = facet_counts(filterset)
+    public = list(Initiative.objects.published().prefetch_related("roles", "goals"))
+    in_co = [i for i in public if i.state == "CO" and role in i.roles.all()]
+    with_role = [i for i in public if role in i.roles.all()]
+    goals = Counter(g.slug for i in in_co for g in i.goals.all())
+    states = Counter(i.state for i in with_role if i.state)
+    scopes = Counter(i.scope for i in in_co)
+    shown = {key: {o.value: o.count for o in options if o.count} for key, options in facets.items()}
+    assert shown["goal"] == dict(goals) != {}
+    assert shown["state"] == dict(states) and states["CO"] == len(in_co)
+    assert shown["scope"] == dict(scopes)
+    assert filterset.match_count == len(in_co) >= 2
+
+
+def test_the_api_list_counts_a_state_and_a_goal_over_the_arrays(client, listings):
+    """The API's list (which counts for itself) with a state and a goal: the same count and
+    rows as the link tables give; on PostgreSQL its statements check the goal on the arrays."""
+    _place(PLACES)
+    goal = Goal.objects.order_by("number")[1]
+    expected = list(
+        Initiative.objects.published()
+        .filter(state="CO", goals=goal)
+        .order_by("-published_at", "-pk")
+        .values_list("title", flat=True)
+    )
+    assert len(expected) >= 2, expected
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/initiatives/?state=CO&goal={goal.slug}&page_size=100")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == len(expected)
+    assert [row["title"] for row in body["results"]] == expected
+    linked = [
+        q["sql"] for q in queries.captured_queries if "directory_initiative_goals" in q["sql"]
+    ]
+    arrays = [q["sql"] for q in queries.captured_queries if '"facet_goal_ids" && ' in q["sql"]]
+    if facet_terms.available(connection):
+        assert len(arrays) >= 2 and not any("WHERE" in sql and "U0" in sql for sql in linked)
+    else:
+        assert arrays == [] and linked
+
+
+def test_a_search_with_a_state_keeps_the_link_tables(client, listings):
+    """Words to search (or a place) find their rows by their own index: with a state, the
+    link filters stay on the link tables."""
+    role = listings[0]
+    _place(PLACES)
+    expected = set(
+        Initiative.objects.published()
+        .filter(state="CO", roles=role)
+        .values_list("title", flat=True)
+    )
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{URL}?q=walk&state=CO&role={role.slug}")
+    assert set(titles(response)) == expected != set()
+    assert not any('"facet_role_ids" && ' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_state_and_a_goal_read_their_keys_from_the_state_index_with_the_arrays(client, listings):
+    """A state and a goal: the page's keys can be answered by the state's index of the newest
+    initiatives with their arrays alone (migration 0031), in its order (the state's smaller
+    indexes are dropped inside the test's transaction: on a few rows the planner prefers them)."""
+    if not facet_terms.available(connection):
+        assert facet_terms.available(connection) is False
+        return
+    _place(PLACES)
+    goal = Goal.objects.order_by("number")[1]
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/api/v1/initiatives/?state=CO&goal={goal.slug}")
+    keys = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "directory_initiative"."id" FROM') and "ORDER BY" in q["sql"]
+    ]
+    assert len(keys) == 1, [q["sql"][:120] for q in queries.captured_queries]
+    smaller = ["ini_visible_state", "ini_visible_state_id", "ini_visible_state_scope"]
+    plan = plan_without(keys[0], [*smaller, "ini_visible_newest", "ini_visible_newest_terms"])
+    assert "Index Only Scan using ini_visible_state_terms" in plan, (keys[0], plan)
+    assert "Sort" not in plan and "disable" not in plan.lower(), plan
