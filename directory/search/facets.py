@@ -170,7 +170,11 @@ def _counts(
         keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
         sort = ""
     else:
-        keyed = queryset.order_by().values_list("pk", *order.values)
+        keyed, *rest = (
+            part.order_by().values_list("pk", *order.values) for part in order.parts or [queryset]
+        )
+        if rest:
+            keyed = keyed.union(*rest, all=True)  # the parts hold each row once
         if order.limit is not None:
             keyed = keyed[: order.limit]
         sort = f" ORDER BY {order.order_by}"

@@ -23,11 +23,14 @@ class ScanOrder:
     """A list's order computed per row, as the statement that reads its matches' keys applies
     it (``facets._counts``): the values it sorts on after the key (``values``: annotations or
     fields, as ``values_list`` takes them), the ``ORDER BY`` over them by position (1 is the
-    key, 2 the first value…), and how many matches it reads at most (``limit``; None: all)."""
+    key, 2 the first value…), and how many matches it reads at most (``limit``; None: all).
+    ``parts``: querysets whose union is the list's matches, read instead of the list's one
+    queryset (a search near a ZIP code: ``ListingQuerySet.near_parts``); none: the list's."""
 
     values: tuple[str, ...]
     order_by: str
     limit: int | None
+    parts: tuple = ()
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:

@@ -1,0 +1,111 @@
+"""A list sorted by distance from a ZIP code reads its matches as two parts (the work within
+reach, and the statewide work of the ZIP's state beyond it: ``ListingQuerySet.near_parts``),
+each from an index that holds the place and the title on PostgreSQL (migration 0032). These
+hold the parts' union equal to the one condition ``near`` writes (each match once, the same
+distances, order and count) on both databases, and check the plan on PostgreSQL."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import Initiative
+from directory.search.geo import lookup_zip
+from goals.models import Goal
+from tests.factories import InitiativeFactory
+from tests.find.test_array_walk import plan_without
+
+pytestmark = pytest.mark.django_db
+
+BOULDER = "80302"
+
+
+@pytest.fixture
+def places():
+    goal = Goal.objects.order_by("number").first()
+    InitiativeFactory(title="Boulder local", postal_code=BOULDER, goals=[goal])
+    InitiativeFactory(title="Denver local", postal_code="80202")
+    InitiativeFactory(title="Fort Collins local", postal_code="80521")  # beyond 30 miles
+    # Statewide work of Colorado: within reach (in both conditions), beyond it, with no place.
+    InitiativeFactory(title="Statewide in Denver", scope="state", postal_code="80202", goals=[goal])
+    InitiativeFactory(title="Statewide far west", scope="state", postal_code="81501")
+    InitiativeFactory(title="Statewide nowhere", scope="state", state="CO", postal_code="", city="")
+    near_corner = InitiativeFactory(title="Statewide in the corner", scope="state", goals=[goal])
+    no_longitude = InitiativeFactory(title="Statewide half placed", scope="state")
+    InitiativeFactory(title="Wyoming statewide", scope="state", postal_code="82001")
+    InitiativeFactory(
+        title="Hidden statewide", scope="state", postal_code="80202", status="pending"
+    )
+    boulder = lookup_zip(BOULDER)
+    # Inside the 30 miles' bounding box but beyond 30 miles (about 38): a distance, no match
+    # but as statewide work.
+    Initiative.objects.filter(pk=near_corner.pk).update(
+        state="CO", latitude=boulder.latitude + 0.4, longitude=boulder.longitude + 0.5
+    )
+    Initiative.objects.filter(pk=no_longitude.pk).update(
+        state="CO", latitude=boulder.latitude, longitude=None
+    )
+    return goal
+
+
+def is_union(sql: str) -> bool:
+    """The facets' first statement, reading the parts' keys as one union."""
+    return sql.startswith("SELECT m.*") and " UNION ALL " in sql.split(" m ORDER BY ")[0]
+
+
+def one_condition(query: dict) -> list[tuple[str, float | None]]:
+    """The matches as ``near``'s one condition gives them, sorted as the list sorts them."""
+    rows = Initiative.objects.published().near(lookup_zip(BOULDER), 30.0)
+    if "goal" in query:
+        rows = rows.filter(goals__slug=query["goal"])
+    order = [F("distance").asc(nulls_last=True), "title", "pk"]
+    return [
+        (t, None if d is None else round(d, 6))
+        for t, d in rows.order_by(*order).values_list("title", "distance")
+    ]
+
+
+@pytest.mark.parametrize("with_goal", [False, True], ids=["near", "near-goal"])
+def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, places, with_goal):
+    query = {"near": BOULDER, "radius": "30", **({"goal": places.slug} if with_goal else {})}
+    expected = one_condition(query)
+    titles = [title for title, _ in expected]
+    assert "Statewide in Denver" in titles and "Statewide in the corner" in titles
+    assert len(set(titles)) == len(titles) >= 3
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/initiatives/", {**query, "page_size": 100})
+    assert response.status_code == 200
+    shown = [
+        (obj.title, None if obj.distance is None else round(obj.distance, 6))
+        for obj in response.context["object_list"]
+    ]
+    assert shown == expected
+    assert response.context["paginator"].count == len(expected)
+    assert response.context["filter"].ordered_ids is not None  # read from the parts' keys
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    assert len(union) == 1, [q["sql"][:100] for q in queries.captured_queries]
+
+
+def test_each_part_is_read_from_its_own_index_alone(client, places):
+    """PostgreSQL: the work within reach from the index of places, the statewide work from the
+    index of statewide work, neither reading a row (the other indexes a part could walk are
+    dropped inside the test's transaction: on a few rows the planner may prefer them)."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/initiatives/", {"near": BOULDER, "radius": "30"})
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    if connection.vendor != "postgresql":
+        assert len(union) == 1  # SQLite reads the same union, without those indexes
+        return
+    with connection.cursor() as db:  # every other index a part could walk (not the unique ones)
+        db.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_initiative'"
+            " AND indexname NOT IN ('ini_visible_place', 'ini_visible_statewide')"
+            " AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'"
+        )
+        others = [row[0] for row in db.fetchall()]
+    plan = plan_without(union[0], others)
+    assert "Index Only Scan using ini_visible_place" in plan, plan
+    assert "Index Only Scan using ini_visible_statewide" in plan, plan
