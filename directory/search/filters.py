@@ -459,7 +459,9 @@ class ListingFilter(filters.FilterSet):
         return (
             self._meta.model is Initiative
             and not self.BOUNDED.isdisjoint(names)
-            and self.UNBOUNDED.isdisjoint(names)
+            # A search or a place is in every statement (``scan_order`` leaves the place out
+            # only to add its parts back): ``given``, not ``names``.
+            and self.UNBOUNDED.isdisjoint(given)
             and not self.LINKED.isdisjoint(names)
             and facet_terms.available(connections[self.queryset.db])
         )

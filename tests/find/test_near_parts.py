@@ -59,6 +59,8 @@ def one_condition(query: dict) -> list[tuple[str, float | None]]:
     rows = Initiative.objects.published().near(lookup_zip(BOULDER), 30.0)
     if "goal" in query:
         rows = rows.filter(goals__slug=query["goal"])
+    if "state" in query:
+        rows = rows.filter(state=query["state"])
     order = [F("distance").asc(nulls_last=True), "title", "pk"]
     return [
         (t, None if d is None else round(d, 6))
@@ -66,9 +68,13 @@ def one_condition(query: dict) -> list[tuple[str, float | None]]:
     ]
 
 
-@pytest.mark.parametrize("with_goal", [False, True], ids=["near", "near-goal"])
-def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, places, with_goal):
-    query = {"near": BOULDER, "radius": "30", **({"goal": places.slug} if with_goal else {})}
+@pytest.mark.parametrize("extra", [(), ("goal",), ("goal", "state")], ids=["near", "goal", "state"])
+def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, places, extra):
+    """With a goal, and a state too: the link filters stay on the link tables with a place."""
+    query = {"near": BOULDER, "radius": "30"}
+    query.update(
+        {key: value for key, value in [("goal", places.slug), ("state", "CO")] if key in extra}
+    )
     expected = one_condition(query)
     titles = [title for title, _ in expected]
     assert "Statewide in Denver" in titles and "Statewide in the corner" in titles
@@ -86,6 +92,7 @@ def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, pl
     assert response.context["filter"].ordered_ids is not None  # read from the parts' keys
     union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
     assert len(union) == 1, [q["sql"][:100] for q in queries.captured_queries]
+    assert " && " not in union[0]
 
 
 def test_each_part_is_read_from_its_own_index_alone(client, places):
