@@ -1,7 +1,7 @@
 """PostgreSQL: a state's and a scope's newest visible initiatives with their arrays of terms.
 
 A list, an API list or a facet count with a state or a scope and a link filter (a goal, a role,
-a role group, a language) checks the link filters on the arrays each initiative's row carries
+a role group or kind, a language) checks the link filters on the arrays each initiative's row carries
 (migration 0029; ``ListingFilter._bounded``). With these indexes, keyed as the state's and the
 scope's date indexes are and carrying the arrays and the other column, the matches are read
 from the index alone, newest first, each entry checked as it is read. At a million initiatives:
