@@ -413,7 +413,8 @@ class ListingFilter(filters.FilterSet):
 
     #: filters read from the link tables, or (``walk_keys``) from the arrays on the row
     LINKED = frozenset({"goal", "role", "group", "kind", "language"})
-    #: while building ``walk_keys``'s statement: link filters over the arrays (``_linked``)
+    #: while building a statement whose link filters go over the arrays (``_linked``):
+    #: ``walk_keys``'s, or one with a state or a scope (``_bounded``)
     _on_arrays = False
 
     @property
@@ -425,8 +426,9 @@ class ListingFilter(filters.FilterSet):
         (migration 0030), where a walk through the filters read each newest initiative's row
         and probed a link table for it until a page matched: at a million initiatives, a goal
         and a role, 52 buffers for a page's keys instead of 9,823 (0.7 ms instead of 13.7).
-        With a state, a scope or another filter the walk reads each row anyway (the state's
-        index holds no arrays), so the link tables serve as before. Call after ``qs``."""
+        With a state or a scope every statement already reads the arrays (``_bounded``); with
+        another filter the walk reads each row anyway, so the link tables serve as before.
+        Call after ``qs``."""
         # ``sort``: the order itself is checked (newest first, asked for or by default).
         given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
         given.discard("sort")
@@ -449,8 +451,8 @@ class ListingFilter(filters.FilterSet):
         filters on the arrays (PostgreSQL): a state or a scope is among them, and no search or
         place. Its matches are then read from that column's index of the newest initiatives,
         which carries the arrays (migration 0031), alone: each entry is checked as it is read,
-        and the walk ends at the state's (or scope's) last entry. At a million initiatives the
-        facets' first 1,001 matches of a goal in Mississippi took 2.2 ms instead of 27, a role
+        and the walk ends at the state's (or scope's) last entry. At a million initiatives (the
+        statements alone, every page in PostgreSQL's memory) the facets' first 1,001 matches of a goal in Mississippi took 2.2 ms instead of 27, a role
         group's in the regional scope 4.8 ms instead of 21.5, and the API list's count of a
         goal in New York (9,187) 17 ms instead of 32. A rare pair in a large scope reads every
         entry of it (the local scope's 470,000: 173 ms, where the link tables took 85 ms), but
@@ -500,10 +502,9 @@ class ListingFilter(filters.FilterSet):
         validated FilterSet: nothing is parsed, validated or looked up twice. Filters the
         request does not give are skipped without being called."""
         given = self.data.keys() if self.data is not None else ()
-        arrays = self._on_arrays
-        if not arrays and self._bounded(given, without):
-            self._on_arrays = True  # the link filters over the arrays, in this statement only
+        arrays = self._on_arrays  # ``walk_keys`` may have set it for its whole statement
         try:
+            self._on_arrays = arrays or self._bounded(given, without)  # this statement only
             for name, value in self.form.cleaned_data.items():
                 if name in given and name not in without:
                     queryset = self._filter(self.filters[name], queryset, value)
@@ -571,7 +572,8 @@ class ListingFilter(filters.FilterSet):
             # work within reach and the state's statewide work, each from an index that holds
             # the place and the name (migration 0032), where one statement with both read
             # every candidate's row. Within 100 miles of San Francisco at a million
-            # initiatives (25,871 rows within reach, 13,748 statewide): 184 ms → 45 ms.
+            # initiatives (25,871 rows within reach, 13,748 statewide), the statement alone with
+            # every page in PostgreSQL's memory: 184 ms → 45 ms.
             # Initiatives only: the indexes are theirs, and an event's dates would be looked
             # up again (``EventFilter.apply``).
             parts = ()

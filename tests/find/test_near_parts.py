@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from directory.models import Initiative
 from directory.search.geo import lookup_zip
 from goals.models import Goal
-from tests.factories import InitiativeFactory
+from tests.factories import InitiativeFactory, OrganizationFactory
 from tests.find.test_array_walk import plan_without
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,10 @@ def one_condition(query: dict) -> list[tuple[str, float | None]]:
 
 @pytest.mark.parametrize("extra", [(), ("goal",), ("goal", "state")], ids=["near", "goal", "state"])
 def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, places, extra):
-    """With a goal, and a state too: the link filters stay on the link tables with a place."""
+    """The union's matches, distances, order and count are the one condition's: statewide work
+    within reach once, in the box beyond reach with its distance, with no place or half a place
+    without one; a hidden one never. With a goal, and a state too, the link filters stay on the
+    link tables (a place finds its rows by its own indexes)."""
     query = {"near": BOULDER, "radius": "30"}
     query.update(
         {key: value for key, value in [("goal", places.slug), ("state", "CO")] if key in extra}
@@ -116,3 +119,19 @@ def test_each_part_is_read_from_its_own_index_alone(client, places):
     plan = plan_without(union[0], others)
     assert "Index Only Scan using ini_visible_place" in plan, plan
     assert "Index Only Scan using ini_visible_statewide" in plan, plan
+
+
+def test_organizations_near_a_zip_keep_one_statement(client):
+    """The parts are read for initiatives only (the place indexes are theirs, and an event's
+    dates would be looked up again): organizations near a ZIP code read their matches in one
+    statement, statewide work of the state included."""
+    OrganizationFactory(name="Colorado statewide", scope="state", state="CO", postal_code="")
+    OrganizationFactory(name="Boulder local", postal_code=BOULDER)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/organizations/", {"near": BOULDER, "radius": "30"})
+    assert response.status_code == 200
+    shown = [obj.name for obj in response.context["object_list"]]
+    assert shown == ["Boulder local", "Colorado statewide"]
+    sorting = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT m.*")]
+    assert sorting and not any(is_union(sql) for sql in sorting)
