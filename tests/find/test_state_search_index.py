@@ -1,0 +1,69 @@
+"""Words searched within a state are read from one index of both on PostgreSQL (migration 0033,
+``ini_visible_state_search``: GIN over the state and the words), not from the words' whole list
+of matches combined with the state's. These hold the page's matches and check the plan."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/initiatives/"
+
+
+@pytest.fixture
+def listings():
+    InitiativeFactory(title="Ohio election watch", state="OH", summary="Elections, watched.")
+    InitiativeFactory(title="Ohio poll workers", state="OH", summary="Working at elections.")
+    InitiativeFactory(title="Ohio book club", state="OH", summary="Reading together.")
+    InitiativeFactory(title="Texas election watch", state="TX", summary="Elections, watched.")
+    InitiativeFactory(
+        title="Hidden Ohio election watch", state="OH", summary="Elections.", status="pending"
+    )
+
+
+def test_a_search_within_a_state_finds_the_states_matches(client, listings):
+    cache.clear()
+    response = client.get(URL, {"q": "elections", "state": "OH"})
+    assert response.status_code == 200
+    shown = sorted(obj.title for obj in response.context["object_list"])
+    assert shown == ["Ohio election watch", "Ohio poll workers"]
+
+
+def test_the_index_holds_the_state_and_the_words_of_visible_initiatives():
+    if connection.vendor != "postgresql":
+        return  # SQLite searches with LIKE: no full-text index
+    with connection.cursor() as db:
+        db.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'ini_visible_state_search'")
+        (definition,) = db.fetchone()
+    assert "USING gin (state, search_vector) WHERE visible" in definition, definition
+
+
+def test_a_search_within_a_state_reads_the_index_of_both(client, listings):
+    """PostgreSQL: the statement that reads the matches' keys (and ranks them) finds them
+    through ``ini_visible_state_search``. Every other index that could serve a part of it is
+    dropped inside the test's transaction, and no scan of the whole table is allowed: on five
+    rows the planner would otherwise prefer whatever is smallest."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, {"q": "elections", "state": "OH"})
+    keys = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT m.*")]
+    assert keys, [q["sql"][:80] for q in queries.captured_queries]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as db:
+        db.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_initiative'"
+            " AND indexname <> 'ini_visible_state_search'"
+            " AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'"
+        )
+        for (index,) in db.fetchall():
+            db.execute(f"DROP INDEX {index}")
+        db.execute("SET LOCAL enable_seqscan = off")
+        db.execute("EXPLAIN " + keys[0])
+        plan = "\n".join(row[0] for row in db.fetchall())
+    assert "Bitmap Index Scan on ini_visible_state_search" in plan, plan
+    assert "state" in plan.split("ini_visible_state_search")[1].split("\n")[1], plan
