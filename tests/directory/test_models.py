@@ -156,3 +156,35 @@ def test_each_history_record_copies_the_listing_s_links_as_they_are():
     goals = historical.goals.model.objects.filter(history=record)
     assert list(goals.values_list("goal_id", flat=True)) == [goal.pk]
     assert not historical.languages.model.objects.filter(history=record).exists()
+
+
+def test_the_database_measures_distances_as_the_python_formula_does():
+    """``distance_expression`` (one expression over the two columns, written as Django's math
+    functions would write it) gives the haversine distance on both databases, for the row's
+    own columns and through a relation's."""
+    from directory.search.geo import distance_expression
+
+    places = ["80302", "80202", "60601", "99501", "96813", "33130"]
+    boulder = OrganizationFactory(postal_code="80302")
+    for code in places:
+        InitiativeFactory(postal_code=code, title=f"At {code}", organization=boulder)
+    for origin in ("94103", "02108"):
+        here = lookup_zip(origin)
+        rows = Initiative.objects.annotate(
+            miles=distance_expression(here.latitude, here.longitude),
+            via_organization=distance_expression(
+                here.latitude,
+                here.longitude,
+                "organization__latitude",
+                "organization__longitude",
+            ),
+        ).values_list("postal_code", "latitude", "longitude", "miles", "via_organization")
+        assert len(rows) == len(places)
+        for code, lat, lon, miles, via_organization in rows:
+            expected = haversine_miles(here.latitude, here.longitude, lat, lon)
+            assert miles == pytest.approx(expected, rel=1e-9), code
+            assert expected > 100  # far apart: a formula that ignored a column would differ
+            assert via_organization == pytest.approx(
+                haversine_miles(here.latitude, here.longitude, boulder.latitude, boulder.longitude),
+                rel=1e-9,
+            )
