@@ -67,3 +67,49 @@ def test_a_search_within_a_state_reads_the_index_of_both(client, listings):
         plan = "\n".join(row[0] for row in db.fetchall())
     assert "Bitmap Index Scan on ini_visible_state_search" in plan, plan
     assert "state" in plan.split("ini_visible_state_search")[1].split("\n")[1], plan
+
+
+def _state_facet(response) -> dict:
+    return {o.value: o.count for o in response.context["facets"]["state"]}
+
+
+def test_the_state_facet_of_a_search_is_counted_when_few_match_without_the_state(client, listings):
+    """The words alone match three visible listings: the state facet, which leaves the state
+    out, has its counts on both databases."""
+    cache.clear()
+    response = client.get(URL, {"q": "elections", "state": "OH"})
+    counts = _state_facet(response)
+    assert (counts["OH"], counts["TX"]) == (2, 1)
+
+
+def test_the_state_facet_is_not_counted_when_the_planner_expects_many_without_the_state(
+    client, listings, monkeypatch
+):
+    """PostgreSQL: when the planner expects far more matches for the words without the state
+    than the facets count (``facets.LEFT_OUT_ESTIMATE_CAP``), that statement does not run and
+    the state's choices come without counts; the other facets (every filter applied) keep
+    theirs. Here the planner's estimate is made large for statements without the state."""
+    from directory.search import facets
+
+    real = facets.estimated_matches
+
+    def estimate(queryset):
+        found = real(queryset)
+        if found is not None and '"state" =' not in str(queryset.query):
+            return facets.LEFT_OUT_ESTIMATE_CAP + 1
+        return found
+
+    monkeypatch.setattr(facets, "estimated_matches", estimate)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"q": "elections", "state": "OH"})
+    keys = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT m.*")]
+    counts = _state_facet(response)
+    scopes = {o.value: o.count for o in response.context["facets"]["scope"]}
+    assert scopes["local"] == 2  # counted with every filter
+    if connection.vendor != "postgresql":  # no estimate: counted as before
+        assert (counts["OH"], counts["TX"]) == (2, 1)
+        assert len(keys) == 2
+        return
+    assert set(counts.values()) == {None}
+    assert len(keys) == 1 and "'OH'" in keys[0], keys
