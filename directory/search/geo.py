@@ -153,9 +153,10 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
 class _Haversine(Expression):
     """Great-circle distance in miles from a fixed point to a row's two columns.
 
-    The SQL is the one Django's own functions build (``Radians``, ``Sin``, ``Cos``, ``Power``,
-    ``ASin``, ``Sqrt``: the same text, so the same arithmetic on both databases; SQLite's
-    backend provides these functions too), written as one expression over the two columns: a
+    The SQL is what Django's own functions build (``Radians``, ``Sin``, ``Cos``, ``Power``,
+    ``ASin``, ``Sqrt``: the same functions nested the same way, so the same arithmetic on both
+    databases, the constant 2 written in the SQL rather than bound; SQLite's backend provides
+    these functions too), written as one expression over the two columns: a
     list near a ZIP code builds it three times a request, and resolving and compiling a tree
     of nineteen function nodes each time cost about 0.7 ms."""
 

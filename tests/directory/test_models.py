@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
 from django.urls import NoReverseMatch
 
 from directory.models import Initiative
@@ -188,3 +189,17 @@ def test_the_database_measures_distances_as_the_python_formula_does():
                 haversine_miles(here.latitude, here.longitude, boulder.latitude, boulder.longitude),
                 rel=1e-9,
             )
+    # Columns that compile with parameters of their own (annotations), and the distance as a
+    # filter: the parameters stay in their places.
+    here = lookup_zip("80202")
+    shifted = Initiative.objects.annotate(
+        lat=F("latitude") + Value(0.0), lon=F("longitude") - Value(0.0)
+    ).annotate(miles=distance_expression(here.latitude, here.longitude, "lat", "lon"))
+    within = shifted.filter(miles__lte=60).order_by("miles")
+    assert list(within.values_list("postal_code", flat=True)) == ["80202", "80302"]
+    for code, lat, lon, miles in shifted.values_list(
+        "postal_code", "latitude", "longitude", "miles"
+    ):
+        assert miles == pytest.approx(
+            haversine_miles(here.latitude, here.longitude, lat, lon), rel=1e-9, abs=1e-9
+        ), code

@@ -82,13 +82,8 @@ def test_the_state_facet_of_a_search_is_counted_when_few_match_without_the_state
     assert (counts["OH"], counts["TX"]) == (2, 1)
 
 
-def test_the_state_facet_is_not_counted_when_the_planner_expects_many_without_the_state(
-    client, listings, monkeypatch
-):
-    """PostgreSQL: when the planner expects far more matches for the words without the state
-    than the facets count (``facets.LEFT_OUT_ESTIMATE_CAP``), that statement does not run and
-    the state's choices come without counts; the other facets (every filter applied) keep
-    theirs. Here the planner's estimate is made large for statements without the state."""
+def _estimating_many_without_the_state(monkeypatch):
+    """The planner's estimate made large for every statement without the state."""
     from directory.search import facets
 
     real = facets.estimated_matches
@@ -100,6 +95,34 @@ def test_the_state_facet_is_not_counted_when_the_planner_expects_many_without_th
         return found
 
     monkeypatch.setattr(facets, "estimated_matches", estimate)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"scope": "local", "state": "OH"}, {"q": '"election watch"', "state": "OH"}],
+    ids=["no words", "a quoted phrase"],
+)
+def test_without_words_or_with_a_phrase_a_left_out_facet_is_always_counted(
+    client, listings, monkeypatch, query
+):
+    """Only a search of words skips a left-out facet on the planner's estimate: without words
+    (the estimate of a link filter's statement is no guide) or with a quoted phrase (estimated
+    as if its words were apart) the state facet is counted, however many the planner expects."""
+    _estimating_many_without_the_state(monkeypatch)
+    cache.clear()
+    counts = _state_facet(client.get(URL, query))
+    expected = (3, 1) if "scope" in query else (1, 1)  # the phrase: one in each state
+    assert (counts["OH"], counts["TX"]) == expected
+
+
+def test_the_state_facet_is_not_counted_when_the_planner_expects_many_without_the_state(
+    client, listings, monkeypatch
+):
+    """PostgreSQL: when the planner expects far more matches for the words without the state
+    than the facets count (``facets.LEFT_OUT_ESTIMATE_CAP``), that statement does not run and
+    the state's choices come without counts; the other facets (every filter applied) keep
+    theirs. Here the planner's estimate is made large for statements without the state."""
+    _estimating_many_without_the_state(monkeypatch)
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(URL, {"q": "elections", "state": "OH"})
