@@ -452,9 +452,10 @@ class ListingFilter(filters.FilterSet):
         place. Its matches are then read from that column's index of the newest initiatives,
         which carries the arrays (migration 0031), alone: each entry is checked as it is read,
         and the walk ends at the state's (or scope's) last entry. At a million initiatives (the
-        statements alone, every page in PostgreSQL's memory) the facets' first 1,001 matches of a goal in Mississippi took 2.2 ms instead of 27, a role
-        group's in the regional scope 4.8 ms instead of 21.5, and the API list's count of a
-        goal in New York (9,187) 17 ms instead of 32. A rare pair in a large scope reads every
+        statements alone, every page in PostgreSQL's memory) the facets' first 1,001 matches of
+        a goal in Mississippi took 2.2 ms instead of 27, a role group's in the regional scope
+        4.8 ms instead of 21.5, and the API list's count of a goal in New York (9,187) 17 ms
+        instead of 32. A rare pair in a large scope reads every
         entry of it (the local scope's 470,000: 173 ms, where the link tables took 85 ms), but
         it is slow either way. A search or a place finds its rows by another index."""
         names = {name for name in given if name not in without}
