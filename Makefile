@@ -80,10 +80,13 @@ $(BENCH_VENV)/.installed:
 
 bench-deps: $(VENV)/.bench-installed $(BENCH_VENV)/.installed
 
-bench: bench-deps ## full benchmark; writes docs/benchmarks.md (BENCH_REUSE=1: measure only)
+bench: bench-deps ## warm and cold benchmarks on one database; writes docs/benchmarks.md and docs/benchmarks-cold-<size>.md (BENCH_REUSE=1: measure only)
 	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
 	$(PY) scripts/bench.py --db $(BENCH_DB) --initiatives $(BENCH_INITIATIVES) \
 		$(if $(BENCH_REUSE),--reuse) --out docs $(BENCH_ARGS)
+	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
+	$(PY) scripts/bench_cold.py --db $(BENCH_DB) --initiatives $(BENCH_INITIATIVES) --reuse \
+		--per-kind $(BENCH_COLD_PER_KIND) --out docs $(BENCH_COLD_ARGS)
 
 bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts only that all answered 200
 	BENCH_COMMAND="make bench-smoke" $(PY) scripts/bench.py --smoke --db $(BENCH_SMOKE_DB) \
@@ -97,6 +100,8 @@ BENCH_COLD_DB ?= mpdb_bench_cold_$(BENCH_COLD_INITIATIVES)
 BENCH_COLD_SMOKE_DB ?= mpdb_bench_cold_smoke
 BENCH_COLD_OUT ?= docs
 BENCH_COLD_ARGS ?=
+# URLs of each kind in the cold run of `make bench` (the published reports use 40: 600 URLs)
+BENCH_COLD_PER_KIND ?= 40
 
 bench-cold: bench-deps ## first requests, empty cache; writes docs/benchmarks-cold-<size>.md (BENCH_REUSE=1: measure only)
 	BENCH_COMMAND="make bench-cold BENCH_COLD_INITIATIVES=$(BENCH_COLD_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)$(if $(BENCH_COLD_ARGS), BENCH_COLD_ARGS='$(BENCH_COLD_ARGS)')" \
