@@ -469,6 +469,28 @@ class ListingFilter(filters.FilterSet):
             and facet_terms.available(connections[self.queryset.db])
         )
 
+    #: filters that choose no rows by themselves (``covered``): an order, and a place's radius
+    #: and national work, which only apply with a place
+    ROWLESS = frozenset({"sort", "radius", "include_national"})
+
+    def covered(self, without: frozenset[str] = frozenset()) -> bool:
+        """Whether every row of a statement with the given filters but those ``without`` is
+        found, with the columns the facets count (state, scope and the arrays), in one index
+        of the state or the scope that carries the arrays (migration 0031) alone: a state or
+        a scope, and no filter but link filters besides (checked on the arrays, ``_bounded``).
+        The facets' counts then read the matches again through that index
+        (``facets._counts``), a few pages, instead of each match's row by its key: for a
+        state's 645 matches at 100,000 initiatives, 21 buffers instead of 1,957."""
+        given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
+        names = given - without - self.ROWLESS
+        return (
+            self._meta.model is Initiative
+            and not self.BOUNDED.isdisjoint(names)
+            and names <= self.BOUNDED | self.LINKED
+            and self.UNBOUNDED.isdisjoint(given)
+            and facet_terms.available(connections[self.queryset.db])
+        )
+
     def walk_keys(self):
         """The list's matches in its order with the link filters checked on the arrays each
         initiative's row carries (``facet_terms.overlaps``) instead of in the link tables: for a

@@ -1,0 +1,163 @@
+"""A list's facet counts read its matches again through the state's (or scope's) index that
+carries the arrays when that index holds every match (``ListingFilter.covered``,
+``facets._counts``): the same counts as reading each match's row by its key, and as counting
+the listings one by one, on both databases; on PostgreSQL the counting statement reads that
+index alone."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import Initiative, Language
+from directory.search.facets import facet_counts
+from directory.search.filters import InitiativeFilter, ListingFilter
+from goals.models import Goal
+from roles.models import Role
+from tests.factories import InitiativeFactory
+from tests.find.plans import plan_with_only
+from tests.find.test_facet_arrays import counted, from_scratch
+
+pytestmark = pytest.mark.django_db
+
+#: lists whose every statement is bounded by a state or a scope, with link filters or none
+QUERIES = [
+    "state=CO",
+    "state=CO&goal={goal}",
+    "state=CO&role={role}",
+    "state=CO&goal={goal}&role={role}",
+    "scope=local&group={group}",
+    "scope=local&state=CO&language=es",
+    "state=CO&kind={kind}&sort=name",
+    "state=NY&scope=state&goal={goal}",
+]
+
+
+@pytest.fixture
+def listings():
+    roles = list(Role.objects.select_related("group").order_by("number")[:6])
+    goals = list(Goal.objects.order_by("number")[:4])
+    spanish = Language.objects.get_or_create(code="es", defaults={"name": "Spanish"})[0]
+    places = [("80302", "local"), ("80202", "state"), ("80301", "regional"), ("10001", "local")]
+    places += [("10001", "state"), ("12207", "state")]
+    for n, (zip_code, scope) in enumerate(places * 3):
+        listing = InitiativeFactory(
+            postal_code=zip_code,
+            scope=scope,
+            roles=[roles[n % 6], roles[(n + 2) % 6]],
+            goals=[goals[n % 4]] + ([goals[(n + 1) % 4]] if n % 3 == 0 else []),
+        )
+        if n % 4 == 0:
+            listing.languages.add(spanish)
+    # not visible: never counted
+    InitiativeFactory(postal_code="80302", status="pending", roles=roles[:1], goals=goals[:1])
+    return {
+        "goal": goals[0].slug,
+        "other_goal": goals[2].slug,
+        "role": roles[2].slug,
+        "group": roles[0].group.slug,
+        "kind": roles[0].group.kind,
+    }
+
+
+def reference(query: str) -> dict:
+    """The counts from each listing's own links in Python, as ``from_scratch``, with the role
+    and kind filters too (not facets: they only narrow every facet's listings)."""
+    params = QueryDict(query)
+    narrowed = QueryDict(mutable=True)
+    for key in params:
+        if key not in ("role", "kind", "sort"):
+            narrowed.setlist(key, params.getlist(key))
+    if "role" not in params and "kind" not in params:
+        return from_scratch(query)
+    keep = set()
+    for listing in Initiative.objects.published().prefetch_related("roles__group"):
+        roles = {r.slug for r in listing.roles.all()}
+        kinds = {r.group.kind for r in listing.roles.all()}
+        if set(params.getlist("role")) <= roles and set(params.getlist("kind")) <= kinds:
+            keep.add(listing.pk)
+    # count from scratch over the kept listings only (the others are hidden for the count)
+    hidden = Initiative.objects.published().exclude(pk__in=keep)
+    ids = list(hidden.values_list("pk", flat=True))
+    hidden.update(status="pending")
+    try:
+        return from_scratch(narrowed.urlencode())
+    finally:
+        Initiative.objects.filter(pk__in=ids).update(status="published")
+
+
+def _by_keys(query: str, monkeypatch) -> dict:
+    """The counts as they were read before: each match's row by its key."""
+    with monkeypatch.context() as patch:
+        patch.setattr(ListingFilter, "covered", lambda self, without=frozenset(): False)
+        return counted(query)
+
+
+def test_the_counts_are_those_of_every_match(listings, monkeypatch):
+    for query in QUERIES:
+        query = query.format(**listings)
+        counts = counted(query)
+        assert counts == reference(query), query
+        assert counts == _by_keys(query, monkeypatch), query
+    # two goals (either of them): as read by key
+    query = "state=NY&goal={goal}&goal={other_goal}&role={role}".format(**listings)
+    assert counted(query) == _by_keys(query, monkeypatch)
+    # the fixture's lists are counted (none above the cap), and not trivially
+    assert sum(counted("state=CO")["goal"].values()) > 6
+
+
+def _filterset(query: str) -> InitiativeFilter:
+    filterset = InitiativeFilter(QueryDict(query), queryset=Initiative.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def test_which_statements_are_covered(listings):
+    postgres = connection.vendor == "postgresql"
+    goal = listings["goal"]
+    for query, without, expected in [
+        ("state=CO", (), postgres),
+        ("scope=local&sort=name", (), postgres),
+        (f"state=CO&goal={goal}", (), postgres),
+        # the goal facet's statement (the state alone) and the state facet's (the goal alone)
+        (f"state=CO&goal={goal}", ("goal",), postgres),
+        (f"state=CO&goal={goal}", ("state",), False),
+        (f"goal={goal}", (), False),
+        ("state=CO&q=water", (), False),
+        ("state=CO&near=80302", (), False),
+        ("state=CO&newcomers=true", (), False),
+        ("", (), False),
+    ]:
+        assert _filterset(query).covered(frozenset(without)) is expected, (query, without)
+
+
+def test_the_counting_statement_reads_the_states_index_alone(client, listings):
+    """PostgreSQL: the statement that counts the facets of a state and a goal finds its matches
+    in ``ini_visible_state_terms`` with an index-only scan, the state as its condition. Every
+    other index that could serve a part of it (the scope's, which carries the same columns,
+    too) is dropped inside the test's transaction, and no scan of the whole table is allowed:
+    on a few rows the planner would otherwise prefer whatever is smallest."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/initiatives/", {"state": "CO", "goal": listings["goal"]})
+    assert response.status_code == 200
+    counting = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("WITH m AS")]
+    if connection.vendor != "postgresql":
+        assert not counting  # SQLite counts over the link tables, without the arrays
+        return
+    assert counting, [q["sql"][:80] for q in queries.captured_queries]
+    plan = plan_with_only("ini_visible_state_terms", counting[0], "bitmapscan")
+    assert "Index Only Scan using ini_visible_state_terms" in plan, plan
+    condition = plan.split("Index Only Scan using ini_visible_state_terms")[1].split("\n")[1]
+    assert "Index Cond" in condition and "state" in condition and "'CO'" in condition, plan
+    assert "directory_initiative_pkey" not in plan, plan
+
+
+def test_a_facet_without_the_state_is_not_read_again_through_it(listings):
+    """The state facet of a state and a goal counts the goal's matches in every state: not a
+    statement the state's index holds, so it keeps the keys (and its counts are right)."""
+    query = f"state=CO&goal={listings['goal']}"
+    states = {o.value: o.count for o in facet_counts(_filterset(query))["state"] if o.count}
+    assert states == from_scratch(query)["state"]
+    assert set(states) >= {"CO", "NY"}
