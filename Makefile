@@ -84,7 +84,7 @@ bench: bench-deps ## warm and cold benchmarks on one database; writes docs/bench
 	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
 	$(PY) scripts/bench.py --db $(BENCH_DB) --initiatives $(BENCH_INITIATIVES) \
 		$(if $(BENCH_REUSE),--reuse) --out docs $(BENCH_ARGS)
-	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)" \
+	BENCH_COMMAND="make bench BENCH_INITIATIVES=$(BENCH_INITIATIVES)$(if $(BENCH_REUSE), BENCH_REUSE=1)$(if $(filter-out 40,$(BENCH_COLD_PER_KIND)), BENCH_COLD_PER_KIND=$(BENCH_COLD_PER_KIND))$(if $(BENCH_COLD_ARGS), BENCH_COLD_ARGS='$(BENCH_COLD_ARGS)')" \
 	$(PY) scripts/bench_cold.py --db $(BENCH_DB) --initiatives $(BENCH_INITIATIVES) --reuse \
 		--per-kind $(BENCH_COLD_PER_KIND) --out docs $(BENCH_COLD_ARGS)
 

@@ -196,9 +196,9 @@ def _counts(
     matching 9,568 took 35 ms instead of 41, the twenty slowest searches near a ZIP code of
     the cold benchmark 2–6 ms less each (9 % in all), its twenty slowest words 10 % less.
 
-    ``covered``: an index of the state or the scope holds every match with the columns counted
-    (``ListingFilter.covered``): the second statement reads the matches again through
-    ``queryset`` (that index alone, a few pages) rather than each match's row by its key.
+    ``covered``: ``queryset`` is a state or a scope alone, whose index holds every match with
+    the columns counted (``ListingFilter.covered``): the second statement reads the matches
+    again through it (that index alone, a few pages) rather than each match's row by its key.
 
     Both run on the connection the list itself reads from (``queryset.db``): an anonymous
     visitor's list reads from the replica when there is one (mpdb/routers.py), its facets too."""
@@ -251,8 +251,8 @@ def _counts(
     arrays = model is Initiative and facet_terms.available(connection)
     parts, params, prefix = [], [], ""
     if arrays and covered:
-        # The same filters again, the link filters on the arrays (``_bounded``): PostgreSQL
-        # reads the state's (or scope's) index that carries them, not the rows.
+        # The same state or scope again: PostgreSQL reads its index that carries the arrays,
+        # not the rows.
         terms = facet_terms.columns()
         rows = (
             queryset.order_by()
