@@ -62,32 +62,25 @@ def listings():
 
 def reference(query: str) -> dict:
     """The counts from each listing's own links in Python, as ``from_scratch``, with the role
-    and kind filters too (not facets: they only narrow every facet's listings)."""
+    and kind filters too (not facets: they only narrow every facet's listings; any of the
+    roles, and of the kinds, given, as the filters mean)."""
     params = QueryDict(query)
-    narrowed = QueryDict(mutable=True)
+    wanted_roles, wanted_kinds = set(params.getlist("role")), set(params.getlist("kind"))
+    if not wanted_roles and not wanted_kinds:
+        return from_scratch(query)
+    facets = QueryDict(mutable=True)
     for key in params:
         if key not in ("role", "kind", "sort"):
-            narrowed.setlist(key, params.getlist(key))
-    if "role" not in params and "kind" not in params:
-        return from_scratch(query)
-    keep = set()
+            facets.setlist(key, params.getlist(key))
+    keep = []
     for listing in Initiative.objects.published().prefetch_related("roles__group"):
         roles = {r.slug for r in listing.roles.all()}
         kinds = {r.group.kind for r in listing.roles.all()}
-        # any of the roles (and of the kinds) given, as the filters mean
-        wanted_roles, wanted_kinds = set(params.getlist("role")), set(params.getlist("kind"))
         if (not wanted_roles or wanted_roles & roles) and (
             not wanted_kinds or wanted_kinds & kinds
         ):
-            keep.add(listing.pk)
-    # count from scratch over the kept listings only (the others are hidden for the count)
-    hidden = Initiative.objects.published().exclude(pk__in=keep)
-    ids = list(hidden.values_list("pk", flat=True))
-    hidden.update(status="pending")
-    try:
-        return from_scratch(narrowed.urlencode())
-    finally:
-        Initiative.objects.filter(pk__in=ids).update(status="published")
+            keep.append(listing.pk)
+    return from_scratch(facets.urlencode(), among=keep)
 
 
 def _by_keys(query: str, monkeypatch) -> dict:

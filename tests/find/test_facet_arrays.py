@@ -42,12 +42,15 @@ def counted(query: str) -> dict:
     }
 
 
-def from_scratch(query: str) -> dict:
+def from_scratch(query: str, among=None) -> dict:
     """The same, counted from each matching listing's links in Python. A facet's counts leave
-    its own filter out (the usual meaning of facet counts)."""
+    its own filter out (the usual meaning of facet counts). ``among``: only these listings'
+    keys (narrowed by filters that are not facets), else every published one."""
     params = QueryDict(query)
     out = {key: Counter() for key in FACETS}
     listings = Initiative.objects.published().prefetch_related("roles__group", "goals", "languages")
+    if among is not None:
+        listings = listings.filter(pk__in=among)
     for listing in listings:
         values = {
             "state": {listing.state},
