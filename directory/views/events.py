@@ -28,6 +28,8 @@ class EventListView(FilteredListView):
     filterset_class = EventFilter
     template_name = "directory/event_list.html"
 
+    card_fields = None  # the template reads the events (``cards``)
+
     def cards(self, rows) -> None:
         return None  # an event's card shows its date and mode: the template reads the events
 
