@@ -1,11 +1,12 @@
 """Template helpers: JSON-LD blocks and query-string links that keep the current filters."""
 
+import html
 import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from directory import models as kinds
@@ -90,8 +91,32 @@ def listing_badges(listing) -> list[dict]:
 # The filters form's long lists of choices (about 140 on every list page: goals, role groups,
 # scopes, states, languages, and the role menu) are written here rather than by a template
 # loop: a loop costs the template engine eight or so nodes per choice, about 3 ms of a list
-# page's 13 ms of templates on the benchmark machine; ``format_html`` escapes every value, as
-# the template would.
+# page's 13 ms of templates on the benchmark machine; ``_join`` escapes every value, as the
+# template would.
+
+
+def _escaped(value) -> str:
+    """``value`` as ``conditional_escape`` gives it (its own HTML if it has one, else its text
+    escaped), without the check for lazy arguments that ``keep_lazy`` adds to every call."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _join(separator: str, template_: str, rows) -> str:
+    """``format_html_join(separator, template_, rows)``, the same HTML (``tests/directory/
+    test_html_join.py`` holds them equal): each value escaped unless it is safe, the whole
+    marked safe once. The list pages' facets, role menu and badges and the coverage matrix's
+    371 cells escape about a thousand values a page; through ``format_html``, each went
+    through ``keep_lazy``'s check of its arguments and a ``SafeString`` of its own, about a
+    quarter of the coverage page's rendering."""
+    return mark_safe(
+        _escaped(separator).join(
+            template_.format(*(_escaped(value) for value in row)) for row in rows
+        )
+    )
+
+
 _CHECKBOX = (
     '<label class="check"><input type="checkbox" name="{}" value="{}"{}> <span>{}{}</span></label>'
 )
@@ -105,7 +130,7 @@ _NOTHING = mark_safe("")
 def facet_checkboxes(options, name: str) -> str:
     """A facet's choices (``facets.FacetOption``) as checkboxes named ``name``, each with its
     count when it was counted."""
-    return format_html_join(
+    return _join(
         "\n",
         _CHECKBOX,
         (
@@ -114,7 +139,9 @@ def facet_checkboxes(options, name: str) -> str:
                 option.value,
                 _CHECKED if option.selected else _NOTHING,
                 option.label,
-                _NOTHING if option.count is None else format_html(_COUNT, localize(option.count)),
+                _NOTHING
+                if option.count is None
+                else _join("", _COUNT, [(localize(option.count),)]),
             )
             for option in options
         ),
@@ -123,7 +150,7 @@ def facet_checkboxes(options, name: str) -> str:
 
 def _options(pairs, is_selected) -> str:
     """``<option>``s from (value, label) pairs, selected where ``is_selected(value)``."""
-    return format_html_join(
+    return _join(
         "",
         '<option value="{}"{}>{}</option>',
         ((v, _SELECTED if is_selected(v) else _NOTHING, label) for v, label in pairs),
@@ -134,7 +161,7 @@ def _options(pairs, is_selected) -> str:
 def role_options(groups, selected) -> str:
     """The role menu's choices: one ``<optgroup>`` per role group (``taxonomy.Group``), the
     roles whose slugs are in ``selected`` selected."""
-    return format_html_join(
+    return _join(
         "",
         '<optgroup label="{}. {}">{}</optgroup>',
         (
@@ -161,7 +188,7 @@ def coverage_cells(cells) -> str:
     """One row of the coverage matrix: a cell per goal, shaded by its heat, its count with the
     words a screen reader says (``views.coverage._say_cells``). Written here rather than by a
     template loop: 371 cells, three values each, were the coverage page's largest cost."""
-    return format_html_join(
+    return _join(
         "",
         '<td class="heat-{}">{}<span class="visually-hidden"> ({})</span></td>',
         ((cell["heat"], cell["total"], cell["said"]) for cell in cells),
@@ -173,13 +200,13 @@ def badge_spans(badges) -> str:
     """A listing's badges (``cards.badges``: dicts of ``css``, ``text``, ``title``) as spans,
     each with its tooltip when it has one. A tag, not an included template: a list page has
     twenty cards, and an include per card cost more than the badges themselves."""
-    return format_html_join(
+    return _join(
         "",
         '<span class="badge {}"{}>{}</span>\n',
         (
             (
                 badge["css"],
-                format_html(' title="{}"', badge["title"]) if badge["title"] else _NOTHING,
+                _join("", ' title="{}"', [(badge["title"],)]) if badge["title"] else _NOTHING,
                 badge["text"],
             )
             for badge in badges
