@@ -135,7 +135,8 @@ def test_queries_are_fixed_at_3_and_at_30_results(client):
     27 more), not once per URL (thirty times over: most of this module's time in CI)."""
     add_listings(3)
     first = InitiativeFactory(postal_code="80302")
-    event = EventFactory(organization=first.organization)
+    # on the initiative's page and its organization's (their next events: one each)
+    event = EventFactory(organization=first.organization, initiative=first)
     role = Role.objects.filter(group__slug="grassroots-citizens").first()
     urls = {
         template: template.format(
