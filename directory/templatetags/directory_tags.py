@@ -103,6 +103,11 @@ def _escaped(value) -> str:
     return html.escape(str(value))
 
 
+def _format(template_: str, *values) -> str:
+    """``format_html(template_, *values)``, as ``_join`` writes each row."""
+    return mark_safe(template_.format(*(_escaped(value) for value in values)))
+
+
 def _join(separator: str, template_: str, rows) -> str:
     """``format_html_join(separator, template_, rows)``, the same HTML (``tests/directory/
     test_html_join.py`` holds them equal): each value escaped unless it is safe, the whole
@@ -139,9 +144,7 @@ def facet_checkboxes(options, name: str) -> str:
                 option.value,
                 _CHECKED if option.selected else _NOTHING,
                 option.label,
-                _NOTHING
-                if option.count is None
-                else _join("", _COUNT, [(localize(option.count),)]),
+                _NOTHING if option.count is None else _format(_COUNT, localize(option.count)),
             )
             for option in options
         ),
@@ -206,7 +209,7 @@ def badge_spans(badges) -> str:
         (
             (
                 badge["css"],
-                _join("", ' title="{}"', [(badge["title"],)]) if badge["title"] else _NOTHING,
+                _format(' title="{}"', badge["title"]) if badge["title"] else _NOTHING,
                 badge["text"],
             )
             for badge in badges

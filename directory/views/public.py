@@ -64,8 +64,8 @@ class FilteredListView(TemplateView):
     #: (the embedded list shows neither: only the list's total is counted, and no terms read)
     shows_facets = True
     shows_terms = True
-    #: the long columns no card shows (its full text and search vector are most of a row's
-    #: bytes): left out of the list's query
+    #: where the template reads the rows (``card_fields`` None): the long columns it does not
+    #: show (the full text and search vector are most of a row's bytes), left out of the query
     card_deferred: tuple[str, ...] = (
         "description",
         "search_vector",
@@ -325,7 +325,6 @@ class OrganizationListView(FilteredListView):
     filterset_class = OrganizationFilter
     template_name = "directory/organization_list.html"
     card_related = ()
-    card_deferred = ("description", "search_vector")
     card_fields = (
         "slug",
         "name",

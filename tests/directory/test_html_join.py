@@ -65,7 +65,7 @@ def test_the_tags_escape_what_people_typed():
     boxes = facet_checkboxes([FacetOption(hostile, hostile, 1200, True)], "state")
     assert "<script>" not in boxes and boxes.count("&lt;script&gt;") == 2
     assert 'value="&quot;&gt;&lt;script' in boxes and " checked" in boxes
-    assert '<span class="count">(1200)</span>' in boxes or "(1,200)" in boxes
+    assert '<span class="count">(1200)</span>' in boxes
 
     class Role:
         slug, name = hostile, hostile
