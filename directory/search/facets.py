@@ -5,7 +5,7 @@ results each other goal would add — the usual meaning of facet counts.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
@@ -96,6 +96,10 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
         # does, and rank only if few match after all.
         too_many = estimate is not None and estimate > RANK_ESTIMATE_CAP
         order = filterset.scan_order() if every and not too_many else None
+        if order is not None and order.reads_rows and (estimate or 0) > CARRY_ESTIMATE_CAP:
+            # Many matches: the facets will not be counted, and carrying their columns
+            # through the ranking of every match would only cost.
+            order = replace(order, reads_rows=False)
         up_to = COUNT_CAP if (may_rank and not too_many) or order is not None else FACET_CAP
         covered = filterset.covered(frozenset() if every else frozenset(keys[:1]))
         found = _counts(
@@ -131,6 +135,15 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
 #: very unlikely to be expected above this; if one is, it comes in the list's other order with
 #: the estimate, which the page says is one. A rare word's estimate is low, and so it is ranked.
 RANK_ESTIMATE_CAP = COUNT_CAP * 11 // 10
+
+
+#: A search ranked by relevance carries the columns its facets count with the ranking
+#: (``ScanOrder.reads_rows``) only when PostgreSQL's planner expects no more than this many
+#: matches: above FACET_CAP nothing is counted, and carrying them through the ranking of
+#: thousands of matches cost more than it saved (at 100,000 initiatives, the cold benchmark's
+#: 40 words alone, fastest of three in-process: 8 % more in all when every search carried
+#: them). Twice the cap, for the planner's misses (within 6 % over the benchmark's words).
+CARRY_ESTIMATE_CAP = 2 * FACET_CAP
 
 
 #: A facet left out of a search (its other filters: the words, and any others) is counted only
@@ -203,19 +216,33 @@ def _counts(
     Both run on the connection the list itself reads from (``queryset.db``): an anonymous
     visitor's list reads from the replica when there is one (mpdb/routers.py), its facets too."""
     limit = FACET_CAP + 1 if total_up_to is None else total_up_to + 1
+    connection = connections[queryset.db]
+    model = queryset.model
+    # PostgreSQL keeps each initiative's terms as arrays on its row as well (migration 0029):
+    # the matches are read once, from a covering index, instead of once more per link table
+    # (about half the time for a thousand matches at 100,000 initiatives).
+    arrays = model is Initiative and facet_terms.available(connection)
+    # An order computed from each match's row (relevance) reads every match's row anyway: the
+    # columns the facets count come along, and no second statement reads the matches again.
+    carried = bool(keys) and arrays and order is not None and order.reads_rows
     if order is None:
         keyed = queryset.order_by().values_list("pk", flat=True)[:limit]
         sort = ""
     else:
-        keyed, *rest = (
-            part.order_by().values_list("pk", *order.values) for part in order.parts or [queryset]
-        )
+
+        def keys_of(part):
+            if not carried:
+                return part.order_by().values_list("pk", *order.values)
+            terms = facet_terms.columns()
+            part = part.order_by().annotate(**terms)
+            return part.values_list("pk", *order.values, "state", "scope", *terms)
+
+        keyed, *rest = (keys_of(part) for part in order.parts or [queryset])
         if rest:
             keyed = keyed.union(*rest, all=True)  # the parts hold each row once
         if order.limit is not None:
             keyed = keyed[: order.limit]
         sort = f" ORDER BY {order.order_by}"
-    connection = connections[queryset.db]
     try:
         sql, sql_params = keyed.query.get_compiler(connection=connection).as_sql()
     except EmptyResultSet:  # e.g. a search with no searchable word
@@ -236,7 +263,9 @@ def _counts(
     found.update({IDS: ids, **{key: {} for key in keys}})
     if not ids or not keys:
         return found
-    model = queryset.model
+    if carried:  # every match's row, with its facets' columns after the order's values
+        _tally(found, keys, (row[1 + len(order.values) : -1] for row in rows))
+        return found
     table, pk = model._meta.db_table, model._meta.pk.column
     owner = f"{model._meta.model_name}_id"
     # PostgreSQL takes the keys as one array, written once (``any_key``); a list of a
@@ -245,10 +274,6 @@ def _counts(
         among, keys_param = any_key(ids)
     else:
         among, keys_param = f"IN ({', '.join(['%s'] * len(ids))})", ids
-    # PostgreSQL keeps each initiative's terms as arrays on its row as well (migration 0029):
-    # the matches are read once, from a covering index, instead of once more per link table
-    # (about half the time for a thousand matches at 100,000 initiatives).
-    arrays = model is Initiative and facet_terms.available(connection)
     parts, params, prefix = [], [], ""
     if arrays and covered:
         # The same state or scope again: PostgreSQL reads its index that carries the arrays,
@@ -318,6 +343,29 @@ def _counts(
             elif value is not None:
                 found[key][value] = n
     return found
+
+
+def _tally(found: dict, keys: list[str], matches) -> None:
+    """Count ``keys`` into ``found`` over ``matches``, each (state, scope, role keys, goal
+    keys, language codes) as an initiative's row holds them: what the second statement of
+    ``_counts`` counts, the same way (a role group once per listing, terms that no longer
+    exist not at all)."""
+    snapshot = taxonomy()
+    goals = {term.pk: term.slug for term in snapshot.goals}
+    groups = {role.pk: group.slug for group in snapshot.groups for role in group.roles}
+    languages = {term.pk: term.slug for term in snapshot.languages}
+    for state, scope, role_keys, goal_keys, language_codes in matches:
+        values = {
+            "state": (state,),
+            "scope": (scope,),
+            "goal": [goals[k] for k in goal_keys if k in goals],
+            "group": {groups[k] for k in role_keys if k in groups},
+            "language": [languages[c] for c in language_codes if c in languages],
+        }
+        for key in keys:
+            tally = found[key]
+            for value in values[key]:
+                tally[value] = tally.get(value, 0) + 1
 
 
 def _terms() -> dict[str, tuple[str, str]]:

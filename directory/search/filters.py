@@ -587,7 +587,7 @@ class ListingFilter(filters.FilterSet):
         sort = self._requested_sort()
         name = self.name_field
         if sort == "relevance":
-            return ScanOrder(("rank", name), "2 DESC, 3 ASC, 1 ASC", COUNT_CAP + 1)
+            return ScanOrder(("rank", name), "2 DESC, 3 ASC, 1 ASC", COUNT_CAP + 1, reads_rows=True)
         if (
             sort == "distance"
             and self.place is not None

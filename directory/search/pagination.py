@@ -25,12 +25,16 @@ class ScanOrder:
     fields, as ``values_list`` takes them), the ``ORDER BY`` over them by position (1 is the
     key, 2 the first value…), and how many matches it reads at most (``limit``; None: all).
     ``parts``: querysets whose union is the list's matches, read instead of the list's one
-    queryset (a search near a ZIP code: ``ListingQuerySet.near_parts``); none: the list's."""
+    queryset (a search near a ZIP code: ``ListingQuerySet.near_parts``); none: the list's.
+    ``reads_rows``: the order is computed from each match's row (relevance reads its words
+    there), so the statement can carry the columns the facets count at no extra read; an
+    order an index holds (distance: the place's index) reads no row and carries nothing."""
 
     values: tuple[str, ...]
     order_by: str
     limit: int | None
     parts: tuple = ()
+    reads_rows: bool = False
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:
