@@ -233,9 +233,8 @@ def _counts(
         def keys_of(part):
             if not carried:
                 return part.order_by().values_list("pk", *order.values)
-            terms = facet_terms.columns()
-            part = part.order_by().annotate(**terms)
-            return part.values_list("pk", *order.values, "state", "scope", *terms)
+            part = part.order_by().annotate(**facet_terms.columns())
+            return part.values_list("pk", *order.values, *TALLIED)
 
         keyed, *rest = (keys_of(part) for part in order.parts or [queryset])
         if rest:
@@ -345,9 +344,13 @@ def _counts(
     return found
 
 
+#: the columns ``_tally`` reads, in its order, after the key and the order's values
+TALLIED = ("state", "scope", "_link_roles", "_link_goals", "_link_languages")
+
+
 def _tally(found: dict, keys: list[str], matches) -> None:
     """Count ``keys`` into ``found`` over ``matches``, each (state, scope, role keys, goal
-    keys, language codes) as an initiative's row holds them: what the second statement of
+    keys, language codes) as an initiative's row holds them (``TALLIED``): what the second statement of
     ``_counts`` counts, the same way (a role group once per listing, terms that no longer
     exist not at all)."""
     snapshot = taxonomy()
