@@ -117,14 +117,15 @@ def changes(*, since: datetime, cursor: Key | None, limit: int, context: dict):
 
 def _candidates(since: datetime, cursor: Key | None, limit: int):
     """The first ``limit`` rows and deletions of every type after the cursor, as (time, id,
-    status, type, deleted), in the feed's order.
+    status, type, deleted); the caller puts them in the feed's order.
 
     Each source is read in (time, id) order from its index, at most ``limit`` rows. PostgreSQL
     reads all six in one statement whose outer ``LIMIT`` stops each source as soon as the merge
     has passed it (a Merge Append): a page of mostly initiatives reads a few organizations'
     rows, not ``limit`` of them only to drop them (at a million initiatives, where those rows
     are seldom in PostgreSQL's memory, about a hundred page reads fewer per request). Databases
-    that take no ``LIMIT`` inside a ``UNION`` (SQLite) read the sources one by one."""
+    that take no ``LIMIT`` inside a ``UNION`` (SQLite) read the sources one by one, up to
+    ``limit`` of each."""
     parts = []
     for type_name, model in TYPES.items():
         parts.append(
