@@ -1,7 +1,9 @@
-"""Each initiative's roles, goals and languages as arrays on its own row (PostgreSQL only),
-which the list's facet counts read instead of the link tables (``directory.search.facets``).
+"""Each listing's roles, goals and languages as arrays on its own row (PostgreSQL only; initiatives
+and organizations), which the lists' facet counts, their cards' terms and the API's rows read
+instead of the link tables (``directory.search.facets``, ``taxonomy.with_terms``,
+``api.exports.fastrows``).
 
-Triggers on the link tables keep them equal to the links (migration 0029). A bulk load turns
+Triggers on the link tables keep them equal to the links (migrations 0029 and 0034). A bulk load turns
 the triggers off, writes the arrays with the rows and checks them at the end (``rebuild``), as
 it does the coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a load
 stopped half-way left off, and checks every array against the links (``rebuild``).
@@ -13,11 +15,13 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.expressions import Col, Expression
 
-from directory.models import Initiative
+from directory.models import Initiative, Organization
 from directory.services import coverage
 
-#: the initiative's many-to-many field: the array on its row that holds its terms' keys
+#: the listing's many-to-many field: the array on its row that holds its terms' keys
 ARRAYS = {"roles": "facet_role_ids", "goals": "facet_goal_ids", "languages": "facet_language_ids"}
+#: the models whose rows carry the arrays (initiatives: migration 0029; organizations: 0034)
+MODELS = (Initiative, Organization)
 
 
 def available(connection) -> bool:
@@ -25,33 +29,39 @@ def available(connection) -> bool:
     return connection.vendor == "postgresql"
 
 
+def kept(model, connection) -> bool:
+    """Whether ``model``'s rows carry the arrays on this database."""
+    return model in MODELS and available(connection)
+
+
 @cache
-def _array_field(name: str) -> ArrayField:
+def _array_field(name: str, model=Initiative) -> ArrayField:
     """A stand-in field for the array of ``name`` (the model declares none: SQLite has none)."""
     field = ArrayField(models.CharField() if name == "languages" else models.BigIntegerField())
     field.set_attributes_from_name(ARRAYS[name])
-    field.model = Initiative
+    field.model = model
     return field
 
 
 class _Array(Expression):
-    """The array of ``name`` on the initiative's row of the query it is used in: a column of
+    """The array of ``name`` on the listing's row of the query it is used in: a column of
     that query's own alias for the table (``Col``), so that Django renames it as it renames
     the rest of the query (in a subquery, say)."""
 
-    def __init__(self, name: str):
-        super().__init__(output_field=_array_field(name))
+    def __init__(self, name: str, model=Initiative):
+        super().__init__(output_field=_array_field(name, model))
         self.name = name
+        self.model = model
 
     def resolve_expression(self, query=None, *args, **kwargs):
-        field = _array_field(self.name)
+        field = _array_field(self.name, self.model)
         return Col(query.get_initial_alias(), field, field)
 
 
-def columns() -> dict[str, _Array]:
+def columns(model=Initiative) -> dict[str, _Array]:
     """The arrays as annotations (``_link_roles``, ``_link_goals``, ``_link_languages``): the
-    ids an initiative links to, read with its row."""
-    return {f"_link_{name}": _Array(name) for name in ARRAYS}
+    ids a listing of ``model`` links to, read with its row."""
+    return {f"_link_{name}": _Array(name, model) for name in ARRAYS}
 
 
 def overlaps(name: str, keys: list):
@@ -63,10 +73,10 @@ def overlaps(name: str, keys: list):
 
 
 def with_arrays(queryset):
-    """``queryset`` with each initiative's arrays read along (PostgreSQL; as it is elsewhere):
+    """``queryset`` with each listing's arrays read along (PostgreSQL; as it is elsewhere):
     ``taxonomy.with_terms`` then needs no statement of its own."""
-    if queryset.model is Initiative and available(connections[queryset.db]):
-        return queryset.annotate(**columns())
+    if kept(queryset.model, connections[queryset.db]):
+        return queryset.annotate(**columns(queryset.model))
     return queryset
 
 
@@ -76,17 +86,22 @@ def triggers(*, only_off: bool = False) -> list[tuple[str, str]]:
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Write again, from its links, every initiative's arrays that differ from them (after a
+    """Write again, from its links, every listing's arrays that differ from them (after a
     bulk load that left the triggers off, or as a check; writers of links wait meanwhile); how
-    many initiatives differed. One statement: each row rewritten once (one statement per array
-    would leave the table three times its size until a full vacuum)."""
-    connection = connections[using]
-    if not available(connection):
+    many listings differed, initiatives and organizations together."""
+    if not available(connections[using]):
         return 0
-    table = Initiative._meta.db_table
+    return sum(_rebuild(model, using) for model in MODELS)
+
+
+def _rebuild(model, using: str) -> int:
+    """``rebuild`` for one model, in one statement: each row rewritten once (one statement per
+    array would leave the table three times its size until a full vacuum)."""
+    connection = connections[using]
+    table = model._meta.db_table
     links, joins, sets, differs = [], [], [], []
     for n, (name, array) in enumerate(ARRAYS.items()):
-        field = Initiative._meta.get_field(name)
+        field = model._meta.get_field(name)
         link = field.remote_field.through._meta.db_table
         owner, term = field.m2m_column_name(), field.m2m_reverse_name()
         links.append(link)

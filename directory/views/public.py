@@ -144,7 +144,7 @@ class FilteredListView(TemplateView):
         else:
             rows = rows.only(*self.card_fields)
         if self.shows_terms:
-            rows = with_arrays(rows)  # PostgreSQL: the terms' ids with the rows (initiatives)
+            rows = with_arrays(rows)  # PostgreSQL: the terms' ids with the rows
         paginator = CappedPaginator(
             rows,
             per_page,
@@ -397,7 +397,8 @@ class OrganizationDetailView(ListingDetailView):
     def get_queryset(self):
         published = Organization.objects.published()
         members = Membership.objects.filter(organization=OuterRef("pk"))
-        return published.annotate(has_members=Exists(members)).prefetch_related(
+        # PostgreSQL: its terms' ids with its row (``with_terms``)
+        return with_arrays(published.annotate(has_members=Exists(members))).prefetch_related(
             "sources",  # the Sources section and the JSON-LD's sameAs
             Prefetch(
                 "initiatives",

@@ -84,13 +84,14 @@ KINDS = {
 }
 
 
-# PostgreSQL reads an initiative's roles, goals and languages with its row (the arrays kept on
-# it for the facets: ``facet_terms.with_arrays``); SQLite reads them in one statement of their
-# own. So an initiative list that shows cards, and an initiative's page, run one fewer there
-# (not a search that finds nothing: no card, no statement either way).
+# PostgreSQL reads a listing's roles, goals and languages with its row (the arrays kept on it
+# for the facets: ``facet_terms.with_arrays``); SQLite reads them in one statement of their
+# own. So an initiative or organization list that shows cards, and an initiative's or
+# organization's page, run one fewer there (not a search that finds nothing: no card, no
+# statement either way).
 for _template, _count in list(KINDS.items()):
-    shows_cards = _template.startswith("/initiatives/") and "marimba" not in _template
-    if shows_cards or _template == "{detail}":
+    shows_cards = _template.startswith(("/initiatives/", "/organizations/"))
+    if (shows_cards and "marimba" not in _template) or _template in ("{detail}", "{organization}"):
         _count = _count if isinstance(_count, dict) else {"sqlite": _count, "postgresql": _count}
         KINDS[_template] = {**_count, "postgresql": _count["postgresql"] - 1}
 

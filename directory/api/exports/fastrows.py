@@ -18,9 +18,8 @@ from functools import cache
 from itertools import islice
 from operator import itemgetter
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, transaction
-from django.db.models import OuterRef, TextField
+from django.db.models import TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -128,25 +127,11 @@ def _ordered(pairs) -> list:
 
 @cache
 def _link_arrays(kind: _Kind) -> dict:
-    """PostgreSQL: each row carries the ids it links to.
-
-    An initiative's row holds them itself (the facets' arrays, kept by triggers on the link
-    tables: ``directory.services.facet_terms``), so they are read as columns. An organization's
-    come from ``ARRAY(SELECT …)`` per link table: an index look-up per row and table inside the
-    database, still far cheaper than sending the ids of every chunk back in three ``IN (…)``
-    queries of 2,000 parameters each. Built once per kind (three subqueries cost about a
-    millisecond to build): ``annotate`` resolves copies of these expressions, never the
-    expressions themselves."""
-    if kind.model is Initiative:
-        return facet_terms.columns()
-    return {
-        f"_link_{name}": ArraySubquery(
-            getattr(kind.model, name)
-            .through.objects.filter(**{kind.own: OuterRef("pk")})
-            .values(other)
-        )
-        for name, other in LINKS.items()
-    }
+    """PostgreSQL: each row carries the ids it links to. Both kinds' rows hold them
+    themselves (the facets' arrays, kept by triggers on the link tables:
+    ``directory.services.facet_terms``), so they are read as columns. Built once per kind:
+    ``annotate`` resolves copies of these expressions, never the expressions themselves."""
+    return facet_terms.columns(kind.model)
 
 
 @cache

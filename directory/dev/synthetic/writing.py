@@ -37,9 +37,11 @@ class Writer:
             name: model._meta.get_field(name).remote_field.through for name in ("roles", "goals")
         }
         self.pg = connection.vendor == "postgresql"
-        # With the arrays' triggers off (a bulk load), an initiative's row carries its roles
-        # and goals itself (``directory.services.facet_terms``): no rewrite of every row after.
-        self.arrays = self.pg and model is Initiative and _SHARED.get("arrays_in_rows", False)
+        # With the arrays' triggers off (a bulk load), a listing's row carries its roles and
+        # goals itself (``directory.services.facet_terms``): no rewrite of every row after.
+        self.arrays = (
+            self.pg and model in facet_terms.MODELS and _SHARED.get("arrays_in_rows", False)
+        )
 
     def reserve_ids(self, n: int) -> list[int]:
         table = self.model._meta.db_table

@@ -4,7 +4,7 @@ The database keeps the counts current by itself (``directory.models.coverage``);
 after a bulk load made with the triggers turned off, and as a check: on a healthy database it
 reports 0 cells changed. Writers wait while it counts (seconds at a million listings). On
 PostgreSQL it also turns back on coverage triggers that a bulk load stopped half-way left off,
-and those of the initiatives' arrays of terms (the facets' counts), and checks those arrays
+and those of the listings' arrays of terms (the facets' counts), and checks those arrays
 against the links, writing again any that differ (``directory.services.facet_terms``).
 """
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         switch_triggers(arrays_off, on=True)
         if arrays_off:
             self.stdout.write(
-                f"{len(arrays_off)} triggers of the initiatives' arrays of terms were turned off:"
+                f"{len(arrays_off)} triggers of the listings' arrays of terms were turned off:"
                 " turned on again."
             )
         if facet_terms.available(connection):
