@@ -184,6 +184,9 @@ def data_facts(cfg: Config) -> dict:
         "initiative_goals": int(q("SELECT count(*) FROM directory_initiative_goals")),
         "database_size": q(f"SELECT pg_size_pretty(pg_database_size('{cfg.db}'))"),
         "postgresql": q("SHOW server_version"),
+        # Its own cache: at a million initiatives what a request reads is mostly outside the
+        # 128 MB PostgreSQL is installed with (docs/deploy.md says how to size it).
+        "shared_buffers": q("SHOW shared_buffers"),
         "fingerprint": q(
             "SELECT count(*) || '-' || coalesce(max(id), 0) || '-' || coalesce(max(updated_at)::text, '') "
             "FROM directory_initiative"

@@ -700,7 +700,8 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
         f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, Linux {m['kernel']}, "
         f"Python {m['python']}; load average (1, 5, 15 min) {m['load_before']} before the run, "
         f"{m.get('load_after', '?')} after (other work on the machine shows here)",
-        f"- **Data**: PostgreSQL {d['postgresql']} on the same machine, `{cfg.db}` "
+        f"- **Data**: PostgreSQL {d['postgresql']} on the same machine (`shared_buffers` "
+        f"{d.get('shared_buffers', '?')}), `{cfg.db}` "
         f"({d['database_size']}): {d['initiatives']:,} initiatives ({d['published_initiatives']:,}"
         f" published and visible), {d['organizations']:,} organizations; Datasette reads the "
         "published initiatives exported to SQLite (FTS5, indexes on the filtered columns)",
