@@ -693,7 +693,14 @@ def write_report(cfg: Config, results: dict, path: Path) -> None:
         "emptied**: no URL repeats, so none is answered from a cached page (pieces shared "
         "between URLs, such as the taxonomy, may come from what earlier URLs of the mix left "
         "in the cache, as in real traffic). PostgreSQL's own buffer cache and the server "
-        "processes are warm (warmed on other URLs of the same kinds).",
+        "processes are warm (warmed on other URLs of the same kinds)"
+        + (
+            f"; before that, every table and index was read into PostgreSQL's shared buffers "
+            f"(`pg_prewarm`, {results['prewarm']['pages']:,} pages), as on a server whose "
+            "memory holds its data and that has served for a while."
+            if results.get("prewarm")
+            else "."
+        ),
         "",
         f"- **Date**: {results['date']}; commit `{results['commit']}`",
         f"- **Command**: `{results['command']}`",
@@ -839,6 +846,30 @@ def size_label(initiatives: int) -> str:
     return str(initiatives)
 
 
+def prewarm(cfg: Config) -> dict:
+    """Every table and index of the bench database read into PostgreSQL's shared buffers
+    (``pg_prewarm``): what a request reads is then in PostgreSQL's own memory, as on a server
+    whose ``shared_buffers`` hold its data and that has served for a while. The buffers keep
+    only as much as ``shared_buffers`` holds (reported)."""
+    t = time.monotonic()
+    psql(cfg, "CREATE EXTENSION IF NOT EXISTS pg_prewarm", cfg.db)
+    # The tables, their indexes, and their TOAST tables (long texts) with those indexes.
+    ours = (
+        "SELECT c.oid, c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"
+    )
+    pages = psql(
+        cfg,
+        f"WITH ours AS ({ours}) SELECT sum(pg_prewarm(oid)) FROM (SELECT oid FROM ours UNION "
+        "SELECT reltoastrelid FROM ours WHERE reltoastrelid <> 0 UNION SELECT indexrelid FROM "
+        "pg_index WHERE indrelid IN (SELECT reltoastrelid FROM ours)) relations",
+        cfg.db,
+    )
+    done = {"pages": int(pages or 0), "seconds": round(time.monotonic() - t, 1)}
+    log(f"prewarmed {done['pages']:,} pages in {done['seconds']} s")
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="mpdb_bench_cold")
@@ -860,6 +891,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-datasette", action="store_true")
+    parser.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="Load every table and index of the database into PostgreSQL's shared buffers first "
+        "(pg_prewarm), as on a server sized to hold its data that has been running for a while; "
+        "the report's name gains -prewarmed.",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     per_kind = args.per_kind or (SMOKE_PER_KIND if args.smoke else 12)
@@ -949,6 +987,8 @@ def main(argv: list[str] | None = None) -> int:
     warm = cold_mix(p, 2, args.seed + 1, exclude={i["app"] for i in mix})
     results.update(mix_size=len(mix), warmup_size=len(warm))
     log(f"cold mix: {len(mix)} distinct URLs; warm-up: {len(warm)} others")
+    if args.prewarm:
+        results["prewarm"] = prewarm(cfg)
     servers = bench.start_servers(cfg, sqlite_path)
     try:
         request_all(cfg, servers, warm)
@@ -1002,7 +1042,7 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = round(time.monotonic() - started, 1)
 
     cfg.out.mkdir(parents=True, exist_ok=True)
-    label = size_label(cfg.initiatives)
+    label = size_label(cfg.initiatives) + ("-prewarmed" if args.prewarm else "")
     json_path = cfg.out / f"benchmarks-cold-{label}.json"
     results["json_name"] = (
         str(json_path.relative_to(ROOT)) if json_path.is_relative_to(ROOT) else str(json_path)
