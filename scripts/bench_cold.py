@@ -849,8 +849,8 @@ def size_label(initiatives: int) -> str:
 def prewarm(cfg: Config) -> dict:
     """Every table and index of the bench database read into PostgreSQL's shared buffers
     (``pg_prewarm``): what a request reads is then in PostgreSQL's own memory, as on a server
-    whose ``shared_buffers`` hold its data and that has served for a while. The buffers keep
-    only as much as ``shared_buffers`` holds (reported)."""
+    whose ``shared_buffers`` hold its data and that has served for a while. Refused when they
+    cannot hold it all (what stayed would be arbitrary, and the report would say otherwise)."""
     t = time.monotonic()
     psql(cfg, "CREATE EXTENSION IF NOT EXISTS pg_prewarm", cfg.db)
     # The tables, their indexes, and their TOAST tables (long texts) with those indexes.
@@ -858,14 +858,33 @@ def prewarm(cfg: Config) -> dict:
         "SELECT c.oid, c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = "
         "c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"
     )
-    pages = psql(
-        cfg,
-        f"WITH ours AS ({ours}) SELECT sum(pg_prewarm(oid)) FROM (SELECT oid FROM ours UNION "
-        "SELECT reltoastrelid FROM ours WHERE reltoastrelid <> 0 UNION SELECT indexrelid FROM "
-        "pg_index WHERE indrelid IN (SELECT reltoastrelid FROM ours)) relations",
-        cfg.db,
+    relations = (
+        f"WITH ours AS ({ours}) SELECT oid FROM ours UNION SELECT reltoastrelid FROM ours "
+        "WHERE reltoastrelid <> 0 UNION SELECT indexrelid FROM pg_index WHERE indrelid IN "
+        "(SELECT reltoastrelid FROM ours)"
     )
-    done = {"pages": int(pages or 0), "seconds": round(time.monotonic() - t, 1)}
+    size, buffers = (
+        int(v)
+        for v in psql(
+            cfg,
+            "SELECT (SELECT (sum(pg_relation_size(oid)) / current_setting('block_size')::int)"
+            f"::bigint FROM ({relations}) r), setting FROM pg_settings "
+            "WHERE name = 'shared_buffers'",
+            cfg.db,
+        ).split("|")
+    )
+    if size > buffers * 0.9:
+        raise SystemExit(
+            f"--prewarm: the database's {size:,} pages do not fit in shared_buffers "
+            f"({buffers:,} pages, with room for the rest): set shared_buffers larger and restart "
+            "PostgreSQL, or measure without --prewarm"
+        )
+    pages = psql(cfg, f"SELECT sum(pg_prewarm(oid)) FROM ({relations}) r", cfg.db)
+    done = {
+        "pages": int(pages or 0),
+        "shared_buffers_pages": buffers,
+        "seconds": round(time.monotonic() - t, 1),
+    }
     log(f"prewarmed {done['pages']:,} pages in {done['seconds']} s")
     return done
 

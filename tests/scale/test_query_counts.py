@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 #: read it too (4 of their queries; otherwise once per process and taxonomy version), and so do
 #: detail pages and API details, whose roles, goals and languages are the taxonomy's terms. A
 #: page's listings get those terms in one statement (``taxonomy.with_terms``; none for
-#: initiatives on PostgreSQL, below). Each
+#: initiatives and organizations on PostgreSQL, below). Each
 #: counted set of facets is two statements (the matching keys, then the counts over them;
 #: directory/search/facets.py): one set for the facets not filtered on, one per facet that is.
 #: When those keys are every match (no more than FACET_CAP) and no state or scope is chosen, a

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         if facet_terms.available(connection):
             rewritten = facet_terms.rebuild()
             self.stdout.write(
-                f"Initiatives' arrays of terms (the facets' counts): {rewritten:,} differed from"
-                " their links and were written again."
+                f"Listings' arrays of terms (the facets' counts): {rewritten:,} differed from"
+                " their links and were written again (initiatives and organizations)."
             )
         differed = rebuild_counts()
         self.stdout.write(
