@@ -95,6 +95,8 @@ bench-smoke: bench-deps ## a few seconds per URL on 5,000 initiatives; asserts o
 # Cold benchmark (docs/benchmarks-cold-100k.md, -1m.md): distinct URLs of every kind, each requested once
 # with the app's cache emptied, against the floor view and Datasette in the same run; plus an
 # after-write mix, queries per request and the slowest kinds' EXPLAIN ANALYZE plans.
+# BENCH_COLD_ARGS=--prewarm reads the database into PostgreSQL's shared buffers first (they
+# must hold it: set shared_buffers and restart PostgreSQL) and writes -1m-prewarmed.md.
 BENCH_COLD_INITIATIVES ?= 100000
 BENCH_COLD_DB ?= mpdb_bench_cold_$(BENCH_COLD_INITIATIVES)
 BENCH_COLD_SMOKE_DB ?= mpdb_bench_cold_smoke
