@@ -135,3 +135,32 @@ def test_organizations_near_a_zip_keep_one_statement(client):
     assert shown == ["Boulder local", "Colorado statewide"]
     sorting = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT m.*")]
     assert sorting and not any(is_union(sql) for sql in sorting)
+
+
+def test_the_box_holds_its_edges():
+    """``near``'s box around the circle holds a place on its corner and not one just past it:
+    statewide work of the state there has its distance given in the first case only."""
+    from directory.search.geo import bounding_box
+
+    boulder = lookup_zip(BOULDER)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(boulder.latitude, boulder.longitude, 30)
+    places = {
+        "On the corner": (max_lat, max_lon),
+        "On the far corner": (min_lat, min_lon),
+        "Just past the corner": (max_lat + 1e-6, max_lon),
+        "Just past the west side": (boulder.latitude, min_lon - 1e-6),
+    }
+    for title, (lat, lon) in places.items():
+        listing = InitiativeFactory(title=title, scope="state")
+        Initiative.objects.filter(pk=listing.pk).update(state="CO", latitude=lat, longitude=lon)
+    found = dict(
+        Initiative.objects.published()
+        .near(boulder, 30)
+        .filter(title__in=places)
+        .values_list("title", "distance")
+    )
+    assert set(found) == set(places)  # statewide work of the state: all four match
+    assert {title for title, distance in found.items() if distance is not None} == {
+        "On the corner",
+        "On the far corner",
+    }
