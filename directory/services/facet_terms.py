@@ -4,9 +4,10 @@ rows read instead of the link tables (``directory.search.facets``, ``taxonomy.wi
 ``api.exports.fastrows``).
 
 Triggers on the link tables keep them equal to the links (migrations 0029 and 0034). A bulk
-load turns the triggers off, writes the arrays with the rows and checks them at the end (``rebuild``), as
-it does the coverage counts; ``manage.py rebuild_coverage`` turns back on triggers that a load
-stopped half-way left off, and checks every array against the links (``rebuild``).
+load turns the triggers off, writes the arrays with the rows and checks them at the end
+(``rebuild``), as it does the coverage counts; ``manage.py rebuild_coverage`` turns back on
+triggers that a load stopped half-way left off, and checks every array against the links
+(``rebuild``).
 """
 
 from functools import cache
