@@ -350,7 +350,7 @@ TALLIED = ("state", "scope", "_link_roles", "_link_goals", "_link_languages")
 
 def _tally(found: dict, keys: list[str], matches) -> None:
     """Count ``keys`` into ``found`` over ``matches``, each (state, scope, role keys, goal
-    keys, language codes) as an initiative's row holds them (``TALLIED``): what the second
+    keys, language codes) as a listing's row holds them (``TALLIED``): what the second
     statement of ``_counts`` counts, the same way (a role group once per listing, terms that
     no longer exist not at all)."""
     snapshot = taxonomy()

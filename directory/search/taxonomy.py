@@ -172,7 +172,7 @@ def with_terms(rows: list) -> list:
         ("language_terms", "languages", "language_id", snapshot.languages_by_code),
     )
     if all(hasattr(row, "_link_roles") for row in rows):
-        # Read with the rows (PostgreSQL: the arrays on an initiative's row,
+        # Read with the rows (PostgreSQL: the arrays on an initiative's or organization's row,
         # ``facet_terms.with_arrays``): no statement.
         for row in rows:
             for attribute, name, _column, known in terms:

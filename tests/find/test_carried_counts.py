@@ -96,3 +96,36 @@ def test_postgresql_counts_a_search_without_reading_its_matches_again(harbor, mo
     assert len(counting_statements()) == (0 if connection.vendor == "postgresql" else 1)
     monkeypatch.setattr(facets, "CARRY_ESTIMATE_CAP", 0)  # "more than expected": not carried
     assert len(counting_statements()) == 1
+
+
+def test_an_organization_search_counts_from_the_rows_it_ranked_too(on_postgres):
+    """Organizations carry the arrays as well (migration 0034): their searches are counted the
+    same way, and right."""
+    from directory.models import Language, Organization
+    from goals.models import Goal
+    from roles.models import Role
+    from tests.factories import OrganizationFactory
+
+    roles = list(Role.objects.select_related("group").order_by("number")[:3])
+    goals = list(Goal.objects.order_by("number")[:3])
+    spanish = Language.objects.get_or_create(code="es", defaults={"name": "es"})[0]
+    for n, place in enumerate(["80302", "80202", "10001", "94110", "80302", "10001"]):
+        org = OrganizationFactory(
+            name=["Harbor Friends", "Harbor Trust", "Garden Club"][n % 3] + f" {'abcdef'[n]}",
+            postal_code=place,
+            scope=["local", "state"][n % 2],
+            roles=roles[n % 3 :],
+            goals=goals[: 1 + n % 3],
+        )
+        if n % 2:
+            org.languages.add(spanish)
+    among = list(Organization.objects.published().search("harbor").values_list("pk", flat=True))
+    assert len(among) == 4
+    for query in ["q=harbor", "q=harbor&state=CO", f"q=harbor&goal={goals[1].slug}"]:
+        facets_only = "&".join(p for p in query.split("&") if not p.startswith("q="))
+        with CaptureQueriesContext(connection) as captured:
+            counts = counted(query, Organization)
+        assert counts == from_scratch(facets_only, among=among, model=Organization), query
+        counting = [q["sql"] for q in captured.captured_queries if "COUNT(*) FROM" in q["sql"]]
+        if on_postgres and query == "q=harbor":
+            assert counting == []  # carried with the ranking: no statement counts them again
