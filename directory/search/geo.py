@@ -95,16 +95,26 @@ def five_digit_zip(value: str) -> str:
     return match.group(1) if match else value
 
 
+@lru_cache(maxsize=1)
+def _zip_rows() -> dict[str, dict]:
+    """ZIP code -> its row of the offline table (the first, as ``zipcodes.matching`` gives
+    them), built once: ``matching`` walks all 42,789 rows each time, about 0.8 ms, which a
+    search near a ZIP code not asked for before paid on every first request."""
+    rows: dict[str, dict] = {}
+    for row in zipcodes.list_all():
+        rows.setdefault(row["zip_code"], row)
+    return rows
+
+
 @lru_cache(maxsize=4096)
 def lookup_zip(code: str) -> ZipInfo | None:
     """The place a 5-digit ZIP code names, or ``None`` if it is malformed or unknown."""
     code = (code or "").strip()
     if not ZIP_RE.fullmatch(code):
         return None
-    matches = zipcodes.matching(code)
-    if not matches:
+    row = _zip_rows().get(code)
+    if row is None:
         return None
-    row = matches[0]
     try:
         lat, lon = float(row["lat"]), float(row["long"])
     except (TypeError, ValueError):
@@ -204,8 +214,8 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 @lru_cache(maxsize=4096)
 def zip_timezone(code: str) -> str:
     """The IANA time zone of a ZIP code ("" if unknown)."""
-    matches = zipcodes.matching(code) if ZIP_RE.fullmatch(code or "") else []
-    return (matches[0].get("timezone") or "") if matches else ""
+    row = _zip_rows().get(code) if ZIP_RE.fullmatch(code or "") else None
+    return (row.get("timezone") or "") if row else ""
 
 
 _ABBREVIATIONS = (("st ", "saint "), ("ste ", "sainte "), ("ft ", "fort "), ("mt ", "mount "))
