@@ -6,14 +6,16 @@ from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, models
-from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
-from django.db.models.functions import Floor
+from django.db.models import Case, F, FloatField, IntegerField, Prefetch, Q, Value, When
+from django.db.models.functions import Cast, Floor
 from django.db.models.lookups import In
 from django.utils import timezone
 
 from directory.search.geo import ZipInfo, bounding_box, distance_expression
 
 SEARCH_CONFIG = "english"
+#: Work with no single place: included near a ZIP code on request, with no distance
+WIDE_SCOPES = ("national", "online")
 _WORD_RE = re.compile(r"[\w'-]+", re.UNICODE)
 
 
@@ -121,25 +123,38 @@ class ListingQuerySet(models.QuerySet):
         With ``include_national``, national and online work (which has no single place) is
         included too, with no distance.
         """
-        qs, within_reach, statewide = self._near(place, miles)
+        qs, within_reach, statewide, _nearby, _cells = self._near(place, miles)
         within = within_reach | statewide
         if include_national:
-            return qs.filter(within | Q(scope__in=["national", "online"]))
+            return qs.filter(within | Q(scope__in=WIDE_SCOPES))
         return qs.filter(within)
 
-    def near_parts(self, place: ZipInfo, miles: float) -> list:
-        """``near`` without national work, as two querysets that together hold its rows, each
-        row in one: the work within reach, and the statewide work of the ZIP's state beyond
-        it, each annotated with ``distance`` as ``near`` annotates it. Read as a union of the
-        two (``facets._counts``), each part is answered on PostgreSQL by an index that holds
-        what a list sorted by distance needs (migration 0032), where one statement with both
-        conditions read every candidate's row."""
-        qs, within_reach, statewide = self._near(place, miles)
-        return [qs.filter(within_reach), qs.filter(statewide).exclude(within_reach)]
+    def near_parts(self, place: ZipInfo, miles: float, include_national: bool = False) -> list:
+        """``near``'s rows as querysets that together hold them, each row in one: the work
+        within reach, and the statewide work of the ZIP's state beyond it, each annotated with
+        ``distance`` as ``near`` annotates it; with ``include_national``, national and online
+        work too: in the box around the circle (with its distance) with the work within
+        reach, and beyond it (no distance, ``NULL``, written as such so that the part is read
+        in name order from its own index: migration 0036). Read as a union (``facets._counts``),
+        each part is answered on PostgreSQL by an index that holds what a list sorted by
+        distance needs (migrations 0032, 0035), where one statement with every condition read
+        every candidate's row (with national work, at a million initiatives, all 117,140
+        national and online ones, to sort them)."""
+        qs, within_reach, statewide, nearby, cells = self._near(place, miles)
+        beyond = qs.filter(statewide).exclude(within_reach)
+        if not include_national:
+            return [qs.filter(within_reach), beyond]
+        wide = Q(scope__in=WIDE_SCOPES)
+        # In the box: within reach, or national work beyond reach (it has a distance): one
+        # read of the box's cells, whose index carries the scope (migration 0035).
+        in_box = qs.filter(within_reach | (cells & nearby & wide))
+        rest = self.filter(wide).exclude(nearby).annotate(distance=Cast(Value(None), FloatField()))
+        return [in_box, beyond, rest]
 
     def _near(self, place: ZipInfo, miles: float) -> tuple:
-        """``self`` with ``distance`` annotated, and the conditions "within ``miles``" and
-        "statewide work of the ZIP's state"."""
+        """``self`` with ``distance`` annotated, and the conditions "within ``miles``",
+        "statewide work of the ZIP's state", "in the box around the circle" (the rows
+        ``distance`` is given for) and "in the box's whole degrees of longitude"."""
         min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, miles)
         in_box = Q(
             latitude__gte=min_lat,
@@ -152,8 +167,9 @@ class ListingQuerySet(models.QuerySet):
         qs = self.annotate(
             distance=Case(When(nearby, then=distance), default=Value(None)),
         )
-        within_reach = Q(in_cells(min_lon, max_lon)) & nearby & Q(distance__lte=miles)
-        return qs, within_reach, Q(scope="state", state=place.state)
+        cells = Q(in_cells(min_lon, max_lon))
+        within_reach = cells & nearby & Q(distance__lte=miles)
+        return qs, within_reach, Q(scope="state", state=place.state), nearby, cells
 
 
 def in_cells(min_lon: float, max_lon: float) -> In:

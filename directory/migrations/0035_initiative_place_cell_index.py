@@ -6,7 +6,9 @@ country, to keep those within its longitudes (within 100 miles of Pittsburgh at 
 initiatives, 7,812 index pages for 21,851 entries in the box). This one is ordered by the
 longitude's whole degree (``floor(longitude)``, the "cell"), then latitude, then longitude; a
 search names the box's cells (``querysets.in_cells``), and each cell's band of latitudes is read
-alone (the same box: 707 pages). It replaces ``ini_visible_place``, which nothing else read.
+alone (the same box: 707 pages). It carries the scope too: a search that includes national
+work reads national work in the box with the work within reach, from this index alone
+(``near_parts``). It replaces ``ini_visible_place``, which nothing else read.
 
 The SQL is written out here, not imported, so that this migration keeps doing what it did.
 """
@@ -15,7 +17,7 @@ from django.db import migrations
 
 CELL = (
     "ini_visible_place_cell",
-    "(floor(longitude), latitude, longitude) INCLUDE (title, id) WHERE visible",
+    "(floor(longitude), latitude, longitude) INCLUDE (title, id, scope) WHERE visible",
 )
 PLACE = ("ini_visible_place", "(latitude, longitude) INCLUDE (title, id) WHERE visible")
 

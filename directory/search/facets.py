@@ -238,7 +238,17 @@ def _counts(
             part = part.order_by().annotate(**facet_terms.columns(model))
             return part.values_list("pk", *order.values, *TALLIED)
 
-        keyed, *rest = (keys_of(part) for part in order.parts or [queryset])
+        parts = [keys_of(part) for part in order.parts or [queryset]]
+        if order.stops and connection.features.supports_slicing_ordering_in_compound:
+            # Those parts' own first ``limit`` too: national work beyond the box, in name
+            # order from its own index (``near_parts``), stops after them instead of reading
+            # every national listing. Only those: a part under a LIMIT of its own is read by
+            # one process, where PostgreSQL shares a large box's work among its workers.
+            parts = [
+                part.order_by(*order.ordering)[:limit] if i in order.stops else part
+                for i, part in enumerate(parts)
+            ]
+        keyed, *rest = parts
         if rest:
             keyed = keyed.union(*rest, all=True)  # the parts hold each row once
         if order.ordering:  # sorted first: the first ``limit`` are the list's first

@@ -33,7 +33,9 @@ class ScanOrder:
     statement sorts the matches before it keeps the first of them (with ``limit`` None: the
     facets' cap, FACET_CAP + 1): its keys are then the list's first however many match, and
     the database keeps the nearest few in a bounded sort instead of sorting and counting
-    every match."""
+    every match. ``stops``: the positions in ``parts`` of those that keep their own first
+    ``limit`` as well, in that order, where the database supports it (PostgreSQL): a part
+    read in order from an index then stops there (national work beyond the box, by name)."""
 
     values: tuple[str, ...]
     order_by: str
@@ -41,6 +43,7 @@ class ScanOrder:
     parts: tuple = ()
     reads_rows: bool = False
     ordering: tuple = ()
+    stops: tuple[int, ...] = ()
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> int:

@@ -54,9 +54,31 @@ def is_union(sql: str) -> bool:
     return sql.startswith("SELECT m.*") and " UNION ALL " in sql.split(" m ORDER BY ")[0]
 
 
+@pytest.fixture
+def national(places):
+    """National and online work: within reach, in the box beyond reach, far away, with no
+    place, with half a place, and hidden; with the places' Colorado work around them."""
+    boulder = lookup_zip(BOULDER)
+    InitiativeFactory(title="National in Boulder", scope="national", postal_code=BOULDER)
+    InitiativeFactory(title="National in New York", scope="national", postal_code="10001")
+    InitiativeFactory(title="Online nowhere", scope="online", postal_code="", city="")
+    InitiativeFactory(title="national lower case", scope="national", postal_code="", city="")
+    InitiativeFactory(
+        title="Hidden national", scope="national", postal_code=BOULDER, status="pending"
+    )
+    corner = InitiativeFactory(title="National in the corner", scope="national", goals=[places])
+    half = InitiativeFactory(title="Online half placed", scope="online", goals=[places])
+    Initiative.objects.filter(pk=corner.pk).update(
+        latitude=boulder.latitude + 0.4, longitude=boulder.longitude + 0.5
+    )
+    Initiative.objects.filter(pk=half.pk).update(latitude=boulder.latitude, longitude=None)
+    return places
+
+
 def one_condition(query: dict) -> list[tuple[str, float | None]]:
     """The matches as ``near``'s one condition gives them, sorted as the list sorts them."""
-    rows = Initiative.objects.published().near(lookup_zip(BOULDER), 30.0)
+    wide = query.get("include_national") == "true"
+    rows = Initiative.objects.published().near(lookup_zip(BOULDER), 30.0, include_national=wide)
     if "goal" in query:
         rows = rows.filter(goals__slug=query["goal"])
     if "state" in query:
@@ -66,6 +88,35 @@ def one_condition(query: dict) -> list[tuple[str, float | None]]:
         (t, None if d is None else round(d, 6))
         for t, d in rows.order_by(*order).values_list("title", "distance")
     ]
+
+
+def plan_with_only(sql: str, kept: list[str]) -> str:
+    """PostgreSQL's plan for ``sql`` with every other index a part could walk dropped (not the
+    unique ones; the test's transaction puts them back): on a few rows the planner may prefer
+    them."""
+    with connection.cursor() as db:
+        db.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_initiative'"
+            " AND NOT indexname = ANY(%s) AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%%'",
+            [kept],
+        )
+        others = [row[0] for row in db.fetchall()]
+    return plan_without(sql, others)
+
+
+def listed(client, query: dict) -> tuple:
+    """The list for ``query`` (one page of all), its (title, distance) rows as ``one_condition``
+    gives them, and the facets' union statements it ran, the cache emptied first."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/initiatives/", {**query, "page_size": 100})
+    assert response.status_code == 200
+    shown = [
+        (obj.title, None if obj.distance is None else round(obj.distance, 6))
+        for obj in response.context["object_list"]
+    ]
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    return response, shown, union
 
 
 @pytest.mark.parametrize("extra", [(), ("goal",), ("goal", "state")], ids=["near", "goal", "state"])
@@ -82,19 +133,11 @@ def test_the_two_parts_give_each_match_once_as_the_one_condition_does(client, pl
     titles = [title for title, _ in expected]
     assert "Statewide in Denver" in titles and "Statewide in the corner" in titles
     assert len(set(titles)) == len(titles) >= 3
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/initiatives/", {**query, "page_size": 100})
-    assert response.status_code == 200
-    shown = [
-        (obj.title, None if obj.distance is None else round(obj.distance, 6))
-        for obj in response.context["object_list"]
-    ]
+    response, shown, union = listed(client, query)
     assert shown == expected
     assert response.context["paginator"].count == len(expected)
     assert response.context["filter"].ordered_ids is not None  # read from the parts' keys
-    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
-    assert len(union) == 1, [q["sql"][:100] for q in queries.captured_queries]
+    assert len(union) == 1, union
     assert " && " not in union[0]
 
 
@@ -109,14 +152,7 @@ def test_each_part_is_read_from_its_own_index_alone(client, places):
     if connection.vendor != "postgresql":
         assert len(union) == 1  # SQLite reads the same union, without those indexes
         return
-    with connection.cursor() as db:  # every other index a part could walk (not the unique ones)
-        db.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_initiative'"
-            " AND indexname NOT IN ('ini_visible_place_cell', 'ini_visible_statewide')"
-            " AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'"
-        )
-        others = [row[0] for row in db.fetchall()]
-    plan = plan_without(union[0], others)
+    plan = plan_with_only(union[0], ["ini_visible_place_cell", "ini_visible_statewide"])
     assert "Index Only Scan using ini_visible_place_cell" in plan, plan
     assert "Index Only Scan using ini_visible_statewide" in plan, plan
 
@@ -243,3 +279,53 @@ def test_a_list_by_distance_keeps_its_nearest_in_a_bounded_sort(client, monkeypa
             "/initiatives/", {"near": BOULDER, "radius": "30", "page_size": 1, "page": number}
         )
         assert [obj.title for obj in page.context["object_list"]] == titles[number - 1 : number]
+
+
+@pytest.mark.parametrize("extra", [(), ("goal",)], ids=["near", "goal"])
+def test_with_national_work_the_parts_give_each_match_once_as_the_one_condition_does(
+    client, national, extra
+):
+    """With national work: its three parts (``near_parts``) give the one condition's matches,
+    distances and order, each once: national work within reach by its distance, in the box
+    beyond reach with its distance, and beyond the box, with no place or half a place, by
+    name after everything with a distance; hidden work never. The first keys kept in order
+    are the list's first (``ordered_ids``)."""
+    query = {"near": BOULDER, "radius": "30", "include_national": "true"}
+    if "goal" in extra:
+        query["goal"] = national.slug
+    expected = one_condition(query)
+    titles = [title for title, _ in expected]
+    assert len(set(titles)) == len(titles)
+    assert "Hidden national" not in titles
+    if not extra:  # far away, with no place: beyond the box, by name
+        assert {"National in New York", "Online nowhere", "national lower case"} <= set(titles)
+    assert "National in the corner" in titles and "Online half placed" in titles
+    response, shown, union = listed(client, query)
+    assert shown == expected
+    assert response.context["paginator"].count == len(expected)
+    assert len(union) == 1 and union[0].count(" UNION ALL ") == 2  # three parts
+    found = response.context["filter"]
+    by_key = dict(Initiative.objects.filter(pk__in=found.ordered_ids).values_list("pk", "title"))
+    assert [by_key[pk] for pk in found.ordered_ids] == titles
+
+
+def test_national_work_beyond_the_box_is_read_in_name_order_from_its_index(client, national):
+    """PostgreSQL: the part of national work beyond the box is read from its index by name
+    (migration 0036) and stops at the first FACET_CAP + 1 (a ``Limit`` over the index scan),
+    instead of reading every national listing to sort them; national work in the box is read
+    with the work within reach from the index of places, which carries the scope."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/initiatives/", {"near": BOULDER, "radius": "30", "include_national": "true"})
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    assert len(union) == 1
+    if connection.vendor != "postgresql":
+        # SQLite takes no LIMIT inside a part of a union: one sort of them all, then the limit
+        assert union[0].split(" m ORDER BY ")[0].count(" LIMIT ") == 1
+        return
+    plan = plan_with_only(
+        union[0], ["ini_visible_place_cell", "ini_visible_statewide", "ini_visible_wide_title"]
+    )
+    assert "Index Only Scan using ini_visible_wide_title" in plan, plan
+    assert "Index Only Scan using ini_visible_place_cell" in plan, plan
+    assert plan.count("Limit") >= 3, plan  # the part beyond the box, the union, the statement
