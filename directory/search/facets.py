@@ -270,8 +270,9 @@ def _counts(
     total = rows[0][-1] if rows else 0
     found: dict[str, dict | int | list] = {"": min(total, limit)}
     if order is not None and (order.limit is None or total < order.limit):
-        # every match was read and sorted, or the first of them were kept in their order
-        found[ORDERED] = ids  # every match was read and sorted: these are the first
+        # Every match was read and sorted, or (``order.ordering``) the first of them were
+        # kept in the list's order: these are the list's first.
+        found[ORDERED] = ids
     if len(ids) > FACET_CAP:
         return {**dict.fromkeys(keys, TOO_MANY), **found}
     found.update({IDS: ids, **{key: {} for key in keys}})

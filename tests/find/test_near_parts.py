@@ -329,3 +329,43 @@ def test_national_work_beyond_the_box_is_read_in_name_order_from_its_index(clien
     assert "Index Only Scan using ini_visible_wide_title" in plan, plan
     assert "Index Only Scan using ini_visible_place_cell" in plan, plan
     assert plan.count("Limit") >= 3, plan  # the part beyond the box, the union, the statement
+
+
+def test_national_work_beyond_the_box_keeps_its_first_by_name_when_more_match(
+    client, national, monkeypatch
+):
+    """More national work beyond the box than the facets' statement keeps (FACET_CAP + 1:
+    every match with a distance and two more): the part stops at its first by name (then
+    key), and the keys kept are the list's
+    first, with statewide work with no place sorted among them by name; every page of one,
+    among the kept keys and past them, is the list's."""
+    import directory.search.facets
+
+    # More than the part keeps; the first by name created last: the keys do not sort them.
+    extra = [f"{word} national" for word in ("Zulu", "Yankee", "X-ray", "Whiskey", "Victor")]
+    extra += ["Uniform national", "Tango national", "Sierra national", "Bravo", "Alpha"]
+    for title in extra:
+        InitiativeFactory(title=title, scope="national", postal_code="", city="")
+    query = {"near": BOULDER, "radius": "30", "include_national": "true"}
+    rows = one_condition(query)
+    expected = [title for title, _ in rows]
+    placed = sum(distance is not None for _, distance in rows)
+    # Keep every match with a distance and the first two without: into the last part's own.
+    monkeypatch.setattr(directory.search.facets, "FACET_CAP", placed + 1)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/initiatives/", {**query, "page_size": 1})
+    found = response.context["filter"]
+    by_key = dict(Initiative.objects.filter(pk__in=found.ordered_ids).values_list("pk", "title"))
+    assert [by_key[pk] for pk in found.ordered_ids] == expected[: placed + 2]
+    union = [q["sql"] for q in queries.captured_queries if is_union(q["sql"])]
+    if connection.vendor == "postgresql":  # the last part sorted by name, then cut
+        last = union[0].split(" UNION ALL ")[-1]
+        cut = f" LIMIT {placed + 2}"
+        assert " ORDER BY " in last and last.index(" ORDER BY ") < last.index(cut)
+    unplaced = [t for t in expected if t in extra or t in ("Statewide nowhere", "Online nowhere")]
+    assert unplaced == sorted(unplaced, key=str)  # by name, among themselves
+    for number in range(1, len(expected) + 1):
+        cache.clear()
+        page = client.get("/initiatives/", {**query, "page_size": 1, "page": number})
+        assert [obj.title for obj in page.context["object_list"]] == expected[number - 1 : number]
