@@ -595,10 +595,10 @@ class ListingFilter(filters.FilterSet):
         if sort == "distance" and self.place is not None:
             # Every filter but the place, then the place's parts (``near_parts``): the work
             # within reach and the state's statewide work (and national work), each from an
-            # index that holds the place and the name (migration 0032), where one statement read
-            # every candidate's row. Within 100 miles of San Francisco at a million
-            # initiatives (25,871 rows within reach, 13,748 statewide), the statement alone with
-            # every page in PostgreSQL's memory: 184 ms → 45 ms.
+            # index that holds the place and the name (migrations 0032, 0035, 0036), where one
+            # statement read every candidate's row. Within 100 miles of San Francisco at a
+            # million initiatives (25,871 rows within reach, 13,748 statewide), the statement
+            # alone with every page in PostgreSQL's memory: 184 ms → 45 ms.
             # Initiatives only: the indexes are theirs, and an event's dates would be looked
             # up again (``EventFilter.apply``).
             parts = ()
