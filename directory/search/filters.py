@@ -503,8 +503,9 @@ class ListingFilter(filters.FilterSet):
         indexes found the keys (a goal's every link merged with a role's) and a second
         statement read every match's row again by key to count them. At 100,000 initiatives,
         a goal and a role matching 850: 13 ms for the keys and 10 to count, against 5.5 ms
-        for both together; the cold benchmark's 40 goal-and-role lists, in-process: SQL per
-        request 17-23 ms at the median against 11.
+        for both together. Only when the planner expects few matches
+        (``facets.LINKED_ESTIMATE_CAP``): the index gives every match before a row is read,
+        where the link tables' merge stops at the first FACET_CAP + 1.
 
         Not for one link filter alone, nor for the facets' statements that leave one out:
         those mostly match more than FACET_CAP, whose first keys the link table's index gives

@@ -128,7 +128,12 @@ def test_pages_read_through_the_arrays_equal_the_link_tables(client, monkeypatch
     keys = [sql for sql in statements if sql.startswith(KEYS) and "ORDER BY" in sql]
     # the facets' first statement of each page (the list's own matches, counted)
     counting = [sql for sql in statements if sql.startswith("SELECT m.")]
-    arrays = [sql for sql in statements if "facet_" in sql and " && " in sql]
+    # (not the planner's estimate the facets ask for first: ``LINKED_ESTIMATE_CAP``)
+    arrays = [
+        sql
+        for sql in statements
+        if "facet_" in sql and " && " in sql and not sql.startswith("EXPLAIN")
+    ]
     if facet_terms.available(connection):  # each page's keys, from the arrays alone
         assert len(keys) == -(-len(expected) // 4), keys
         assert all(" && " in sql and "_roles" not in sql and "_goals" not in sql for sql in keys)

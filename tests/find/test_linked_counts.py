@@ -84,6 +84,30 @@ def test_over_the_cap_nothing_is_counted_as_before(terms, monkeypatch):
     assert {**counts, "goal": {}} == {**expected, "goal": {}}
 
 
+def test_when_many_should_match_the_link_tables_find_them(terms, monkeypatch):
+    """Above ``LINKED_ESTIMATE_CAP`` expected matches (PostgreSQL's planner asked first) the
+    list's matches come through the link tables, and are counted over their keys, as before:
+    the arrays' index gives every match before the first row is read."""
+    query = "goal={goal}&role={role}".format(**terms)
+    params = {"goal": terms["goal"], "role": terms["role"]}
+    statements = _statements(_client(), params)
+    assert any(" && " in sql for sql in statements if sql.startswith("SELECT m.")) is (
+        connection.vendor == "postgresql"
+    )
+    monkeypatch.setattr(directory.search.facets, "LINKED_ESTIMATE_CAP", 0)
+    statements = _statements(_client(), params)
+    first = [sql for sql in statements if sql.startswith("SELECT m.")]
+    assert first and not any(" && " in sql for sql in first), first
+    assert any("directory_initiative_goals" in sql for sql in first), first
+    assert counted(query) == reference(query) == _by_link_tables(query, monkeypatch)
+
+
+def _client():
+    from django.test import Client
+
+    return Client()
+
+
 def test_which_lists_are_chosen_by_links_alone(terms):
     postgres = connection.vendor == "postgresql"
     goal, role, group = terms["goal"], terms["role"], terms["group"]
