@@ -85,7 +85,7 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
         # arrays on the rows, which carry what the facets count (``ListingFilter.links_only``),
         # when the planner expects few enough of them (``LINKED_ESTIMATE_CAP``).
         linked = False
-        if every and filterset.links_only():
+        if every and keys and filterset.links_only():  # keys: facets to count (not embedded)
             queryset = filterset.apply(filterset.queryset.all(), arrays=True)
             estimate = estimated_matches(queryset)
             linked = estimate is not None and estimate <= LINKED_ESTIMATE_CAP
