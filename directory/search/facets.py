@@ -81,17 +81,10 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
     skip_many = bool(words) and '"' not in words
     for keys in groups:
         every = not keys or keys[0] not in active  # every filter applies: the list's own matches
-        # The list's own matches, chosen by link filters alone (PostgreSQL): found through the
-        # arrays on the rows, which carry what the facets count (``ListingFilter.links_only``),
-        # when the planner expects few enough of them (``LINKED_ESTIMATE_CAP``).
-        linked = False
-        if every and keys and filterset.links_only():  # keys: facets to count (not embedded)
-            queryset = filterset.apply(filterset.queryset.all(), arrays=True)
-            estimate = estimated_matches(queryset)
-            linked = estimate is not None and estimate <= LINKED_ESTIMATE_CAP
-        if every and not linked:
-            queryset = filterset.apply(filterset.queryset.all())
-        elif not every:
+        linked = False  # found through the arrays, whose rows carry what is counted
+        if every:
+            queryset, linked = _own_matches(filterset, counted=bool(keys))
+        else:
             queryset = filterset.without(keys[0])
             if skip_many and _expects_more(queryset):
                 continue  # this facet's choices come without counts (TOO_MANY)
@@ -152,6 +145,20 @@ def facet_counts(filterset, counted: bool = True) -> dict[str, list[FacetOption]
 RANK_ESTIMATE_CAP = COUNT_CAP * 11 // 10
 
 
+def _own_matches(filterset, counted: bool):
+    """The list's own matches (every filter applied), and whether they are found through the
+    arrays on the rows, which then carry what the facets count (``_counts``'s ``carry``): a
+    list of link filters alone on PostgreSQL (``ListingFilter.links_only``) whose matches the
+    planner expects to be few (``LINKED_ESTIMATE_CAP``), when there are facets to count (an
+    embedded list counts none)."""
+    if counted and filterset.links_only():
+        on_arrays = filterset.apply(filterset.queryset.all(), arrays=True)
+        estimate = estimated_matches(on_arrays)
+        if estimate is not None and estimate <= LINKED_ESTIMATE_CAP:
+            return on_arrays, True
+    return filterset.apply(filterset.queryset.all()), False
+
+
 #: A search ranked by relevance carries the columns its facets count with the ranking
 #: (``ScanOrder.reads_rows``) only when PostgreSQL's planner expects no more than this many
 #: matches: above FACET_CAP nothing is counted, and carrying them through the ranking of
@@ -165,9 +172,10 @@ CARRY_ESTIMATE_CAP = 2 * FACET_CAP
 #: arrays' index only when PostgreSQL's planner expects no more than this many. That index
 #: gives every match before the first row is read (the terms' lists of rows intersected),
 #: where the link tables' merge stops at the first FACET_CAP + 1: at a million initiatives a
-#: goal and a role matching 12,435 took 16 ms through the index against about 3 ms through
-#: the link tables; matching 850 at 100,000, 5.5 ms for the keys and the counts together
-#: against 13 + 10. Twice the cap, as for carrying a ranking's columns: the planner's
+#: goal and a role matching 12,435 took 12.5 ms through the index (16 with the carried
+#: columns) against 6 through the link tables (the statements alone, every page in
+#: PostgreSQL's memory); matching 850 at 100,000, 5.5 ms for the keys and the counts
+#: together against 13 + 10. Twice the cap, as for carrying a ranking's columns: the planner's
 #: estimate of such a pair was within 2 % (12,587 for 12,435), its statistics of the arrays'
 #: elements being those it counts by.
 LINKED_ESTIMATE_CAP = CARRY_ESTIMATE_CAP

@@ -430,7 +430,7 @@ class ListingFilter(filters.FilterSet):
         another filter the walk reads each row anyway, so the link tables serve as before.
         Call after ``qs``."""
         # ``sort``: the order itself is checked (newest first, asked for or by default).
-        given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
+        given = self._given_filters()
         given.discard("sort")
         return (
             self._meta.model is Initiative
@@ -483,7 +483,7 @@ class ListingFilter(filters.FilterSet):
         link filter too: its matches may be a few of a long range (a rare role in the local
         scope: 470,000 entries at a million), which the keys statement has walked once
         already."""
-        given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
+        given = self._given_filters()
         names = given - without - self.ROWLESS
         return (
             self._meta.model is Initiative
@@ -492,6 +492,10 @@ class ListingFilter(filters.FilterSet):
             and self.UNBOUNDED.isdisjoint(given)
             and facet_terms.available(connections[self.queryset.db])
         )
+
+    def _given_filters(self) -> set[str]:
+        """The names of the filters the request gives (not the page, the view, or unknowns)."""
+        return set(self.data.keys() if self.data is not None else ()) & set(self.filters)
 
     def links_only(self) -> bool:
         """Whether the list's own matches are chosen by two or more link filters and nothing
@@ -512,7 +516,7 @@ class ListingFilter(filters.FilterSet):
         without reading a row (a role's first 1,001 matches: 2.3 ms, against 2.8-3.7 through
         the rows). Not for the API, which counts to COUNT_CAP, nor a page's keys, which are
         read among the known keys or by ``walk_keys``."""
-        given = set(self.data.keys() if self.data is not None else ()) & set(self.filters)
+        given = self._given_filters()
         names = given - self.ROWLESS
         return (
             self._meta.model is Initiative
